@@ -1,0 +1,76 @@
+//! The command line's grammar (DESIGN.md, "The command line").
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "strata",
+    version,
+    about = "Strata: a file manager for S3-compatible storage"
+)]
+pub struct Cli {
+    /// Print exactly one JSON document on stdout (errors included).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Data folder (catalog, local endpoint); also selects the secret-store namespace.
+    #[arg(long, global = true, value_name = "DIR", env = "STRATA_HOME")]
+    pub home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage credential profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile; the secret is read from standard input with --secret-stdin.
+    Add(ProfileFields),
+    /// Change a profile; options left out keep their value.
+    Edit(ProfileFields),
+    /// List the profiles.
+    List,
+    /// Make a signed request with a profile and say whether it works.
+    Test { name: String },
+    /// Remove a profile, its secret and everything Strata keeps for it.
+    Rm { name: String },
+    /// Import the profiles of ~/.aws/config and ~/.aws/credentials.
+    ImportAws {
+        /// An AWS config file to read instead of ~/.aws/config (a `credentials` file beside it is read too).
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileFields {
+    pub name: String,
+    /// The kind of server [default for add: other].
+    #[arg(long, value_parser = ["aws", "r2", "minio", "seaweedfs", "other"])]
+    pub provider: Option<String>,
+    /// The S3 endpoint URL (required unless aws, or r2 with --account-id).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Cloudflare account id (r2): the endpoint is derived from it.
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// Region [default for add: us-east-1].
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+    /// Address buckets as endpoint/bucket instead of bucket.endpoint.
+    #[arg(long)]
+    pub path_style: bool,
+    #[arg(long, value_name = "ID")]
+    pub access_key_id: Option<String>,
+    /// Read the secret access key from standard input (it is never taken as an argument).
+    #[arg(long)]
+    pub secret_stdin: bool,
+}

@@ -1,0 +1,506 @@
+//! The `strata` binary as scripts use it: flags, JSON documents, exit codes, against real S3
+//! servers on 127.0.0.1 and the real Secret Service (the test command provides one).
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use serde_json::Value;
+use strata_testkit::{ACCESS_KEY, Moto, S3sFs, SECRET_KEY, create_buckets};
+use tokio::io::AsyncWriteExt;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs `strata` with a private HOME (so ~/.aws is the test's) and trace logging on, so that
+/// whatever the engine logs is inspected too.
+async fn strata_env(home: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"));
+    command
+        .args(args)
+        .env("STRATA_HOME", home.join("data"))
+        .env("HOME", home)
+        .env("STRATA_LOG", "trace")
+        .env_remove("AWS_CONFIG_FILE")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("run strata");
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).await.unwrap();
+    }
+    drop(pipe);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().await.unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+async fn strata(home: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    strata_env(home, args, stdin, &[]).await
+}
+
+async fn add(home: &Path, name: &str, endpoint: &str, key: &str, secret: &str) -> Run {
+    let args = [
+        "--json",
+        "profile",
+        "add",
+        name,
+        "--endpoint",
+        endpoint,
+        "--path-style",
+        "--access-key-id",
+        key,
+        "--secret-stdin",
+    ];
+    strata(home, &args, Some(&format!("{secret}\n"))).await
+}
+
+#[tokio::test]
+async fn add_list_test_rm_with_json_and_exit_codes() {
+    let server = S3sFs::start().await;
+    create_buckets(&server.endpoint, ACCESS_KEY, SECRET_KEY, &["photos"]).await;
+    let home = tempfile::tempdir().unwrap();
+
+    let added = add(
+        home.path(),
+        "Fotos 2024",
+        &server.endpoint,
+        ACCESS_KEY,
+        SECRET_KEY,
+    )
+    .await;
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert_eq!(added.json()["name"], "Fotos 2024");
+    assert_eq!(added.json()["provider"], "other");
+    assert_eq!(added.json()["region"], "us-east-1");
+
+    // --json and --home are global: accepted after the subcommand too.
+    let data = home.path().join("data");
+    let listed = strata(
+        home.path(),
+        &[
+            "profile",
+            "list",
+            "--home",
+            data.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(listed.code, 0);
+    let list = listed.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let first_key = listed
+        .stdout
+        .trim_start_matches("[{\"")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(first_key, "name", "objects start with name");
+
+    let tested = strata(
+        home.path(),
+        &["profile", "test", "Fotos 2024", "--json"],
+        None,
+    )
+    .await;
+    assert_eq!(tested.code, 0, "{}", tested.stderr);
+    assert_eq!(tested.json()["bucket_count"], 1);
+
+    let human = strata(home.path(), &["profile", "test", "Fotos 2024"], None).await;
+    assert_eq!(
+        human.stdout.trim(),
+        format!("Connected to {}: 1 bucket.", server.endpoint)
+    );
+
+    let removed = strata(
+        home.path(),
+        &["--json", "profile", "rm", "Fotos 2024"],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (removed.code, removed.json()["removed"].clone()),
+        (0, Value::Bool(true))
+    );
+    let again = strata(
+        home.path(),
+        &["--json", "profile", "rm", "Fotos 2024"],
+        None,
+    )
+    .await;
+    assert_eq!(again.code, 1);
+    assert_eq!(again.json()["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn refused_input_exits_2_with_a_json_error() {
+    let home = tempfile::tempdir().unwrap();
+    for (name, endpoint) in [
+        ("", "http://h"),
+        ("a:b", "http://h"),
+        ("a/b", "http://h"),
+        ("ok", "ftp://h"),
+        ("ok", "nohost"),
+    ] {
+        let run = add(home.path(), name, endpoint, "AK", "s").await;
+        assert_eq!(run.code, 2, "{name:?} {endpoint:?}: {}", run.stdout);
+        let error = &run.json()["error"];
+        assert_eq!(error["code"], "invalid_input");
+        assert!(error["message"].as_str().unwrap().ends_with('.'));
+        assert!(!error["hint"].as_str().unwrap().is_empty());
+        assert_eq!(
+            error.as_object().unwrap().len(),
+            3,
+            "exactly code, message, hint"
+        );
+    }
+    // A secret given without --secret-stdin is impossible; leaving it out is a validation error.
+    let no_secret = strata(
+        home.path(),
+        &[
+            "profile",
+            "add",
+            "x",
+            "--endpoint",
+            "http://h",
+            "--access-key-id",
+            "AK",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(no_secret.code, 2);
+    assert!(
+        no_secret
+            .stderr
+            .starts_with("error: The secret access key is missing."),
+        "{}",
+        no_secret.stderr
+    );
+    assert!(no_secret.stderr.contains("hint: "), "{}", no_secret.stderr);
+
+    let bad_flag = strata(
+        home.path(),
+        &["--json", "profile", "add", "x", "--provider", "ceph"],
+        None,
+    )
+    .await;
+    assert_eq!(bad_flag.code, 2);
+    assert_eq!(bad_flag.json()["error"]["code"], "invalid_input");
+
+    let listed = strata(home.path(), &["--json", "profile", "list"], None).await;
+    assert_eq!(listed.json(), Value::Array(vec![]), "nothing was written");
+}
+
+#[tokio::test]
+async fn names_with_spaces_and_unicode_work_end_to_end() {
+    let server = S3sFs::start().await;
+    let home = tempfile::tempdir().unwrap();
+    for name in ["Archiv Köln", "写真", "a.b_c-d"] {
+        assert_eq!(
+            add(home.path(), name, &server.endpoint, ACCESS_KEY, SECRET_KEY)
+                .await
+                .code,
+            0
+        );
+        let tested = strata(home.path(), &["--json", "profile", "test", name], None).await;
+        assert_eq!(tested.code, 0, "{name}: {}", tested.stdout);
+    }
+}
+
+#[tokio::test]
+async fn failures_exit_1_and_say_what_to_do() {
+    let server = S3sFs::start().await;
+    let home = tempfile::tempdir().unwrap();
+    add(
+        home.path(),
+        "wrong",
+        &server.endpoint,
+        ACCESS_KEY,
+        "NotTheSecret",
+    )
+    .await;
+    let run = strata(home.path(), &["profile", "test", "wrong"], None).await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("error: The secret access key does not match"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: Paste the secret access key again"),
+        "{}",
+        run.stderr
+    );
+
+    add(
+        home.path(),
+        "dead",
+        &strata_testkit::dead_endpoint(),
+        ACCESS_KEY,
+        SECRET_KEY,
+    )
+    .await;
+    let run = strata(home.path(), &["--json", "profile", "test", "dead"], None).await;
+    assert_eq!(
+        (run.code, run.json()["error"]["code"].clone()),
+        (1, "endpoint_unreachable".into())
+    );
+}
+
+#[tokio::test]
+async fn a_key_that_may_not_list_buckets_passes_with_a_warning() {
+    let server = Moto::start_with_iam(2);
+    let (key, secret) = server.create_iam_user("reader");
+    let home = tempfile::tempdir().unwrap();
+    add(home.path(), "limited", &server.endpoint, &key, &secret).await;
+    let run = strata(home.path(), &["profile", "test", "limited"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: The key is valid but is not allowed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn without_a_secret_store_nothing_is_saved_in_plaintext() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        "--json",
+        "profile",
+        "add",
+        "p",
+        "--endpoint",
+        "http://h",
+        "--access-key-id",
+        "AK",
+        "--secret-stdin",
+    ];
+    let run = strata_env(
+        home.path(),
+        &args,
+        Some("VerySecret1\n"),
+        &[("DBUS_SESSION_BUS_ADDRESS", "disabled:")],
+    )
+    .await;
+    assert_eq!(run.code, 1);
+    let error = &run.json()["error"];
+    assert_eq!(error["code"], "secret_store_unavailable");
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains("gnome-keyring-daemon")
+    );
+    let listed = strata(home.path(), &["--json", "profile", "list"], None).await;
+    assert_eq!(
+        listed.json(),
+        Value::Array(vec![]),
+        "the row was rolled back"
+    );
+    assert_no_secret_in_files(&home.path().join("data"), "VerySecret1");
+}
+
+fn assert_no_secret_in_files(dir: &Path, secret: &str) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            assert_no_secret_in_files(&path, secret);
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "secret in {}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_secret_never_reaches_output_logs_or_files() {
+    let server = S3sFs::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut runs = vec![add(home.path(), "p", &server.endpoint, ACCESS_KEY, SECRET_KEY).await];
+    for args in [
+        &["profile", "test", "p"][..],
+        &["--json", "profile", "test", "p"],
+        &["--json", "profile", "list"],
+        &["profile", "list"],
+        &["profile", "edit", "p", "--region", "eu-west-1"],
+        &["--json", "profile", "test", "p"],
+    ] {
+        runs.push(strata(home.path(), args, None).await);
+    }
+    for run in &runs {
+        assert!(!run.stdout.contains(SECRET_KEY), "stdout: {}", run.stdout);
+        assert!(
+            !run.stderr.contains(SECRET_KEY),
+            "stderr (trace log): {}",
+            run.stderr
+        );
+    }
+    assert!(
+        runs.iter().any(|r| r.stderr.contains("TRACE")),
+        "trace logging was on"
+    );
+    assert_no_secret_in_files(&home.path().join("data"), SECRET_KEY);
+}
+
+/// Writes `~/.aws/config` and `~/.aws/credentials` under `home`.
+fn aws_files(home: &Path, config: &str, credentials: &str) {
+    let dir = home.join(".aws");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config"), config).unwrap();
+    std::fs::write(dir.join("credentials"), credentials).unwrap();
+}
+
+#[tokio::test]
+async fn import_aws_copies_static_keys_and_references_the_rest() {
+    let server = S3sFs::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let helper = home.path().join("creds.sh");
+    std::fs::write(
+        &helper,
+        format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{ACCESS_KEY}\", \"SecretAccessKey\": \"{SECRET_KEY}\"}}'\n"),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&helper)
+        .status()
+        .unwrap();
+    let endpoint = &server.endpoint;
+    aws_files(
+        home.path(),
+        &format!(
+            "[profile static]\nregion = eu-central-1\nendpoint_url = {endpoint}\n\n\
+             [profile process]\nendpoint_url = {endpoint}\ncredential_process = {}\n\n\
+             [profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Reader\nregion = us-east-1\n\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n\
+             [profile bad:name]\nregion = us-east-1\n\n[profile nocreds]\nregion = us-east-1\n",
+            helper.display()
+        ),
+        &format!(
+            "[static]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+        ),
+    );
+
+    let run = strata(home.path(), &["--json", "profile", "import-aws"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let imported: Vec<(String, String)> = report["imported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().into(),
+                p["credentials"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        imported,
+        [
+            ("process".into(), "aws_config".into()),
+            ("sso".into(), "aws_config".into()),
+            ("static".into(), "keyring".into())
+        ]
+    );
+    let skipped: Vec<&str> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["bad:name", "nocreds"]);
+
+    // Static keys were copied to the keyring; the region and endpoint came along.
+    let listed = strata(home.path(), &["--json", "profile", "list"], None)
+        .await
+        .json();
+    let static_profile = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "static")
+        .unwrap();
+    assert_eq!(static_profile["region"], "eu-central-1");
+    assert_eq!(static_profile["endpoint"], endpoint.as_str());
+    let tested = strata(home.path(), &["--json", "profile", "test", "static"], None).await;
+    assert_eq!(tested.code, 0, "{}", tested.stdout);
+
+    // credential_process is run by aws-config at use: nothing was copied, and it works.
+    let tested = strata(home.path(), &["--json", "profile", "test", "process"], None).await;
+    assert_eq!(tested.code, 0, "{}", tested.stdout);
+
+    // SSO cannot log in here (no network): resolution is attempted at use and fails clearly.
+    // This checks the reference and the error path, not a real SSO login.
+    let tested = strata(home.path(), &["--json", "profile", "test", "sso"], None).await;
+    assert_eq!(tested.code, 1);
+    assert_eq!(tested.json()["error"]["code"], "credentials_unavailable");
+    assert!(
+        tested.json()["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("aws sso login")
+    );
+
+    assert_no_secret_in_files(&home.path().join("data"), SECRET_KEY);
+
+    // Importing again changes nothing.
+    let again = strata(home.path(), &["--json", "profile", "import-aws"], None)
+        .await
+        .json();
+    assert_eq!(again["imported"], Value::Array(vec![]));
+    assert_eq!(again["skipped"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn import_aws_from_a_missing_file_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let run = strata(
+        home.path(),
+        &[
+            "--json",
+            "profile",
+            "import-aws",
+            "--file",
+            "/nonexistent/config",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 1);
+    assert_eq!(run.json()["error"]["code"], "not_found");
+}

@@ -1,0 +1,86 @@
+//! The catalog: one SQLite file in the data folder holding everything that must survive a
+//! restart (never a secret).
+//!
+//! Migrations are numbered SQL files applied in order at open, inside an immediate transaction
+//! so that two processes opening a fresh folder at once (the app and the CLI) migrate it once.
+//! `PRAGMA user_version` records how many have run; a catalog written by a newer Strata is
+//! refused rather than misread.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Error, ErrorCode, Result};
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_profiles.sql")];
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn open(path: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let applied: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if applied > MIGRATIONS.len() {
+        return Err(Error::new(
+            ErrorCode::CatalogTooNew,
+            format!(
+                "The catalog was written by a newer version of Strata (schema {applied}, this version knows {}).",
+                MIGRATIONS.len()
+            ),
+            "Update Strata, or point --home / STRATA_HOME at another data folder.",
+        ));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Seconds since the Unix epoch, for `created_at` / `updated_at` columns.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.sqlite");
+        drop(open(&path).unwrap());
+        // Opening again must not re-run migration 1 (it would fail on CREATE TABLE).
+        let conn = open(&path).unwrap();
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1)
+            .unwrap();
+        drop(conn);
+        let err = open(&path).unwrap_err();
+        assert_eq!(err.code, ErrorCode::CatalogTooNew);
+        assert!(err.hint.contains("Update Strata"), "{}", err.hint);
+    }
+}

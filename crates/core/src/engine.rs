@@ -1,0 +1,236 @@
+//! The engine: the one object the desktop shell and the CLI call.
+//!
+//! It owns the data folder, the catalog connection and the secret store. Every public method
+//! is async; blocking work (SQLite, the secret store's D-Bus calls) runs on tokio's blocking
+//! pool so no caller's thread (the UI's above all) ever waits on it.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::home::DataDir;
+use crate::profile::{self, Profile, ProfileInput, ProfilePatch, ValidProfile};
+use crate::s3::{self, Auth};
+use crate::secrets::SecretStore;
+
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    home: DataDir,
+    catalog: Mutex<Connection>,
+    secrets: SecretStore,
+}
+
+/// The outcome of a connection test, in words and in fields.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ConnectionReport {
+    pub profile: String,
+    pub endpoint: String,
+    /// Buckets seen on the first page; `None` when the key may not list buckets.
+    pub bucket_count: Option<u32>,
+    /// More buckets exist than the first page held.
+    pub more_buckets: bool,
+    /// Set when the key works but with a limit the user should know of.
+    pub warning: Option<String>,
+    /// One sentence for the user.
+    pub summary: String,
+}
+
+/// Buckets asked for on the connection test's single ListBuckets page.
+const TEST_PAGE: i32 = 1000;
+
+impl Engine {
+    pub fn open(home: DataDir) -> Result<Self> {
+        let catalog = crate::catalog::open(&home.catalog_path())?;
+        let secrets = SecretStore::new(home.secret_service());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                home,
+                catalog: Mutex::new(catalog),
+                secrets,
+            }),
+        })
+    }
+
+    pub fn home(&self) -> &DataDir {
+        &self.inner.home
+    }
+
+    /// Runs `work` with the catalog and the secret store on the blocking pool.
+    async fn blocking<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &SecretStore) -> Result<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave SQLite half-written (transactions
+            // roll back), so a poisoned lock is safe to keep using.
+            let mut conn = inner.catalog.lock().unwrap_or_else(|p| p.into_inner());
+            work(&mut conn, &inner.secrets)
+        })
+        .await
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::Catalog,
+                format!("A background task failed: {e}."),
+                "Try again.",
+            )
+        })?
+    }
+
+    pub async fn profile_list(&self) -> Result<Vec<Profile>> {
+        self.blocking(|conn, _| profile::list(conn)).await
+    }
+
+    pub async fn profile_get(&self, name: &str) -> Result<Profile> {
+        let name = name.to_string();
+        self.blocking(move |conn, _| profile::get(conn, &name))
+            .await
+    }
+
+    /// Validates, writes the row and stores the secret, all or nothing: if the secret store
+    /// refuses, the row is rolled back.
+    pub async fn profile_add(&self, input: ProfileInput) -> Result<Profile> {
+        let (valid, secret) = ValidProfile::from_input(input)?;
+        self.blocking(move |conn, secrets| {
+            let tx = conn.transaction()?;
+            let id = profile::insert(&tx, &valid, None)?;
+            secrets.set(&id.to_string(), &secret)?;
+            tx.commit()?;
+            profile::get(conn, &valid.name)
+        })
+        .await
+    }
+
+    pub async fn profile_edit(&self, name: &str, patch: ProfilePatch) -> Result<Profile> {
+        let name = name.to_string();
+        self.blocking(move |conn, secrets| {
+            let current = profile::get(conn, &name)?;
+            let (valid, secret) = ValidProfile::from_patch(&current, patch)?;
+            let tx = conn.transaction()?;
+            profile::update(&tx, current.id, &valid)?;
+            if let Some(secret) = secret {
+                secrets.set(&current.id.to_string(), &secret)?;
+            }
+            tx.commit()?;
+            profile::get(conn, &valid.name)
+        })
+        .await
+    }
+
+    /// Removes the profile, its secret and (through foreign keys) every row that belongs to it.
+    /// The secret goes first: if the store is unavailable nothing is removed, so no secret is
+    /// left behind without a profile that names it.
+    pub async fn profile_remove(&self, name: &str) -> Result<()> {
+        let name = name.to_string();
+        self.blocking(move |conn, secrets| {
+            let current = profile::get(conn, &name)?;
+            if current.aws_profile.is_none() {
+                secrets.delete(&current.id.to_string())?;
+            }
+            profile::delete(conn, current.id)
+        })
+        .await
+    }
+
+    /// Makes one signed request (ListBuckets, first page) and says in words what happened.
+    /// A key that may not list buckets passes with a warning: it can still open buckets it
+    /// is allowed to.
+    pub async fn profile_test(&self, name: &str) -> Result<ConnectionReport> {
+        let (profile, client) = self.client_for(name, 2).await?;
+        let endpoint = s3::endpoint_label(&profile);
+        let outcome = client.list_buckets().max_buckets(TEST_PAGE).send().await;
+        let report = |bucket_count, more_buckets, warning, summary| ConnectionReport {
+            profile: profile.name.clone(),
+            endpoint: endpoint.clone(),
+            bucket_count,
+            more_buckets,
+            warning,
+            summary,
+        };
+        match outcome {
+            Ok(page) => {
+                let count = u32::try_from(page.buckets().len()).unwrap_or(u32::MAX);
+                let more = page.continuation_token().is_some_and(|t| !t.is_empty());
+                let plural = if count == 1 { "" } else { "s" };
+                let what = if more {
+                    format!("at least {count} bucket{plural}")
+                } else {
+                    format!("{count} bucket{plural}")
+                };
+                Ok(report(
+                    Some(count),
+                    more,
+                    None,
+                    format!("Connected to {endpoint}: {what}."),
+                ))
+            }
+            Err(err) => {
+                let error = s3::error_from_sdk(&err, &endpoint);
+                if error.code != ErrorCode::AccessDenied {
+                    return Err(error);
+                }
+                let warning = format!(
+                    "{} It can still open the buckets it is allowed to.",
+                    error.message
+                );
+                Ok(report(
+                    None,
+                    false,
+                    Some(warning),
+                    format!("Connected to {endpoint}, with limited rights."),
+                ))
+            }
+        }
+    }
+
+    /// A ready S3 client for a saved profile, with its secret fetched from the store.
+    pub(crate) async fn client_for(
+        &self,
+        name: &str,
+        max_attempts: u32,
+    ) -> Result<(Profile, aws_sdk_s3::Client)> {
+        let name = name.to_string();
+        let (profile, auth) = self
+            .blocking(move |conn, secrets| {
+                let profile = profile::get(conn, &name)?;
+                let auth = match profile::aws_source(conn, profile.id)? {
+                    Some(source) => Auth::AwsProfile(source),
+                    None => {
+                        let secret = secrets.get(&profile.id.to_string())?.ok_or_else(|| {
+                            Error::new(
+                                ErrorCode::SecretMissing,
+                                format!("The secret of profile \"{}\" is missing from the OS secret store.", profile.name),
+                                format!("Enter it again: `strata profile edit \"{}\" --secret-stdin`.", profile.name),
+                            )
+                        })?;
+                        Auth::Static {
+                            access_key_id: profile.access_key_id.clone().unwrap_or_default(),
+                            secret,
+                        }
+                    }
+                };
+                Ok((profile, auth))
+            })
+            .await?;
+        let client = s3::client(&profile, auth, max_attempts);
+        Ok((profile, client))
+    }
+
+    /// Imports the profiles of the AWS shared config; see [`crate::aws_import`].
+    pub async fn profile_import_aws(
+        &self,
+        config_file: Option<PathBuf>,
+    ) -> Result<crate::aws_import::ImportReport> {
+        let parsed = crate::aws_import::read(config_file).await?;
+        self.blocking(move |conn, secrets| crate::aws_import::apply(conn, secrets, parsed))
+            .await
+    }
+}

@@ -1,0 +1,17 @@
+//! Strata's engine: everything the desktop app and the `strata` CLI do, with no UI in it.
+//!
+//! The shells call [`Engine`]; its methods validate input, touch the catalog and the secret
+//! store on the blocking pool, talk S3, and fail with one [`Error`] shape.
+
+pub mod aws_import;
+mod catalog;
+mod engine;
+pub mod error;
+pub mod home;
+pub mod profile;
+mod s3;
+mod secrets;
+
+pub use engine::{ConnectionReport, Engine};
+pub use error::{Error, ErrorCode, Result};
+pub use home::DataDir;

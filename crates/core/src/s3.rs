@@ -1,0 +1,277 @@
+//! S3 clients and S3 errors.
+//!
+//! One HTTP client (hyper + rustls with ring, the platform's root certificates) serves every
+//! S3 client, so connections are pooled process-wide. A client is built per profile from its
+//! endpoint, region and addressing style; credentials are either the profile's static keys or
+//! an aws-config provider that resolves an AWS shared-config profile at use. Checksums are
+//! sent only when an operation requires them, since several providers reject the newer
+//! default headers. [`error_from_sdk`] turns any SDK failure into one engine error.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{
+    BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+
+use crate::error::{Error, ErrorCode};
+use crate::profile::{AwsSource, Profile};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A whole operation (all attempts) for metadata calls; transfers set their own.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How a client authenticates.
+pub(crate) enum Auth {
+    Static {
+        access_key_id: String,
+        secret: String,
+    },
+    AwsProfile(AwsSource),
+}
+
+pub(crate) fn http_client() -> SharedHttpClient {
+    static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+                .build_https()
+        })
+        .clone()
+}
+
+pub(crate) fn client(profile: &Profile, auth: Auth, max_attempts: u32) -> aws_sdk_s3::Client {
+    let region = Region::new(profile.region.clone());
+    let credentials = match auth {
+        Auth::Static {
+            access_key_id,
+            secret,
+        } => SharedCredentialsProvider::new(Credentials::new(
+            access_key_id,
+            secret,
+            None,
+            None,
+            "strata",
+        )),
+        Auth::AwsProfile(source) => {
+            let mut files = EnvConfigFiles::builder();
+            files = match source.config_file {
+                Some(path) => files.with_file(EnvConfigFileKind::Config, path),
+                None => files.include_default_config_file(true),
+            };
+            files = match source.credentials_file {
+                Some(path) => files.with_file(EnvConfigFileKind::Credentials, path),
+                None => files.include_default_credentials_file(true),
+            };
+            let provider_config = ProviderConfig::default()
+                .with_http_client(http_client())
+                .with_region(Some(region.clone()));
+            SharedCredentialsProvider::new(
+                ProfileFileCredentialsProvider::builder()
+                    .configure(&provider_config)
+                    .profile_files(files.build())
+                    .profile_name(source.profile)
+                    .build(),
+            )
+        }
+    };
+    let mut config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(http_client())
+        .region(region)
+        .credentials_provider(credentials)
+        .force_path_style(profile.path_style)
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        );
+    if let Some(endpoint) = &profile.endpoint {
+        config = config.endpoint_url(endpoint);
+    }
+    aws_sdk_s3::Client::from_conf(config.build())
+}
+
+/// Where requests of `profile` go, for messages.
+pub(crate) fn endpoint_label(profile: &Profile) -> String {
+    profile
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| format!("AWS S3 ({})", profile.region))
+}
+
+/// Maps any SDK failure to an engine error that says what to do. `target` names where the
+/// request went (an endpoint), for the message.
+pub(crate) fn error_from_sdk<E, R>(err: &SdkError<E, R>, target: &str) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            service_error(e.code().unwrap_or("Unknown"), e.message(), target)
+        }
+        SdkError::TimeoutError(_) => unreachable_error(target, "no answer in time"),
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
+            if chain_has::<CredentialsError>(err) =>
+        {
+            credentials_error(err)
+        }
+        SdkError::DispatchFailure(failure) => {
+            if chain_has::<rustls::Error>(err) {
+                return Error::new(
+                    ErrorCode::Tls,
+                    format!(
+                        "The secure connection to {target} failed ({}).",
+                        root_cause(err)
+                    ),
+                    "Check that the endpoint's scheme is right (http:// for a plain server) and \
+                     that its certificate is valid for the host name.",
+                );
+            }
+            let why = match failure.as_connector_error() {
+                Some(c) if c.is_timeout() => "timed out".to_string(),
+                _ => io_kind(err).unwrap_or_else(|| root_cause(err)),
+            };
+            unreachable_error(target, &why)
+        }
+        SdkError::ResponseError(_) => Error::new(
+            ErrorCode::S3,
+            format!(
+                "{target} answered, but not like an S3 server ({}).",
+                root_cause(err)
+            ),
+            "Check that the endpoint is the S3 API address of your provider, not its web console.",
+        )
+        .with_retryable(true),
+        _ => Error::new(
+            ErrorCode::S3,
+            format!("The request to {target} failed ({}).", root_cause(err)),
+            "Try again; if it keeps failing, check the profile's settings.",
+        ),
+    }
+}
+
+fn service_error(code: &str, message: Option<&str>, target: &str) -> Error {
+    let detail = message.map(|m| format!(": {m}")).unwrap_or_default();
+    let (code_enum, sentence, hint) = match code {
+        // s3s-based servers answer NotSignedUp for a key they do not know.
+        "InvalidAccessKeyId" | "NotSignedUp" => (
+            ErrorCode::InvalidAccessKey,
+            "The server does not know this access key id",
+            "Check the access key id; it may have been deleted or belong to another account or endpoint.",
+        ),
+        "SignatureDoesNotMatch" => (
+            ErrorCode::SignatureMismatch,
+            "The secret access key does not match the access key id",
+            "Paste the secret access key again (edit the profile); check the region too.",
+        ),
+        "RequestTimeTooSkewed" => (
+            ErrorCode::ClockSkew,
+            "This computer's clock differs too much from the server's",
+            "Set the system clock right (enable network time synchronisation) and try again.",
+        ),
+        "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => (
+            ErrorCode::AccessDenied,
+            "The key is valid but is not allowed to do this",
+            "Ask the account's administrator for the permission, or use a key that has it.",
+        ),
+        _ => {
+            let retryable = matches!(
+                code,
+                "InternalError"
+                    | "ServiceUnavailable"
+                    | "SlowDown"
+                    | "Throttling"
+                    | "RequestTimeout"
+            );
+            return Error::new(
+                ErrorCode::S3,
+                format!("{target} refused the request ({code}{detail})."),
+                if retryable {
+                    "The server is busy or failing; try again in a moment."
+                } else {
+                    "Check the profile's endpoint and region; the S3 code above tells support what happened."
+                },
+            )
+            .with_retryable(retryable);
+        }
+    };
+    Error::new(code_enum, format!("{sentence} ({code})."), hint)
+}
+
+fn unreachable_error(target: &str, why: &str) -> Error {
+    Error::new(
+        ErrorCode::EndpointUnreachable,
+        format!("Nothing answered at {target} ({why})."),
+        "Check the endpoint URL and that the server is running, then your network, VPN or proxy.",
+    )
+}
+
+fn credentials_error<E: std::error::Error + 'static>(err: &E) -> Error {
+    Error::new(
+        ErrorCode::CredentialsUnavailable,
+        format!(
+            "The credentials could not be obtained ({}).",
+            root_cause(err)
+        ),
+        "For AWS SSO run `aws sso login --profile NAME`; for assume-role or credential_process \
+         check that profile in ~/.aws/config.",
+    )
+}
+
+/// The innermost error's text: the most specific thing to tell a user.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// The kind of the first I/O error in the chain ("connection refused"), plainer than its text.
+fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind().to_string());
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// Whether an error of type `T` is anywhere in the chain of `err`.
+fn chain_has<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.is::<T>() {
+            return true;
+        }
+        // io::Error::source() skips the error it wraps, so step into the wrapped one instead.
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    false
+}

@@ -1,0 +1,271 @@
+//! Real S3 servers for tests, each on 127.0.0.1 with a free port:
+//!
+//! - [`S3sFs`]: s3s-fs 0.14.1 in-process (checks SigV4 signatures).
+//! - [`Moto`]: moto's server as a child process, from the virtualenv the test command makes
+//!   (`.venv/`), or `STRATA_MOTO_SERVER`. Optionally with IAM authentication switched on.
+//! - [`FaultServer`]: a stand-in that answers every request with one canned S3 error, for
+//!   failures no local server produces on demand (clock skew). Tests that use it say so.
+//!
+//! A missing server is a test failure that says how to install it, never a skip.
+
+use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+pub const ACCESS_KEY: &str = "AKTESTKEY0001";
+pub const SECRET_KEY: &str = "TestSecret0001abcdefghijklmnop";
+
+/// The repository root (this crate lives in crates/testkit).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+/// s3s-fs serving a temporary folder, with signature checks for [`ACCESS_KEY`]/[`SECRET_KEY`].
+pub struct S3sFs {
+    pub endpoint: String,
+    _root: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl S3sFs {
+    /// Starts on the current tokio runtime; the server stops when this is dropped.
+    pub async fn start() -> Self {
+        let root = tempfile::tempdir().expect("temp dir");
+        let fs = s3s_fs::FileSystem::new(root.path()).expect("s3s-fs root");
+        let mut builder = s3s::service::S3ServiceBuilder::new(fs);
+        builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+        let service = builder.build();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move {
+            let http = ConnBuilder::new(TokioExecutor::new());
+            while let Ok((socket, _)) = listener.accept().await {
+                let conn = http
+                    .serve_connection(TokioIo::new(socket), service.clone())
+                    .into_owned();
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+        });
+        Self {
+            endpoint: format!("http://{addr}"),
+            _root: root,
+            server,
+        }
+    }
+}
+
+impl Drop for S3sFs {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// moto's S3 server in its own process; killed on drop.
+pub struct Moto {
+    pub endpoint: String,
+    pub port: u16,
+    child: Child,
+}
+
+impl Moto {
+    /// moto without authentication: any key works, like its default.
+    pub fn start() -> Self {
+        Self::spawn(None)
+    }
+
+    /// moto with IAM authentication on: the first `open_requests` requests are let through
+    /// unauthenticated (to create users and keys), every later one is checked.
+    pub fn start_with_iam(open_requests: u32) -> Self {
+        Self::spawn(Some(open_requests))
+    }
+
+    fn spawn(open_requests: Option<u32>) -> Self {
+        let binary = moto_binary();
+        let port = free_port();
+        let mut command = Command::new(&binary);
+        command
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(n) = open_requests {
+            command.env("INITIAL_NO_AUTH_ACTION_COUNT", n.to_string());
+        }
+        let child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start moto_server at {}: {e}; run ./scripts/test.sh once to install it",
+                binary.display()
+            )
+        });
+        let moto = Self {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+            child,
+        };
+        wait_for_port(port, Duration::from_secs(60));
+        moto
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("STRATA_MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let venv = repo_root().join(".venv/bin/moto_server");
+    if venv.exists() {
+        return venv;
+    }
+    panic!(
+        "moto_server not found at {}: run ./scripts/test.sh (it installs moto[server] into .venv), \
+         or set STRATA_MOTO_SERVER",
+        venv.display()
+    );
+}
+
+pub fn wait_for_port(port: u16, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nothing listened on port {port} within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+pub fn dead_endpoint() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+/// Stand-in for server faults: answers every request with `status` and an S3 error document
+/// carrying `code`. Used only where no local S3 server produces the failure on demand.
+pub struct FaultServer {
+    pub endpoint: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl FaultServer {
+    pub async fn start(status: u16, code: &'static str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let body = format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+                         <Message>injected by the test's fault server</Message><RequestId>fault</RequestId></Error>"
+                    );
+                    let response = format!(
+                        "HTTP/1.1 {status} Fault\r\ncontent-type: application/xml\r\ncontent-length: {}\r\n\
+                         connection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        Self {
+            endpoint: format!("http://{addr}"),
+            server,
+        }
+    }
+}
+
+impl Drop for FaultServer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Moto {
+    /// Creates an IAM user with an access key through the aws cli (counts as two of the
+    /// unauthenticated requests of [`Moto::start_with_iam`]). The user has no policy, so it
+    /// may do nothing: its key is valid but every action is denied.
+    pub fn create_iam_user(&self, name: &str) -> (String, String) {
+        let aws = |args: &[&str]| {
+            let out = Command::new("aws")
+                .args(["--endpoint-url", &self.endpoint, "--output", "json", "iam"])
+                .args(args)
+                .env("AWS_ACCESS_KEY_ID", "bootstrap")
+                .env("AWS_SECRET_ACCESS_KEY", "bootstrap")
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .output()
+                .expect("the aws cli is needed: run ./scripts/test.sh once to install it");
+            assert!(
+                out.status.success(),
+                "aws iam {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("aws cli JSON")
+        };
+        aws(&["create-user", "--user-name", name]);
+        let key = aws(&["create-access-key", "--user-name", name]);
+        let field = |f: &str| {
+            key["AccessKey"][f]
+                .as_str()
+                .expect("access key field")
+                .to_string()
+        };
+        (field("AccessKeyId"), field("SecretAccessKey"))
+    }
+}
+
+/// A plain SDK client (path-style, us-east-1) for setting up a server's state in a test,
+/// independently of the engine under test.
+pub fn sdk_client(endpoint: &str, access_key: &str, secret: &str) -> aws_sdk_s3::Client {
+    let credentials = aws_sdk_s3::config::Credentials::new(access_key, secret, None, None, "test");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(credentials)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Creates `names` as buckets through [`sdk_client`].
+pub async fn create_buckets(endpoint: &str, access_key: &str, secret: &str, names: &[&str]) {
+    let client = sdk_client(endpoint, access_key, secret);
+    for name in names {
+        client
+            .create_bucket()
+            .bucket(*name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("create bucket {name} at {endpoint}: {e:?}"));
+    }
+}

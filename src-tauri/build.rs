@@ -1,0 +1,16 @@
+// The app manifest turns every command into a permission; capabilities/default.json grants
+// the main window exactly the ones the UI calls.
+const COMMANDS: &[&str] = &[
+    "profile_list",
+    "profile_add",
+    "profile_edit",
+    "profile_remove",
+    "profile_test",
+    "profile_import_aws",
+];
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri build configuration");
+}

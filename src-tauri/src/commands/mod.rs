@@ -1,0 +1,4 @@
+//! Tauri commands, one file per area. Each is a few lines: call the engine, return its
+//! result; errors cross as the engine's `{code, message, hint, field, retryable}`.
+
+pub mod profiles;

@@ -1,0 +1,55 @@
+use std::path::PathBuf;
+
+use strata_core::aws_import::ImportReport;
+use strata_core::profile::{Profile, ProfileInput, ProfilePatch};
+use strata_core::{ConnectionReport, Engine, Error};
+use tauri::State;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_list(engine: State<'_, Engine>) -> Result<Vec<Profile>, Error> {
+    engine.profile_list().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_add(engine: State<'_, Engine>, input: ProfileInput) -> Result<Profile, Error> {
+    engine.profile_add(input).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_edit(
+    engine: State<'_, Engine>,
+    name: String,
+    patch: ProfilePatch,
+) -> Result<Profile, Error> {
+    engine.profile_edit(&name, patch).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_remove(engine: State<'_, Engine>, name: String) -> Result<(), Error> {
+    engine.profile_remove(&name).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_test(
+    engine: State<'_, Engine>,
+    name: String,
+) -> Result<ConnectionReport, Error> {
+    engine.profile_test(&name).await
+}
+
+/// Imports `~/.aws/config`, or `config_file` when given.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_import_aws(
+    engine: State<'_, Engine>,
+    config_file: Option<String>,
+) -> Result<ImportReport, Error> {
+    engine
+        .profile_import_aws(config_file.map(PathBuf::from))
+        .await
+}

@@ -1,0 +1,91 @@
+//! Strata's desktop shell: a window, a tray icon, and typed commands that call the engine.
+//! Nothing here is worth testing on its own: the engine holds the logic, and the end-to-end
+//! test drives this shell through the real window.
+
+mod commands;
+mod tray;
+
+use std::process::ExitCode;
+
+use strata_core::{DataDir, Engine};
+
+/// The typed command set; `bindings.ts` is generated from it.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    // Each type crosses in one direction only, so one TypeScript type per Rust type suffices.
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .disable_serde_phases()
+        .commands(tauri_specta::collect_commands![
+            commands::profiles::profile_list,
+            commands::profiles::profile_add,
+            commands::profiles::profile_edit,
+            commands::profiles::profile_remove,
+            commands::profiles::profile_test,
+            commands::profiles::profile_import_aws,
+        ])
+}
+
+pub fn run() -> ExitCode {
+    init_logging();
+    let engine = match DataDir::resolve(None).and_then(Engine::open) {
+        Ok(engine) => engine,
+        Err(err) => {
+            eprintln!("error: {}\nhint: {}", err.message, err.hint);
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(home = %engine.home().path().display(), "data folder");
+    let builder = specta_builder();
+    let outcome = tauri::Builder::default()
+        .manage(engine)
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            tray::install(app.handle());
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: the window could not be opened: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Log lines go to stderr; `STRATA_LOG` sets the filter (default: info for Strata).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STRATA_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,strata_app=info,strata_core=info")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed `ui/src/bindings.ts` must equal what the commands generate now.
+    #[test]
+    fn bindings_are_up_to_date() {
+        let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
+        let fresh = tempfile_path();
+        super::specta_builder()
+            .export(specta_typescript::Typescript::default(), &fresh)
+            .expect("exporting the TypeScript bindings failed");
+        let fresh_text = std::fs::read_to_string(&fresh).unwrap();
+        if std::env::var_os("STRATA_UPDATE_BINDINGS").is_some() {
+            std::fs::write(committed_path, &fresh_text).unwrap();
+        }
+        let committed = std::fs::read_to_string(committed_path).unwrap_or_default();
+        assert!(
+            committed == fresh_text,
+            "ui/src/bindings.ts is out of date: run `STRATA_UPDATE_BINDINGS=1 cargo test -p strata-app bindings` and commit it"
+        );
+    }
+
+    fn tempfile_path() -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("strata-bindings-{}.ts", std::process::id()))
+    }
+}

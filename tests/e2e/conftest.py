@@ -1,0 +1,102 @@
+"""Fixtures for end-to-end tests of the real app window.
+
+The app runs under Xvfb and the session bus / gnome-keyring that scripts/test.sh provides;
+tauri-driver (with WebKitWebDriver behind it) drives it over WebDriver. Each test gets its own
+STRATA_HOME, so it starts from a first run and never touches a user's data or secrets.
+"""
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "target" / "debug" / "strata-app"
+SCREENSHOTS = ROOT / "target" / "e2e"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on port {port} within {timeout} s")
+
+
+def start_group(args, **kwargs):
+    return subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+
+
+def stop_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def moto():
+    """moto's S3 server on a free port, with one bucket in it."""
+    port = free_port()
+    server = start_group([str(ROOT / ".venv" / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(port)])
+    try:
+        wait_for_port(port)
+        endpoint = f"http://127.0.0.1:{port}"
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="AKE2E", aws_secret_access_key="e2e")
+        s3.create_bucket(Bucket="shoot-2026")
+        yield endpoint
+    finally:
+        stop_group(server)
+
+
+@pytest.fixture
+def strata_home(tmp_path):
+    return tmp_path / "strata-home"
+
+
+@pytest.fixture
+def app(strata_home):
+    """The real app window, driven through tauri-driver."""
+    assert APP.exists(), f"build the app first: cargo build -p strata-app ({APP} is missing)"
+    port, native_port = free_port(), free_port()
+    env = dict(os.environ, STRATA_HOME=str(strata_home))
+    driver_process = start_group(["tauri-driver", "--port", str(port), "--native-port", str(native_port)], env=env)
+    try:
+        # The first port opens before WebKitWebDriver is ready: wait for both.
+        wait_for_port(port)
+        wait_for_port(native_port)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(APP)})
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+    finally:
+        stop_group(driver_process)
+
+
+def screenshot(driver, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.5)  # the frame after a DOM change can lag behind it
+    path = SCREENSHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path

@@ -1,0 +1,128 @@
+import { useCallback, useEffect, useState } from "react";
+import { errorOf, type Api, type ApiError, type Profile, type ProfileInput } from "./api";
+import { ConfirmDialog } from "./components/ConfirmDialog";
+import { ErrorNote } from "./components/ErrorNote";
+import { ProfileDetail } from "./components/ProfileDetail";
+import { ProfileForm } from "./components/ProfileForm";
+import { ProfileList } from "./components/ProfileList";
+
+type View = { kind: "profile" } | { kind: "add" } | { kind: "edit"; profile: Profile };
+
+export function App({ api }: { api: Api }) {
+  const [profiles, setProfiles] = useState<Profile[] | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [view, setView] = useState<View>({ kind: "profile" });
+  const [confirmDelete, setConfirmDelete] = useState<Profile | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const reload = useCallback(
+    async (select?: string | null) => {
+      try {
+        const list = await api.listProfiles();
+        setProfiles(list);
+        setSelected((current) => {
+          const wanted = select === undefined ? current : select;
+          return list.some((p) => p.name === wanted) ? wanted : (list[0]?.name ?? null);
+        });
+      } catch (thrown) {
+        setError(errorOf(thrown));
+      }
+    },
+    [api],
+  );
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  async function save(input: ProfileInput) {
+    const saved =
+      view.kind === "edit"
+        ? await api.editProfile(view.profile.name, input)
+        : await api.addProfile(input);
+    setView({ kind: "profile" });
+    setNotice(null);
+    await reload(saved.name);
+  }
+
+  async function remove(profile: Profile) {
+    setConfirmDelete(null);
+    try {
+      await api.removeProfile(profile.name);
+      setNotice(`Removed profile "${profile.name}" and its secret.`);
+      await reload(null);
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  async function importAws() {
+    try {
+      const report = await api.importAws();
+      const skipped = report.skipped.map((s) => `${s.name} (${s.reason})`).join(", ");
+      setNotice(
+        `Imported ${report.imported.length} profile(s) from the AWS config.` + (skipped ? ` Skipped: ${skipped}.` : ""),
+      );
+      await reload(report.imported[0]?.name);
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  const current = profiles?.find((p) => p.name === selected) ?? null;
+
+  return (
+    <div className="app">
+      <ProfileList
+        profiles={profiles ?? []}
+        selected={selected}
+        onSelect={(name) => {
+          setSelected(name);
+          setView({ kind: "profile" });
+        }}
+        onAdd={() => setView({ kind: "add" })}
+        onImport={importAws}
+      />
+      <main className="main">
+        {error && (
+          <div className="banner">
+            <ErrorNote error={error} />
+            <button type="button" className="button-link" onClick={() => setError(null)}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        {notice && <p className="notice">{notice}</p>}
+        {view.kind === "add" && <ProfileForm onSubmit={save} onCancel={() => setView({ kind: "profile" })} />}
+        {view.kind === "edit" && (
+          <ProfileForm profile={view.profile} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />
+        )}
+        {view.kind === "profile" && current && (
+          <ProfileDetail
+            key={current.id}
+            profile={current}
+            onTest={api.testProfile}
+            onEdit={() => setView({ kind: "edit", profile: current })}
+            onDelete={() => setConfirmDelete(current)}
+          />
+        )}
+        {view.kind === "profile" && profiles?.length === 0 && (
+          <section className="panel welcome">
+            <h1>Welcome to Strata</h1>
+            <p>Strata manages files in S3-compatible storage. Start by adding the account you want to browse.</p>
+          </section>
+        )}
+      </main>
+      {confirmDelete && (
+        <ConfirmDialog
+          title={`Delete profile "${confirmDelete.name}"?`}
+          body="Its settings and its secret in the keyring are removed. Nothing in the storage itself is touched."
+          confirmLabel="Delete profile"
+          onConfirm={() => void remove(confirmDelete)}
+          onCancel={() => setConfirmDelete(null)}
+        />
+      )}
+    </div>
+  );
+}

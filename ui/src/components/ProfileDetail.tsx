@@ -1,0 +1,72 @@
+import { useState } from "react";
+import { errorOf, type ApiError, type ConnectionReport, type Profile } from "../api";
+import { presetOf } from "../presets";
+import { ErrorNote } from "./ErrorNote";
+
+type TestState =
+  | { state: "idle" }
+  | { state: "testing" }
+  | { state: "done"; report: ConnectionReport }
+  | { state: "failed"; error: ApiError };
+
+interface Props {
+  profile: Profile;
+  onTest(name: string): Promise<ConnectionReport>;
+  onEdit(): void;
+  onDelete(): void;
+}
+
+export function ProfileDetail({ profile, onTest, onEdit, onDelete }: Props) {
+  const [test, setTest] = useState<TestState>({ state: "idle" });
+
+  async function runTest() {
+    setTest({ state: "testing" });
+    try {
+      setTest({ state: "done", report: await onTest(profile.name) });
+    } catch (thrown) {
+      setTest({ state: "failed", error: errorOf(thrown) });
+    }
+  }
+
+  const rows: [string, string][] = [
+    ["Provider", presetOf(profile.provider).label],
+    ["Endpoint", profile.endpoint ?? "AWS regional endpoint"],
+    ["Region", profile.region],
+    ["Addressing", profile.path_style ? "path-style" : "virtual-hosted"],
+    ["Access key id", profile.access_key_id ?? `from AWS profile "${profile.aws_profile}"`],
+  ];
+
+  return (
+    <section className="panel" aria-label={`Profile ${profile.name}`}>
+      <h1>{profile.name}</h1>
+      <dl className="facts">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      <div className="actions actions-left">
+        <button type="button" className="button-primary" onClick={runTest} disabled={test.state === "testing"}>
+          {test.state === "testing" ? "Testing…" : "Test connection"}
+        </button>
+        <button type="button" onClick={onEdit}>
+          Edit
+        </button>
+        <button type="button" className="button-danger" onClick={onDelete}>
+          Delete
+        </button>
+      </div>
+      <div data-testid="test-outcome" aria-live="polite">
+        {test.state === "done" && (
+          <div className={test.report.warning ? "note note-warning" : "note note-ok"}>
+            <p className="note-title">{test.report.summary}</p>
+            {test.report.warning && <p>{test.report.warning}</p>}
+          </div>
+        )}
+        {test.state === "failed" && <ErrorNote error={test.error} />}
+      </div>
+    </section>
+  );
+}
