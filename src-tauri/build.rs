@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "profile_remove",
     "profile_test",
     "profile_import_aws",
+    "profile_restore_local",
 ];
 
 fn main() {

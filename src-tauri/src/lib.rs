@@ -8,6 +8,7 @@ mod tray;
 use std::process::ExitCode;
 
 use strata_core::{DataDir, Engine};
+use tauri::Manager;
 
 /// The typed command set; `bindings.ts` is generated from it.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -21,12 +22,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::profiles::profile_remove,
             commands::profiles::profile_test,
             commands::profiles::profile_import_aws,
+            commands::profiles::profile_restore_local,
         ])
 }
 
 pub fn run() -> ExitCode {
     init_logging();
-    let engine = match DataDir::resolve(None).and_then(Engine::open) {
+    let started =
+        DataDir::resolve(None).map(|home| tauri::async_runtime::block_on(Engine::start(home)));
+    let engine = match started.and_then(|engine| engine) {
         Ok(engine) => engine,
         Err(err) => {
             eprintln!("error: {}\nhint: {}", err.message, err.hint);
@@ -41,6 +45,7 @@ pub fn run() -> ExitCode {
         .setup(move |app| {
             builder.mount_events(app);
             tray::install(app.handle());
+            serve_local_endpoint(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -51,6 +56,21 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Starts the built-in endpoint in this process, so the `local` profile answers at once.
+fn serve_local_endpoint(app: &tauri::AppHandle) {
+    let engine = app.state::<Engine>().inner().clone();
+    tauri::async_runtime::spawn(async move {
+        match engine.local_endpoint().await {
+            Ok(endpoint) => tracing::info!(url = %endpoint.url(), "built-in endpoint ready"),
+            Err(err) => tracing::warn!(
+                "the built-in endpoint is not running: {} {}",
+                err.message,
+                err.hint
+            ),
+        }
+    });
 }
 
 /// Log lines go to stderr; `STRATA_LOG` sets the filter (default: info for Strata).

@@ -35,12 +35,22 @@ def add_profile(driver, name, endpoint):
     wait(driver).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "main h1"), name))
 
 
-def test_add_a_profile_and_test_the_connection(app, moto, strata_home):
-    first_run = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=first-run]")))
-    assert "Connect your first storage" in first_run.text
-    screenshot(app, "01-first-run")
+def test_first_run_opens_on_the_built_in_storage_ready_to_use(app):
+    heading = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "main h1")))
+    assert heading.text == "local"
+    assert "no account needed" in app.find_element(By.CSS_SELECTOR, "main .lead").text
+    button(app, "Test connection").click()
+    outcome = wait(app).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=test-outcome] .note-ok"))
+    )
+    assert outcome.text.startswith("Connected to the built-in endpoint (http://127.0.0.1:")
+    assert outcome.text.endswith("): 0 buckets.")
+    screenshot(app, "01-first-run-local")
 
-    first_run.find_element(By.XPATH, ".//button[normalize-space()='Add a profile']").click()
+
+def test_add_a_profile_and_test_the_connection(app, moto, strata_home):
+    wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "main h1"), "local"))
+    button(app, "+ Add").click()
     add_profile(app, "Studio Köln", moto)
     button(app, "Test connection").click()
     outcome = wait(app).until(
@@ -53,15 +63,16 @@ def test_add_a_profile_and_test_the_connection(app, moto, strata_home):
     profiles = app.execute_async_script(
         "window.__TAURI_INTERNALS__.invoke('profile_list').then(arguments[0], arguments[0])"
     )
-    assert [(p["name"], p["endpoint"], p["path_style"]) for p in profiles] == [("Studio Köln", moto, True)]
+    studio = [p for p in profiles if p["name"] == "Studio Köln"]
+    assert [(p["endpoint"], p["path_style"]) for p in studio] == [(moto, True)]
     for path in Path(strata_home).rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), f"secret found in {path}"
 
 
 def test_a_dead_endpoint_is_explained_and_a_profile_is_deleted_after_confirmation(app):
-    wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=first-run]")))
-    button(app, "Add a profile").click()
+    wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "main h1"), "local"))
+    button(app, "+ Add").click()
     dead = f"http://127.0.0.1:{free_port()}"
     add_profile(app, "Offline NAS", dead)
     button(app, "Test connection").click()
@@ -74,5 +85,17 @@ def test_a_dead_endpoint_is_explained_and_a_profile_is_deleted_after_confirmatio
     dialog = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[role=alertdialog]")))
     assert "Offline NAS" in dialog.text
     button(app, "Delete profile").click()
+    wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), 'Removed profile "Offline NAS"'))
+    names = [e.text for e in app.find_elements(By.CSS_SELECTOR, ".profile-name")]
+    assert names == ["local"]
+
+
+def test_the_built_in_profile_can_be_removed_and_restored(app):
+    wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "main h1"), "local"))
+    button(app, "Delete").click()
+    dialog = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[role=alertdialog]")))
+    assert "files stored on this computer are kept" in dialog.text
+    button(app, "Delete profile").click()
     wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=first-run]")))
-    assert 'Removed profile "Offline NAS" and its secret.' in app.find_element(By.CSS_SELECTOR, ".notice").text
+    button(app, "Restore built-in local storage").click()
+    wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "main h1"), "local"))

@@ -23,6 +23,11 @@ function memoryApi(): Api & { profiles: Profile[] } {
     removeProfile: async (name) => { profiles.splice(profiles.findIndex((p) => p.name === name), 1); },
     testProfile: async () => { throw new Error("not used"); },
     importAws: async () => ({ imported: [], skipped: [] }),
+    restoreLocal: async () => {
+      const local = toProfile({ name: "local", provider: "local", endpoint: null, account_id: null, region: null, path_style: true, access_key_id: "AK", secret_access_key: null }, 99);
+      profiles.push(local);
+      return local;
+    },
   };
 }
 
@@ -56,5 +61,17 @@ describe("App", () => {
     await user.click(screen.getByRole("button", { name: "Delete profile" }));
     expect(await screen.findByText('Removed profile "old" and its secret.')).toBeTruthy();
     expect(api.profiles).toHaveLength(0);
+  });
+});
+
+describe("the built-in local profile", () => {
+  it("can be restored after it was removed", async () => {
+    const user = userEvent.setup();
+    const api = memoryApi();
+    render(<App api={api} />);
+    await user.click(await screen.findByRole("button", { name: "Restore built-in local storage" }));
+    expect(await screen.findByRole("heading", { name: "local" })).toBeTruthy();
+    expect(screen.getByText(/no account needed/)).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Restore built-in local storage" })).toBeNull();
   });
 });

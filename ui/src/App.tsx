@@ -70,6 +70,16 @@ export function App({ api }: { api: Api }) {
     }
   }
 
+  async function restoreLocal() {
+    try {
+      const restored = await api.restoreLocal();
+      setNotice(null);
+      await reload(restored.name);
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
   const current = profiles?.find((p) => p.name === selected) ?? null;
 
   return (
@@ -83,6 +93,7 @@ export function App({ api }: { api: Api }) {
         }}
         onAdd={() => setView({ kind: "add" })}
         onImport={importAws}
+        onRestoreLocal={restoreLocal}
       />
       <main className="main">
         {error && (
@@ -117,7 +128,11 @@ export function App({ api }: { api: Api }) {
       {confirmDelete && (
         <ConfirmDialog
           title={`Delete profile "${confirmDelete.name}"?`}
-          body="Its settings and its secret in the keyring are removed. Nothing in the storage itself is touched."
+          body={
+            confirmDelete.provider === "local"
+              ? "The profile and its key are removed; the files stored on this computer are kept, and the profile can be restored."
+              : "Its settings and its secret in the keyring are removed. Nothing in the storage itself is touched."
+          }
           confirmLabel="Delete profile"
           onConfirm={() => void remove(confirmDelete)}
           onCancel={() => setConfirmDelete(null)}

@@ -19,6 +19,7 @@ export interface Api {
   removeProfile(name: string): Promise<void>;
   testProfile(name: string): Promise<ConnectionReport>;
   importAws(): Promise<ImportReport>;
+  restoreLocal(): Promise<Profile>;
 }
 
 /** A failed command: the engine's error, or a shell failure dressed in the same shape. */
@@ -50,6 +51,7 @@ export const tauriApi: Api = {
   removeProfile: (name) => unwrap(commands.profileRemove(name)).then(() => undefined),
   testProfile: (name) => unwrap(commands.profileTest(name)),
   importAws: () => unwrap(commands.profileImportAws(null)),
+  restoreLocal: () => unwrap(commands.profileRestoreLocal()),
 };
 
 /** The engine error behind any thrown value. */

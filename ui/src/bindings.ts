@@ -11,6 +11,8 @@ export const commands = {
 	profileTest: (name: string) => typedError<ConnectionReport, ApiError>(__TAURI_INVOKE("profile_test", { name })),
 	/**  Imports `~/.aws/config`, or `config_file` when given. */
 	profileImportAws: (configFile: string | null) => typedError<ImportReport, ApiError>(__TAURI_INVOKE("profile_import_aws", { configFile })),
+	/**  Brings back the built-in `local` profile after it was removed. */
+	profileRestoreLocal: () => typedError<Profile, ApiError>(__TAURI_INVOKE("profile_restore_local")),
 };
 
 /* Types */

@@ -1,4 +1,4 @@
-import type { Provider } from "./bindings";
+import type { Profile, Provider } from "./bindings";
 
 export interface Preset {
   provider: Provider;
@@ -19,6 +19,16 @@ export const PRESETS: Preset[] = [
   { provider: "other", label: "Other S3-compatible", endpointPlaceholder: "https://s3.example.com", endpointRequired: true, region: "us-east-1", pathStyle: true, needsAccountId: false },
 ];
 
+/** The built-in endpoint: shown, never chosen in the form (Strata makes its one profile). */
+const LOCAL: Preset = { provider: "local", label: "Built-in (this computer)", endpointPlaceholder: "", endpointRequired: false, region: "us-east-1", pathStyle: true, needsAccountId: false };
+
 export function presetOf(provider: Provider): Preset {
+  if (provider === "local") return LOCAL;
   return PRESETS.find((p) => p.provider === provider) ?? PRESETS[PRESETS.length - 1];
+}
+
+/** Where a profile's requests go, in words. */
+export function whereItLives(profile: Profile): string {
+  if (profile.provider === "local") return "on this computer";
+  return profile.endpoint ?? `AWS · ${profile.region}`;
 }

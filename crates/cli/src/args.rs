@@ -28,6 +28,21 @@ pub enum Command {
     /// Manage credential profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Serve the built-in S3 endpoint in the foreground, for scripts and other S3 tools.
+    ServeLocal(ServeLocalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeLocalArgs {
+    /// Port to listen on [default: any free port].
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    pub port: u16,
+    /// Folder to serve [default: the data folder's local store, the one the `local` profile uses].
+    #[arg(long, value_name = "D")]
+    pub dir: Option<PathBuf>,
+    /// Address to bind; anything but loopback exposes the endpoint to the network.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub listen: std::net::IpAddr,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,6 +57,8 @@ pub enum ProfileCommand {
     Test { name: String },
     /// Remove a profile, its secret and everything Strata keeps for it.
     Rm { name: String },
+    /// Bring back the built-in `local` profile after it was removed.
+    RestoreLocal,
     /// Import the profiles of ~/.aws/config and ~/.aws/credentials.
     ImportAws {
         /// An AWS config file to read instead of ~/.aws/config (a `credentials` file beside it is read too).

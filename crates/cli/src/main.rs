@@ -4,6 +4,7 @@
 mod args;
 mod output;
 mod profile_cmd;
+mod serve_local;
 
 use std::process::ExitCode;
 
@@ -44,9 +45,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> strata_core::Result<()> {
-    let engine = Engine::open(DataDir::resolve(cli.home)?)?;
+    let engine = Engine::start(DataDir::resolve(cli.home)?).await?;
     match cli.command {
         Command::Profile(command) => profile_cmd::run(&engine, command, cli.json).await,
+        Command::ServeLocal(args) => serve_local::run(&engine, args, cli.json).await,
     }
 }
 

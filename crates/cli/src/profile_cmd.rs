@@ -86,6 +86,12 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json_mode: bool) -> R
                 format!("Removed profile \"{name}\" and its secret.")
             });
         }
+        ProfileCommand::RestoreLocal => {
+            let profile = engine.profile_restore_local().await?;
+            output::result(json_mode, &profile, || {
+                format!("The built-in profile \"{}\" is back.", profile.name)
+            });
+        }
         ProfileCommand::ImportAws { file } => {
             let report = engine.profile_import_aws(file).await?;
             output::result(json_mode, &report, || {

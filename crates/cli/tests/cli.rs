@@ -112,7 +112,17 @@ async fn add_list_test_rm_with_json_and_exit_codes() {
     .await;
     assert_eq!(listed.code, 0);
     let list = listed.json();
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Fotos 2024", "local"],
+        "the built-in local profile is there from the start"
+    );
     let first_key = listed
         .stdout
         .trim_start_matches("[{\"")
@@ -214,7 +224,7 @@ async fn refused_input_exits_2_with_a_json_error() {
     assert_eq!(bad_flag.json()["error"]["code"], "invalid_input");
 
     let listed = strata(home.path(), &["--json", "profile", "list"], None).await;
-    assert_eq!(listed.json(), Value::Array(vec![]), "nothing was written");
+    assert_eq!(names(&listed.json()), ["local"], "nothing was written");
 }
 
 #[tokio::test]
@@ -322,12 +332,16 @@ async fn without_a_secret_store_nothing_is_saved_in_plaintext() {
             .contains("gnome-keyring-daemon")
     );
     let listed = strata(home.path(), &["--json", "profile", "list"], None).await;
-    assert_eq!(
-        listed.json(),
-        Value::Array(vec![]),
-        "the row was rolled back"
-    );
+    assert_eq!(names(&listed.json()), ["local"], "the row was rolled back");
     assert_no_secret_in_files(&home.path().join("data"), "VerySecret1");
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn assert_no_secret_in_files(dir: &Path, secret: &str) {
@@ -503,4 +517,48 @@ async fn import_aws_from_a_missing_file_says_so() {
     .await;
     assert_eq!(run.code, 1);
     assert_eq!(run.json()["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn a_fresh_home_tests_local_with_nothing_else_running() {
+    let home = tempfile::tempdir().unwrap();
+    let run = strata(home.path(), &["profile", "test", "local"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let said = run.stdout.trim();
+    assert!(
+        said.starts_with("Connected to the built-in endpoint (http://127.0.0.1:")
+            && said.ends_with("): 0 buckets."),
+        "{said}"
+    );
+
+    assert_eq!(
+        strata(home.path(), &["profile", "rm", "local"], None)
+            .await
+            .code,
+        0
+    );
+    assert_eq!(
+        names(
+            &strata(home.path(), &["--json", "profile", "list"], None)
+                .await
+                .json()
+        ),
+        Vec::<String>::new()
+    );
+    let gone = strata(home.path(), &["--json", "profile", "test", "local"], None).await;
+    assert_eq!(
+        (gone.code, gone.json()["error"]["code"].clone()),
+        (1, "not_found".into())
+    );
+    let restored = strata(home.path(), &["--json", "profile", "restore-local"], None).await;
+    assert_eq!(
+        (restored.code, restored.json()["name"].clone()),
+        (0, "local".into())
+    );
+    assert_eq!(
+        strata(home.path(), &["profile", "test", "local"], None)
+            .await
+            .code,
+        0
+    );
 }

@@ -15,37 +15,64 @@ use crate::error::{Error, ErrorCode, Result};
 
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_profiles.sql")];
 
+/// Opens the catalog of a data folder.
+pub fn open(path: &Path) -> Result<Connection> {
+    open_sqlite(path, MIGRATIONS, "catalog")
+}
+
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn open(path: &Path) -> Result<Connection> {
+/// Opens (creating if needed) a SQLite file in WAL mode and brings it to `migrations`' schema.
+/// `what` names the file in messages ("catalog", "local endpoint index").
+pub fn open_sqlite(path: &Path, migrations: &[&str], what: &str) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    migrate(&mut conn)?;
+    migrate(&mut conn, migrations, what)?;
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+fn migrate(conn: &mut Connection, migrations: &[&str], what: &str) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let applied: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if applied > MIGRATIONS.len() {
+    if applied > migrations.len() {
         return Err(Error::new(
             ErrorCode::CatalogTooNew,
             format!(
-                "The catalog was written by a newer version of Strata (schema {applied}, this version knows {}).",
-                MIGRATIONS.len()
+                "The {what} was written by a newer version of Strata (schema {applied}, this version knows {}).",
+                migrations.len()
             ),
             "Update Strata, or point --home / STRATA_HOME at another data folder.",
         ));
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+    for (index, sql) in migrations.iter().enumerate().skip(applied) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index + 1)?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+pub fn set_setting(conn: &Connection, key: &str, value: Option<&str>) -> Result<()> {
+    match value {
+        Some(value) => conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+            [key, value],
+        )?,
+        None => conn.execute("DELETE FROM settings WHERE key = ?1", [key])?,
+    };
     Ok(())
 }
 

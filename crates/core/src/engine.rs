@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::home::DataDir;
-use crate::profile::{self, Profile, ProfileInput, ProfilePatch, ValidProfile};
+use crate::local::{LocalCredentials, LocalEndpoint};
+use crate::profile::{self, Profile, ProfileInput, ProfilePatch, Provider, ValidProfile};
 use crate::s3::{self, Auth};
 use crate::secrets::SecretStore;
 
@@ -25,7 +26,13 @@ struct Inner {
     home: DataDir,
     catalog: Mutex<Connection>,
     secrets: SecretStore,
+    /// The built-in endpoint, started in this process the first time a `local` profile is used.
+    local: tokio::sync::OnceCell<LocalEndpoint>,
 }
+
+/// The name of the built-in endpoint's profile, and the setting that remembers its removal.
+pub const LOCAL_PROFILE: &str = "local";
+const LOCAL_REMOVED_SETTING: &str = "local_profile_removed";
 
 /// The outcome of a connection test, in words and in fields.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -42,6 +49,20 @@ pub struct ConnectionReport {
     pub summary: String,
 }
 
+fn missing_secret(profile: &Profile) -> Error {
+    Error::new(
+        ErrorCode::SecretMissing,
+        format!(
+            "The secret of profile \"{}\" is missing from the OS secret store.",
+            profile.name
+        ),
+        format!(
+            "Enter it again: `strata profile edit \"{}\" --secret-stdin`.",
+            profile.name
+        ),
+    )
+}
+
 /// Buckets asked for on the connection test's single ListBuckets page.
 const TEST_PAGE: i32 = 1000;
 
@@ -54,8 +75,115 @@ impl Engine {
                 home,
                 catalog: Mutex::new(catalog),
                 secrets,
+                local: tokio::sync::OnceCell::new(),
             }),
         })
+    }
+
+    /// Opens the data folder as the app and the CLI do: the catalog, then the first-run
+    /// `local` profile unless the user removed it. Without a secret store the profile is not
+    /// made (its secret has nowhere to go); the next start tries again.
+    pub async fn start(home: DataDir) -> Result<Self> {
+        let engine = tokio::task::spawn_blocking(move || Self::open(home))
+            .await
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::Catalog,
+                    format!("Opening the data folder failed: {e}."),
+                    "Try again.",
+                )
+            })??;
+        if let Err(err) = engine.ensure_local_profile(false).await {
+            tracing::warn!(
+                "the built-in local profile could not be created: {} {}",
+                err.message,
+                err.hint
+            );
+        }
+        Ok(engine)
+    }
+
+    /// Creates the `local` profile and its key pair if there is none; `restore` also clears
+    /// the memory of the user having removed it.
+    async fn ensure_local_profile(&self, restore: bool) -> Result<Option<Profile>> {
+        self.blocking(move |conn, secrets| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if restore {
+                crate::catalog::set_setting(&tx, LOCAL_REMOVED_SETTING, None)?;
+            } else if crate::catalog::setting(&tx, LOCAL_REMOVED_SETTING)?.is_some() {
+                return Ok(None);
+            }
+            if let Some(existing) = profile::list(&tx)?.into_iter().find(|p| p.provider == Provider::Local) {
+                return Ok(Some(existing));
+            }
+            if profile::find(&tx, LOCAL_PROFILE)?.is_some() {
+                return Err(Error::new(
+                    ErrorCode::AlreadyExists,
+                    format!("A profile named \"{LOCAL_PROFILE}\" exists already, so the built-in one cannot take the name."),
+                    "Rename that profile, then try again.",
+                ));
+            }
+            let credentials = LocalCredentials::generate();
+            let id = profile::insert(&tx, &ValidProfile::local(LOCAL_PROFILE, &credentials.access_key_id), None)?;
+            secrets.set(&id.to_string(), &credentials.secret)?;
+            tx.commit()?;
+            profile::get(conn, LOCAL_PROFILE).map(Some)
+        })
+        .await
+    }
+
+    /// Brings back the `local` profile after the user removed it.
+    pub async fn profile_restore_local(&self) -> Result<Profile> {
+        self.ensure_local_profile(true).await?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::Catalog,
+                "The local profile could not be restored.",
+                "Try again.",
+            )
+        })
+    }
+
+    /// The built-in endpoint's folder in this data folder.
+    pub fn local_store_dir(&self) -> PathBuf {
+        self.inner.home.path().join("local")
+    }
+
+    /// The key pair of the built-in endpoint: the `local` profile's, or `None` without one.
+    pub async fn local_credentials(&self) -> Result<Option<LocalCredentials>> {
+        self.blocking(|conn, secrets| {
+            let Some(local) = profile::list(conn)?
+                .into_iter()
+                .find(|p| p.provider == Provider::Local)
+            else {
+                return Ok(None);
+            };
+            let secret = secrets
+                .get(&local.id.to_string())?
+                .ok_or_else(|| missing_secret(&local))?;
+            Ok(Some(LocalCredentials {
+                access_key_id: local.access_key_id.unwrap_or_default(),
+                secret,
+            }))
+        })
+        .await
+    }
+
+    /// The in-process endpoint on 127.0.0.1 (an ephemeral port), started on first use.
+    pub async fn local_endpoint(&self) -> Result<&LocalEndpoint> {
+        self.inner
+            .local
+            .get_or_try_init(|| async {
+                let credentials = self.local_credentials().await?.ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::NotFound,
+                        "The built-in local profile was removed.",
+                        "Bring it back with `strata profile restore-local`.",
+                    )
+                })?;
+                let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                crate::local::serve(&self.local_store_dir(), listen, credentials).await
+            })
+            .await
     }
 
     pub fn home(&self) -> &DataDir {
@@ -128,6 +256,8 @@ impl Engine {
     /// Removes the profile, its secret and (through foreign keys) every row that belongs to it.
     /// The secret goes first: if the store is unavailable nothing is removed, so no secret is
     /// left behind without a profile that names it.
+    /// Removing the `local` profile is remembered, so it is not made again at the next start;
+    /// the endpoint's stored objects are kept.
     pub async fn profile_remove(&self, name: &str) -> Result<()> {
         let name = name.to_string();
         self.blocking(move |conn, secrets| {
@@ -135,7 +265,13 @@ impl Engine {
             if current.aws_profile.is_none() {
                 secrets.delete(&current.id.to_string())?;
             }
-            profile::delete(conn, current.id)
+            let tx = conn.transaction()?;
+            profile::delete(&tx, current.id)?;
+            if current.provider == Provider::Local {
+                crate::catalog::set_setting(&tx, LOCAL_REMOVED_SETTING, Some("1"))?;
+            }
+            tx.commit()?;
+            Ok(())
         })
         .await
     }
@@ -204,13 +340,9 @@ impl Engine {
                 let auth = match profile::aws_source(conn, profile.id)? {
                     Some(source) => Auth::AwsProfile(source),
                     None => {
-                        let secret = secrets.get(&profile.id.to_string())?.ok_or_else(|| {
-                            Error::new(
-                                ErrorCode::SecretMissing,
-                                format!("The secret of profile \"{}\" is missing from the OS secret store.", profile.name),
-                                format!("Enter it again: `strata profile edit \"{}\" --secret-stdin`.", profile.name),
-                            )
-                        })?;
+                        let secret = secrets
+                            .get(&profile.id.to_string())?
+                            .ok_or_else(|| missing_secret(&profile))?;
                         Auth::Static {
                             access_key_id: profile.access_key_id.clone().unwrap_or_default(),
                             secret,
@@ -220,6 +352,10 @@ impl Engine {
                 Ok((profile, auth))
             })
             .await?;
+        let mut profile = profile;
+        if profile.provider == Provider::Local {
+            profile.endpoint = Some(self.local_endpoint().await?.url());
+        }
         let client = s3::client(&profile, auth, max_attempts);
         Ok((profile, client))
     }

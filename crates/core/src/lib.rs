@@ -4,14 +4,16 @@
 //! store on the blocking pool, talk S3, and fail with one [`Error`] shape.
 
 pub mod aws_import;
+mod bucket_name;
 mod catalog;
 mod engine;
 pub mod error;
 pub mod home;
+pub mod local;
 pub mod profile;
 mod s3;
 mod secrets;
 
-pub use engine::{ConnectionReport, Engine};
+pub use engine::{ConnectionReport, Engine, LOCAL_PROFILE};
 pub use error::{Error, ErrorCode, Result};
 pub use home::DataDir;

@@ -287,7 +287,7 @@ impl ValidProfile {
         let endpoint = match non_empty(fields.endpoint) {
             Some(e) => Some(validate_endpoint(&e)?),
             None => match (provider, &account_id) {
-                (Provider::Aws, _) => None,
+                (Provider::Aws | Provider::Local, _) => None,
                 (Provider::R2, Some(id)) => Some(format!("https://{id}.r2.cloudflarestorage.com")),
                 (Provider::R2, None) => {
                     return Err(Error::invalid(
@@ -323,10 +323,30 @@ impl ValidProfile {
     }
 
     pub fn from_input(mut input: ProfileInput) -> Result<(Self, String)> {
+        if input.provider == Some(Provider::Local) {
+            return Err(Error::invalid(
+                "provider",
+                "The local provider is Strata's built-in endpoint, which has one profile Strata makes itself.",
+                "Choose another provider; to bring back a removed `local` profile, run `strata profile restore-local`.",
+            ));
+        }
         let secret = input.secret_access_key.take().unwrap_or_default();
         let valid = Self::check(input, true)?;
         validate_secret(&secret)?;
         Ok((valid, secret))
+    }
+
+    /// The built-in endpoint's profile: no endpoint (the port changes every run).
+    pub fn local(name: &str, access_key_id: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            provider: Provider::Local,
+            endpoint: None,
+            account_id: None,
+            region: crate::local::DEFAULT_REGION.to_string(),
+            path_style: true,
+            access_key_id: Some(access_key_id.to_string()),
+        }
     }
 
     /// Validates a profile whose credentials aws-config resolves: no key, no secret.

@@ -26,7 +26,7 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use crate::error::{Error, ErrorCode};
-use crate::profile::{AwsSource, Profile};
+use crate::profile::{AwsSource, Profile, Provider};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A whole operation (all attempts) for metadata calls; transfers set their own.
@@ -110,10 +110,11 @@ pub(crate) fn client(profile: &Profile, auth: Auth, max_attempts: u32) -> aws_sd
 
 /// Where requests of `profile` go, for messages.
 pub(crate) fn endpoint_label(profile: &Profile) -> String {
-    profile
-        .endpoint
-        .clone()
-        .unwrap_or_else(|| format!("AWS S3 ({})", profile.region))
+    match (&profile.endpoint, profile.provider) {
+        (Some(url), Provider::Local) => format!("the built-in endpoint ({url})"),
+        (Some(url), _) => url.clone(),
+        (None, _) => format!("AWS S3 ({})", profile.region),
+    }
 }
 
 /// Maps any SDK failure to an engine error that says what to do. `target` names where the

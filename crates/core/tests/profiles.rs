@@ -323,3 +323,107 @@ async fn invalid_input_writes_nothing() {
     }
     assert!(engine.profile_list().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_first_start_makes_a_ready_local_profile() {
+    let home = tempfile::tempdir().unwrap();
+    let engine = Engine::start(DataDir::at(home.path()).unwrap())
+        .await
+        .unwrap();
+    let profiles = engine.profile_list().await.unwrap();
+    assert_eq!(profiles.len(), 1);
+    let local = &profiles[0];
+    assert_eq!(
+        (
+            local.name.as_str(),
+            local.provider,
+            local.endpoint.as_deref()
+        ),
+        ("local", Provider::Local, None)
+    );
+    let secret =
+        stored_secret(home.path(), local.id).expect("the key pair's secret is in the keyring");
+    assert!(secret.len() >= 40 && secret.chars().all(|c| c.is_ascii_alphanumeric()));
+
+    let report = engine.profile_test("local").await.unwrap();
+    assert_eq!(report.bucket_count, Some(0));
+    assert!(
+        report
+            .summary
+            .starts_with("Connected to the built-in endpoint (http://127.0.0.1:"),
+        "{}",
+        report.summary
+    );
+
+    // A second start (another process, say) finds it and makes no other.
+    let again = Engine::start(DataDir::at(home.path()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(again.profile_list().await.unwrap(), profiles);
+}
+
+#[tokio::test]
+async fn a_removed_local_profile_stays_removed_until_restored() {
+    let home = tempfile::tempdir().unwrap();
+    let engine = Engine::start(DataDir::at(home.path()).unwrap())
+        .await
+        .unwrap();
+    let (_, client) = local_client(&engine).await;
+    create_bucket(&client, "kept-photos").await;
+    engine.profile_remove("local").await.unwrap();
+
+    let restarted = Engine::start(DataDir::at(home.path()).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        restarted.profile_list().await.unwrap().is_empty(),
+        "removal is remembered"
+    );
+    let restored = restarted.profile_restore_local().await.unwrap();
+    assert_eq!(restored.name, "local");
+    // The stored buckets were kept; the new key pair opens them.
+    let report = restarted.profile_test("local").await.unwrap();
+    assert_eq!(report.bucket_count, Some(1));
+}
+
+/// An SDK client for the engine's `local` profile, through its in-process endpoint.
+async fn local_client(engine: &Engine) -> (String, aws_sdk_s3::Client) {
+    let url = engine.local_endpoint().await.unwrap().url();
+    let credentials = engine.local_credentials().await.unwrap().unwrap();
+    (
+        url.clone(),
+        strata_testkit::sdk_client(&url, &credentials.access_key_id, &credentials.secret),
+    )
+}
+
+async fn create_bucket(client: &aws_sdk_s3::Client, name: &str) {
+    client.create_bucket().bucket(name).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_built_in_endpoint_passes_the_connection_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = strata_core::local::LocalCredentials {
+        access_key_id: ACCESS_KEY.into(),
+        secret: SECRET_KEY.into(),
+    };
+    let server = strata_core::local::serve(dir.path(), "127.0.0.1:0".parse().unwrap(), credentials)
+        .await
+        .unwrap();
+    let endpoint = server.url();
+    connects_and_counts_buckets(&endpoint).await;
+    test_fails_with(
+        &endpoint,
+        ACCESS_KEY,
+        "WrongSecret123",
+        ErrorCode::SignatureMismatch,
+    )
+    .await;
+    test_fails_with(
+        &endpoint,
+        "AKNOBODY",
+        SECRET_KEY,
+        ErrorCode::InvalidAccessKey,
+    )
+    .await;
+}

@@ -269,3 +269,137 @@ pub async fn create_buckets(endpoint: &str, access_key: &str, secret: &str, name
             .unwrap_or_else(|e| panic!("create bucket {name} at {endpoint}: {e:?}"));
     }
 }
+
+/// A plain HTTP/1.1 request (no signing), for presigned URLs and anonymous access.
+/// Returns the status code and the body.
+pub async fn http_request(method: &str, url: &str) -> (u16, Vec<u8>) {
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code");
+    let mut body = response[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&data[end + 2..end + 2 + size]);
+        data = &data[end + 2 + size + 2..];
+    }
+    out
+}
+
+/// `strata serve-local` as a child process, with the connection details it printed.
+pub struct ServeLocal {
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub secret: String,
+    pub child: Child,
+}
+
+impl ServeLocal {
+    /// Starts `binary serve-local --dir dir` with `STRATA_HOME=home` and `env`, and reads the
+    /// four lines it prints before serving.
+    pub fn spawn(
+        binary: &str,
+        home: &std::path::Path,
+        dir: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> Self {
+        use std::io::BufRead;
+        let mut command = Command::new(binary);
+        command
+            .args(["serve-local", "--dir"])
+            .arg(dir)
+            .env("STRATA_HOME", home)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start strata serve-local");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut field = |name: &str| {
+            let line = lines
+                .next()
+                .expect("serve-local printed too little")
+                .expect("read stdout");
+            line.strip_prefix(&format!("{name}: "))
+                .unwrap_or_else(|| panic!("expected {name}, got {line}"))
+                .to_string()
+        };
+        let endpoint = field("endpoint");
+        assert_eq!(field("region"), "us-east-1");
+        let access_key_id = field("access key id");
+        let secret = field("secret access key");
+        Self {
+            endpoint,
+            access_key_id,
+            secret,
+            child,
+        }
+    }
+
+    pub fn client(&self) -> aws_sdk_s3::Client {
+        sdk_client(&self.endpoint, &self.access_key_id, &self.secret)
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the process to end by itself (an armed failpoint aborts it).
+    pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("wait for serve-local")
+    }
+}
+
+impl Drop for ServeLocal {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Files under `dir`, recursively (0 when it does not exist).
+pub fn count_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("dir entry").path())
+                .map(|p| if p.is_dir() { count_files(&p) } else { 1 })
+                .sum()
+        })
+        .unwrap_or(0)
+}

@@ -53,3 +53,10 @@ pub async fn profile_import_aws(
         .profile_import_aws(config_file.map(PathBuf::from))
         .await
 }
+
+/// Brings back the built-in `local` profile after it was removed.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_restore_local(engine: State<'_, Engine>) -> Result<Profile, Error> {
+    engine.profile_restore_local().await
+}

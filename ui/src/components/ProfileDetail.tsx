@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { errorOf, type ApiError, type ConnectionReport, type Profile } from "../api";
-import { presetOf } from "../presets";
+import { presetOf, whereItLives } from "../presets";
 import { ErrorNote } from "./ErrorNote";
 
 type TestState =
@@ -28,9 +28,10 @@ export function ProfileDetail({ profile, onTest, onEdit, onDelete }: Props) {
     }
   }
 
+  const builtIn = profile.provider === "local";
   const rows: [string, string][] = [
     ["Provider", presetOf(profile.provider).label],
-    ["Endpoint", profile.endpoint ?? "AWS regional endpoint"],
+    ["Endpoint", whereItLives(profile)],
     ["Region", profile.region],
     ["Addressing", profile.path_style ? "path-style" : "virtual-hosted"],
     ["Access key id", profile.access_key_id ?? `from AWS profile "${profile.aws_profile}"`],
@@ -39,6 +40,12 @@ export function ProfileDetail({ profile, onTest, onEdit, onDelete }: Props) {
   return (
     <section className="panel" aria-label={`Profile ${profile.name}`}>
       <h1>{profile.name}</h1>
+      {builtIn && (
+        <p className="lead">
+          Strata's own storage, on this computer: no account needed. Other S3 tools can use it too with{" "}
+          <code>strata serve-local</code>.
+        </p>
+      )}
       <dl className="facts">
         {rows.map(([k, v]) => (
           <div key={k}>

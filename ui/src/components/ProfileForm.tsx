@@ -69,7 +69,7 @@ export function ProfileForm({ profile, onSubmit, onCancel }: Props) {
 
       <label htmlFor="profile-provider">Provider</label>
       <select id="profile-provider" value={provider} onChange={(e) => choose(e.target.value as Provider)}>
-        {PRESETS.map((p) => (
+        {PRESETS.filter((p) => p.provider !== "local" || provider === "local").map((p) => (
           <option key={p.provider} value={p.provider}>
             {p.label}
           </option>

@@ -1,4 +1,5 @@
 import type { Profile } from "../api";
+import { whereItLives } from "../presets";
 
 interface Props {
   profiles: Profile[];
@@ -6,9 +7,12 @@ interface Props {
   onSelect(name: string): void;
   onAdd(): void;
   onImport(): void;
+  /** Offered when the built-in `local` profile was removed. */
+  onRestoreLocal(): void;
 }
 
-export function ProfileList({ profiles, selected, onSelect, onAdd, onImport }: Props) {
+export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal }: Props) {
+  const hasLocal = profiles.some((p) => p.provider === "local");
   return (
     <nav className="sidebar" aria-label="Profiles">
       <div className="sidebar-head">
@@ -39,11 +43,16 @@ export function ProfileList({ profiles, selected, onSelect, onAdd, onImport }: P
                 onClick={() => onSelect(p.name)}
               >
                 <span className="profile-name">{p.name}</span>
-                <span className="profile-sub">{p.endpoint ?? `AWS · ${p.region}`}</span>
+                <span className="profile-sub">{whereItLives(p)}</span>
               </button>
             </li>
           ))}
         </ul>
+      )}
+      {!hasLocal && (
+        <button type="button" className="button-link restore" onClick={onRestoreLocal}>
+          Restore built-in local storage
+        </button>
       )}
     </nav>
   );

@@ -1,0 +1,374 @@
+//! The local endpoint's SQLite index: rows for buckets, objects, uploads, parts and pending
+//! blobs. Plain functions over a connection; the service decides when they run together.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../../migrations/local/0001_index.sql")];
+
+/// The headers an object keeps and returns as they were given.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ContentHeaders {
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+    pub cache_control: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ObjectRow {
+    pub key: Vec<u8>,
+    pub blob: String,
+    pub size: i64,
+    pub etag: String,
+    pub modified_ms: i64,
+    pub storage_class: String,
+    pub headers: ContentHeaders,
+    /// JSON object of user metadata.
+    pub user_metadata: Option<String>,
+    /// JSON object: checksum algorithm (`crc32c`, …) -> base64 value.
+    pub checksums: Option<String>,
+    pub parts_count: Option<i64>,
+}
+
+pub(crate) const OBJECT_COLUMNS: &str = "key, blob, size, etag, modified_ms, storage_class, content_type, content_encoding, \
+     content_disposition, content_language, cache_control, user_metadata, checksums, parts_count";
+
+pub(crate) fn object_from_row(row: &Row<'_>) -> rusqlite::Result<ObjectRow> {
+    Ok(ObjectRow {
+        key: row.get(0)?,
+        blob: row.get(1)?,
+        size: row.get(2)?,
+        etag: row.get(3)?,
+        modified_ms: row.get(4)?,
+        storage_class: row.get(5)?,
+        headers: ContentHeaders {
+            content_type: row.get(6)?,
+            content_encoding: row.get(7)?,
+            content_disposition: row.get(8)?,
+            content_language: row.get(9)?,
+            cache_control: row.get(10)?,
+        },
+        user_metadata: row.get(11)?,
+        checksums: row.get(12)?,
+        parts_count: row.get(13)?,
+    })
+}
+
+pub(crate) fn bucket_region(conn: &Connection, bucket: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT region FROM buckets WHERE name = ?1",
+        [bucket],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Inserts a bucket; `false` when it exists already.
+pub(crate) fn insert_bucket(
+    conn: &Connection,
+    name: &str,
+    region: &str,
+    now_ms: i64,
+) -> rusqlite::Result<bool> {
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO buckets (name, region, created_ms) VALUES (?1, ?2, ?3)",
+        params![name, region, now_ms],
+    )?;
+    Ok(inserted == 1)
+}
+
+pub(crate) fn bucket_is_empty(conn: &Connection, bucket: &str) -> rusqlite::Result<bool> {
+    let objects: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1)",
+        [bucket],
+        |r| r.get(0),
+    )?;
+    let uploads: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM uploads WHERE bucket = ?1)",
+        [bucket],
+        |r| r.get(0),
+    )?;
+    Ok(!objects && !uploads)
+}
+
+pub(crate) fn delete_bucket(conn: &Connection, bucket: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM buckets WHERE name = ?1", [bucket])
+        .map(drop)
+}
+
+pub(crate) struct BucketRow {
+    pub name: String,
+    pub region: String,
+    pub created_ms: i64,
+}
+
+/// Buckets in name order, starting after `after`, at most `limit` (plus one to tell whether
+/// more follow).
+pub(crate) fn list_buckets(
+    conn: &Connection,
+    prefix: &str,
+    after: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<BucketRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, region, created_ms FROM buckets
+         WHERE name > ?1 AND substr(name, 1, length(?2)) = ?2 ORDER BY name LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![after, prefix, limit as i64], |r| {
+        Ok(BucketRow {
+            name: r.get(0)?,
+            region: r.get(1)?,
+            created_ms: r.get(2)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub(crate) fn get_object(
+    conn: &Connection,
+    bucket: &str,
+    key: &[u8],
+) -> rusqlite::Result<Option<ObjectRow>> {
+    let sql = format!("SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ?1 AND key = ?2");
+    conn.prepare_cached(&sql)?
+        .query_row(params![bucket, key], object_from_row)
+        .optional()
+}
+
+/// Writes the object row; returns the blob of the version it replaced, if any.
+pub(crate) fn put_object(
+    conn: &Connection,
+    bucket: &str,
+    row: &ObjectRow,
+) -> rusqlite::Result<Option<String>> {
+    let old = conn
+        .query_row(
+            "SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2",
+            params![bucket, row.key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, modified_ms, storage_class, content_type,
+             content_encoding, content_disposition, content_language, cache_control, user_metadata, checksums, parts_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        bucket,
+        row.key,
+        row.blob,
+        row.size,
+        row.etag,
+        row.modified_ms,
+        row.storage_class,
+        row.headers.content_type,
+        row.headers.content_encoding,
+        row.headers.content_disposition,
+        row.headers.content_language,
+        row.headers.cache_control,
+        row.user_metadata,
+        row.checksums,
+        row.parts_count,
+    ])?;
+    Ok(old)
+}
+
+/// Removes the object row; returns its blob, if it existed.
+pub(crate) fn delete_object(
+    conn: &Connection,
+    bucket: &str,
+    key: &[u8],
+) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING blob",
+        params![bucket, key],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct UploadRow {
+    pub upload_id: String,
+    pub bucket: String,
+    pub key: Vec<u8>,
+    pub initiated_ms: i64,
+    pub storage_class: String,
+    pub headers: ContentHeaders,
+    pub user_metadata: Option<String>,
+    pub checksum_algorithm: Option<String>,
+}
+
+const UPLOAD_COLUMNS: &str = "upload_id, bucket, key, initiated_ms, storage_class, content_type, content_encoding, \
+     content_disposition, content_language, cache_control, user_metadata, checksum_algorithm";
+
+fn upload_from_row(row: &Row<'_>) -> rusqlite::Result<UploadRow> {
+    Ok(UploadRow {
+        upload_id: row.get(0)?,
+        bucket: row.get(1)?,
+        key: row.get(2)?,
+        initiated_ms: row.get(3)?,
+        storage_class: row.get(4)?,
+        headers: ContentHeaders {
+            content_type: row.get(5)?,
+            content_encoding: row.get(6)?,
+            content_disposition: row.get(7)?,
+            content_language: row.get(8)?,
+            cache_control: row.get(9)?,
+        },
+        user_metadata: row.get(10)?,
+        checksum_algorithm: row.get(11)?,
+    })
+}
+
+pub(crate) fn insert_upload(conn: &Connection, u: &UploadRow) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+        params![
+            u.upload_id,
+            u.bucket,
+            u.key,
+            u.initiated_ms,
+            u.storage_class,
+            u.headers.content_type,
+            u.headers.content_encoding,
+            u.headers.content_disposition,
+            u.headers.content_language,
+            u.headers.cache_control,
+            u.user_metadata,
+            u.checksum_algorithm
+        ],
+    )
+    .map(drop)
+}
+
+/// The upload, only if it belongs to `bucket`/`key`.
+pub(crate) fn get_upload(
+    conn: &Connection,
+    bucket: &str,
+    key: &[u8],
+    upload_id: &str,
+) -> rusqlite::Result<Option<UploadRow>> {
+    let sql = format!(
+        "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3"
+    );
+    conn.query_row(&sql, params![upload_id, bucket, key], upload_from_row)
+        .optional()
+}
+
+/// Uploads of `bucket` in (key, initiated, id) order after the given markers.
+pub(crate) fn list_uploads(
+    conn: &Connection,
+    bucket: &str,
+    after_key: &[u8],
+    after_id: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<UploadRow>> {
+    let sql = format!(
+        "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE bucket = ?1 AND (key > ?2 OR (key = ?2 AND upload_id > ?3))
+         ORDER BY key, upload_id LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![bucket, after_key, after_id, limit as i64],
+        upload_from_row,
+    )?;
+    rows.collect()
+}
+
+/// Removes the upload and its part rows; returns the part blobs.
+pub(crate) fn delete_upload(conn: &Connection, upload_id: &str) -> rusqlite::Result<Vec<String>> {
+    let blobs = parts(conn, upload_id, 0, usize::MAX)?
+        .into_iter()
+        .map(|p| p.blob)
+        .collect();
+    conn.execute("DELETE FROM uploads WHERE upload_id = ?1", [upload_id])?;
+    Ok(blobs)
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PartRow {
+    pub part_number: i32,
+    pub blob: String,
+    pub size: i64,
+    pub etag: String,
+    pub modified_ms: i64,
+    pub checksums: Option<String>,
+}
+
+/// Writes a part row; returns the blob of the part it replaced, if any.
+pub(crate) fn put_part(
+    conn: &Connection,
+    upload_id: &str,
+    p: &PartRow,
+) -> rusqlite::Result<Option<String>> {
+    let old = conn
+        .query_row(
+            "SELECT blob FROM parts WHERE upload_id = ?1 AND part_number = ?2",
+            params![upload_id, p.part_number],
+            |r| r.get(0),
+        )
+        .optional()?;
+    conn.execute(
+        "INSERT OR REPLACE INTO parts (upload_id, part_number, blob, size, etag, modified_ms, checksums)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![upload_id, p.part_number, p.blob, p.size, p.etag, p.modified_ms, p.checksums],
+    )?;
+    Ok(old)
+}
+
+/// Parts in number order after `after`, at most `limit`.
+pub(crate) fn parts(
+    conn: &Connection,
+    upload_id: &str,
+    after: i32,
+    limit: usize,
+) -> rusqlite::Result<Vec<PartRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT part_number, blob, size, etag, modified_ms, checksums FROM parts
+         WHERE upload_id = ?1 AND part_number > ?2 ORDER BY part_number LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(
+        params![upload_id, after, limit.min(i64::MAX as usize) as i64],
+        |r| {
+            Ok(PartRow {
+                part_number: r.get(0)?,
+                blob: r.get(1)?,
+                size: r.get(2)?,
+                etag: r.get(3)?,
+                modified_ms: r.get(4)?,
+                checksums: r.get(5)?,
+            })
+        },
+    )?;
+    rows.collect()
+}
+
+pub(crate) fn add_pending(conn: &Connection, blob: &str, writer: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT OR REPLACE INTO pending_blobs (blob, writer) VALUES (?1, ?2)")?
+        .execute([blob, writer])
+        .map(drop)
+}
+
+pub(crate) fn remove_pending(conn: &Connection, blob: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM pending_blobs WHERE blob = ?1")?
+        .execute([blob])
+        .map(drop)
+}
+
+/// Every pending blob, with its writer.
+pub(crate) fn pending(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare("SELECT blob, writer FROM pending_blobs")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Whether any object or part row names `blob`.
+pub(crate) fn blob_in_use(conn: &Connection, blob: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM objects WHERE blob = ?1) OR EXISTS (SELECT 1 FROM parts WHERE blob = ?1)",
+        [blob],
+        |r| r.get(0),
+    )
+}
