@@ -478,8 +478,7 @@ async fn import_aws_copies_static_keys_and_references_the_rest() {
     let tested = strata(home.path(), &["--json", "profile", "test", "process"], None).await;
     assert_eq!(tested.code, 0, "{}", tested.stdout);
 
-    // SSO cannot log in here (no network): resolution is attempted at use and fails clearly.
-    // This checks the reference and the error path, not a real SSO login.
+    // With no cached SSO token (no `aws sso login` yet) resolution fails at use, clearly.
     let tested = strata(home.path(), &["--json", "profile", "test", "sso"], None).await;
     assert_eq!(tested.code, 1);
     assert_eq!(tested.json()["error"]["code"], "credentials_unavailable");
@@ -560,5 +559,152 @@ async fn a_fresh_home_tests_local_with_nothing_else_running() {
             .await
             .code,
         0
+    );
+}
+
+#[tokio::test]
+async fn an_imported_assume_role_profile_gets_its_credentials_from_sts_at_use() {
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("moto.log");
+    let server = strata_testkit::Moto::start_logged(&log);
+    let endpoint = &server.endpoint;
+    aws_files(
+        home.path(),
+        &format!(
+            "[profile base]\nregion = us-east-1\nendpoint_url = {endpoint}\n\n\
+             [profile archiver]\nregion = us-east-1\nendpoint_url = {endpoint}\n\
+             role_arn = arn:aws:iam::123456789012:role/archiver\nsource_profile = base\n"
+        ),
+        "[base]\naws_access_key_id = AKBASE\naws_secret_access_key = BaseSecret123\n",
+    );
+    let report = strata(home.path(), &["--json", "profile", "import-aws"], None)
+        .await
+        .json();
+    let role = report["imported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "archiver")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        role["credentials"], "aws_config",
+        "the role is referenced, not copied"
+    );
+
+    let tested = strata(
+        home.path(),
+        &["--json", "profile", "test", "archiver"],
+        None,
+    )
+    .await;
+    assert_eq!(tested.code, 0, "{}", tested.stdout);
+    // moto's request log: the STS AssumeRole (a POST to /) came before the S3 ListBuckets.
+    let requests = std::fs::read_to_string(&log).unwrap();
+    let assume = requests
+        .find("\"POST / HTTP/1.1\" 200")
+        .expect("an STS AssumeRole call");
+    let list = requests.find("ListBuckets").expect("the ListBuckets call");
+    assert!(assume < list, "{requests}");
+}
+
+/// Stand-in: AWS SSO needs Amazon's portal, so a canned server plays it (role credentials for
+/// the bearer token that `aws sso login` would have cached). s3s-fs checks signatures, so the
+/// connection succeeding proves the portal's keys were the ones used.
+#[tokio::test]
+async fn an_imported_sso_profile_gets_its_credentials_from_the_portal_at_use() {
+    let s3 = S3sFs::start().await;
+    let credentials = format!(
+        "{{\"roleCredentials\": {{\"accessKeyId\": \"{ACCESS_KEY}\", \"secretAccessKey\": \"{SECRET_KEY}\", \
+         \"sessionToken\": \"session\", \"expiration\": 4102444800000}}}}"
+    );
+    let portal = strata_testkit::CannedServer::start(200, "application/json", credentials).await;
+    let home = tempfile::tempdir().unwrap();
+    aws_files(
+        home.path(),
+        &format!(
+            "[profile studio]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Reader\n\
+             region = us-east-1\nservices = standin\n\n[services standin]\nsso =\n  endpoint_url = {}\n\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+            portal.endpoint
+        ),
+        "",
+    );
+    // What `aws sso login` leaves behind: the session's token, cached under sha1(session name).
+    let cache = home.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let token = "{\"accessToken\": \"cached-bearer-token\", \"expiresAt\": \"2099-01-01T00:00:00Z\", \
+                 \"region\": \"us-east-1\", \"startUrl\": \"https://corp.awsapps.com/start\"}";
+    std::fs::write(
+        cache.join("ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+        token,
+    )
+    .unwrap();
+
+    assert_eq!(
+        strata(home.path(), &["--json", "profile", "import-aws"], None)
+            .await
+            .code,
+        0
+    );
+    let edit = [
+        "profile",
+        "edit",
+        "studio",
+        "--provider",
+        "other",
+        "--endpoint",
+        &s3.endpoint,
+        "--path-style",
+    ];
+    assert_eq!(strata(home.path(), &edit, None).await.code, 0);
+    let tested = strata(home.path(), &["--json", "profile", "test", "studio"], None).await;
+    assert_eq!(tested.code, 0, "{}", tested.stdout);
+    let asked = portal.requests();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0]
+            .starts_with("GET /federation/credentials?role_name=Reader&account_id=111122223333"),
+        "{}",
+        asked[0]
+    );
+    assert!(
+        asked[0]
+            .to_lowercase()
+            .contains("x-amz-sso_bearer_token: cached-bearer-token"),
+        "{}",
+        asked[0]
+    );
+    assert_no_secret_in_files(&home.path().join("data"), SECRET_KEY);
+}
+
+#[tokio::test]
+async fn serve_local_and_other_commands_share_the_store_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    // serve-local on the data folder's own store, as a user would run it for another tool.
+    let server = strata_testkit::ServeLocal::spawn(
+        env!("CARGO_BIN_EXE_strata"),
+        &data,
+        &data.join("local"),
+        &[],
+    );
+    server
+        .client()
+        .create_bucket()
+        .bucket("from-another-tool")
+        .send()
+        .await
+        .unwrap();
+    // Meanwhile a CLI command serves the same store in-process, with the same key pair.
+    let tested = strata(home.path(), &["--json", "profile", "test", "local"], None).await;
+    assert_eq!(tested.code, 0, "{}", tested.stderr);
+    assert_eq!(tested.json()["bucket_count"], 1);
+    let listed = strata(home.path(), &["--json", "profile", "list"], None)
+        .await
+        .json();
+    assert_eq!(
+        listed[0]["access_key_id"].as_str(),
+        Some(server.access_key_id.as_str())
     );
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use strata_core::profile::{ProfileInput, ProfilePatch, Provider};
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{
-    ACCESS_KEY, FaultServer, Moto, S3sFs, SECRET_KEY, create_buckets, dead_endpoint,
+    ACCESS_KEY, CannedServer, Moto, S3sFs, SECRET_KEY, create_buckets, dead_endpoint,
 };
 
 fn engine() -> (tempfile::TempDir, Engine) {
@@ -180,11 +180,11 @@ async fn https_to_a_plain_http_server_is_a_tls_error() {
     assert!(err.hint.contains("http://"), "{}", err.hint);
 }
 
-/// Stand-in: no local server can be made to see a skewed clock on demand, so a fault server
+/// Stand-in: no local server can be made to see a skewed clock on demand, so a canned server
 /// answers with the error AWS sends (403 RequestTimeTooSkewed).
 #[tokio::test]
 async fn clock_skew_is_explained() {
-    let fault = FaultServer::start(403, "RequestTimeTooSkewed").await;
+    let fault = CannedServer::s3_error(403, "RequestTimeTooSkewed").await;
     let err = test_fails_with(
         &fault.endpoint,
         ACCESS_KEY,

@@ -3,8 +3,9 @@
 //! - [`S3sFs`]: s3s-fs 0.14.1 in-process (checks SigV4 signatures).
 //! - [`Moto`]: moto's server as a child process, from the virtualenv the test command makes
 //!   (`.venv/`), or `STRATA_MOTO_SERVER`. Optionally with IAM authentication switched on.
-//! - [`FaultServer`]: a stand-in that answers every request with one canned S3 error, for
-//!   failures no local server produces on demand (clock skew). Tests that use it say so.
+//! - [`CannedServer`]: a stand-in that answers every request with one canned response, for
+//!   what no local server produces on demand (clock skew, an AWS SSO portal). Tests that use it
+//!   say so.
 //!
 //! A missing server is a test failure that says how to install it, never a skip.
 
@@ -85,16 +86,21 @@ pub struct Moto {
 impl Moto {
     /// moto without authentication: any key works, like its default.
     pub fn start() -> Self {
-        Self::spawn(None)
+        Self::spawn(None, None)
+    }
+
+    /// moto without authentication, writing its request log (one line per request) to `log`.
+    pub fn start_logged(log: &std::path::Path) -> Self {
+        Self::spawn(None, Some(log))
     }
 
     /// moto with IAM authentication on: the first `open_requests` requests are let through
     /// unauthenticated (to create users and keys), every later one is checked.
     pub fn start_with_iam(open_requests: u32) -> Self {
-        Self::spawn(Some(open_requests))
+        Self::spawn(Some(open_requests), None)
     }
 
-    fn spawn(open_requests: Option<u32>) -> Self {
+    fn spawn(open_requests: Option<u32>, log: Option<&std::path::Path>) -> Self {
         let binary = moto_binary();
         let port = free_port();
         let mut command = Command::new(&binary);
@@ -102,7 +108,10 @@ impl Moto {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("moto log file")),
+                None => Stdio::null(),
+            });
         if let Some(n) = open_requests {
             command.env("INITIAL_NO_AUTH_ACTION_COUNT", n.to_string());
         }
@@ -161,19 +170,24 @@ pub fn dead_endpoint() -> String {
     format!("http://127.0.0.1:{}", free_port())
 }
 
-/// Stand-in for server faults: answers every request with `status` and an S3 error document
-/// carrying `code`. Used only where no local S3 server produces the failure on demand.
-pub struct FaultServer {
+/// A stand-in server that answers every request with one canned response and records the
+/// request heads it saw. Used only for what no local server produces on demand (clock skew, an
+/// AWS SSO portal); the tests that use it say so.
+pub struct CannedServer {
     pub endpoint: String,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
-impl FaultServer {
-    pub async fn start(status: u16, code: &'static str) -> Self {
+impl CannedServer {
+    pub async fn start(status: u16, content_type: &'static str, body: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = std::sync::Arc::clone(&heads);
         let server = tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
+                let (seen, body) = (std::sync::Arc::clone(&seen), body.clone());
                 tokio::spawn(async move {
                     let mut head = Vec::new();
                     let mut buf = [0u8; 4096];
@@ -183,12 +197,11 @@ impl FaultServer {
                             Ok(n) => head.extend_from_slice(&buf[..n]),
                         }
                     }
-                    let body = format!(
-                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
-                         <Message>injected by the test's fault server</Message><RequestId>fault</RequestId></Error>"
-                    );
+                    seen.lock()
+                        .expect("heads")
+                        .push(String::from_utf8_lossy(&head).into_owned());
                     let response = format!(
-                        "HTTP/1.1 {status} Fault\r\ncontent-type: application/xml\r\ncontent-length: {}\r\n\
+                        "HTTP/1.1 {status} Canned\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
                          connection: close\r\n\r\n{body}",
                         body.len()
                     );
@@ -198,12 +211,27 @@ impl FaultServer {
         });
         Self {
             endpoint: format!("http://{addr}"),
+            heads,
             server,
         }
     }
+
+    /// Answers every request with `status` and an S3 error document carrying `code`.
+    pub async fn s3_error(status: u16, code: &str) -> Self {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+             <Message>injected by the test's stand-in server</Message><RequestId>canned</RequestId></Error>"
+        );
+        Self::start(status, "application/xml", body).await
+    }
+
+    /// The request heads (request line and headers) received so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.heads.lock().expect("heads").clone()
+    }
 }
 
-impl Drop for FaultServer {
+impl Drop for CannedServer {
     fn drop(&mut self) {
         self.server.abort();
     }

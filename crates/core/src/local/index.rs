@@ -34,6 +34,17 @@ pub(crate) struct ObjectRow {
 pub(crate) const OBJECT_COLUMNS: &str = "key, blob, size, etag, modified_ms, storage_class, content_type, content_encoding, \
      content_disposition, content_language, cache_control, user_metadata, checksums, parts_count";
 
+/// The five content headers, from `first` on in a row.
+fn headers_at(row: &Row<'_>, first: usize) -> rusqlite::Result<ContentHeaders> {
+    Ok(ContentHeaders {
+        content_type: row.get(first)?,
+        content_encoding: row.get(first + 1)?,
+        content_disposition: row.get(first + 2)?,
+        content_language: row.get(first + 3)?,
+        cache_control: row.get(first + 4)?,
+    })
+}
+
 pub(crate) fn object_from_row(row: &Row<'_>) -> rusqlite::Result<ObjectRow> {
     Ok(ObjectRow {
         key: row.get(0)?,
@@ -42,13 +53,7 @@ pub(crate) fn object_from_row(row: &Row<'_>) -> rusqlite::Result<ObjectRow> {
         etag: row.get(3)?,
         modified_ms: row.get(4)?,
         storage_class: row.get(5)?,
-        headers: ContentHeaders {
-            content_type: row.get(6)?,
-            content_encoding: row.get(7)?,
-            content_disposition: row.get(8)?,
-            content_language: row.get(9)?,
-            cache_control: row.get(10)?,
-        },
+        headers: headers_at(row, 6)?,
         user_metadata: row.get(11)?,
         checksums: row.get(12)?,
         parts_count: row.get(13)?,
@@ -210,13 +215,7 @@ fn upload_from_row(row: &Row<'_>) -> rusqlite::Result<UploadRow> {
         key: row.get(2)?,
         initiated_ms: row.get(3)?,
         storage_class: row.get(4)?,
-        headers: ContentHeaders {
-            content_type: row.get(5)?,
-            content_encoding: row.get(6)?,
-            content_disposition: row.get(7)?,
-            content_language: row.get(8)?,
-            cache_control: row.get(9)?,
-        },
+        headers: headers_at(row, 5)?,
         user_metadata: row.get(10)?,
         checksum_algorithm: row.get(11)?,
     })

@@ -126,7 +126,7 @@ fn signed_region<T>(req: &S3Request<T>) -> Option<String> {
 fn requested_checksums(
     headers: &http::HeaderMap,
     algorithm: Option<&ChecksumAlgorithm>,
-    given: [Option<&String>; 5],
+    given: &[Option<String>; 5],
 ) -> s3s::checksum::ChecksumHasher {
     let mut hasher = s3s::checksum::ChecksumHasher::default();
     let trailer = headers
@@ -181,8 +181,8 @@ impl Received {
 }
 
 /// The checksums a client sent for a body, by algorithm.
-struct ClaimedChecksums<'a> {
-    content_md5: Option<&'a str>,
+struct ClaimedChecksums {
+    content_md5: Option<String>,
     values: [Option<String>; 5],
     trailers: Option<s3s::TrailingHeaders>,
     content_length: Option<i64>,
@@ -195,7 +195,7 @@ async fn receive(
     store: &Store,
     body: Option<StreamingBlob>,
     mut hasher: s3s::checksum::ChecksumHasher,
-    claimed: ClaimedChecksums<'_>,
+    claimed: ClaimedChecksums,
 ) -> S3Result<Received> {
     let temp = store.blobs.temp_path();
     let outcome = async {
@@ -222,7 +222,7 @@ async fn receive(
             ));
         }
         let md5: [u8; 16] = md5.finalize().into();
-        if let Some(content_md5) = claimed.content_md5 {
+        if let Some(content_md5) = &claimed.content_md5 {
             let expected = base64_simd::STANDARD
                 .decode_to_vec(content_md5)
                 .map_err(|_| s3_error!(InvalidDigest, "Content-MD5 is not base64."))?;
@@ -359,6 +359,40 @@ fn check_preconditions(
     Ok(())
 }
 
+/// What a PutObject or UploadPart request claims about its body, and the hasher that checks it:
+/// `(hasher, claimed)` from an input with the usual checksum fields.
+macro_rules! claimed_checksums {
+    ($input:ident, $req_headers:expr, $trailers:expr) => {{
+        let values = [
+            $input.checksum_crc32.clone(),
+            $input.checksum_crc32c.clone(),
+            $input.checksum_sha1.clone(),
+            $input.checksum_sha256.clone(),
+            $input.checksum_crc64nvme.clone(),
+        ];
+        let hasher = requested_checksums($req_headers, $input.checksum_algorithm.as_ref(), &values);
+        let claimed = ClaimedChecksums {
+            content_md5: $input.content_md5.clone(),
+            values,
+            trailers: $trailers,
+            content_length: $input.content_length,
+        };
+        (hasher, claimed)
+    }};
+}
+
+/// Sets an output's checksum fields from an algorithm -> value map.
+macro_rules! set_checksums {
+    ($out:ident, $sums:expr) => {{
+        let sums: &HashMap<String, String> = $sums;
+        $out.checksum_crc32 = sums.get("crc32").cloned();
+        $out.checksum_crc32c = sums.get("crc32c").cloned();
+        $out.checksum_sha1 = sums.get("sha1").cloned();
+        $out.checksum_sha256 = sums.get("sha256").cloned();
+        $out.checksum_crc64nvme = sums.get("crc64nvme").cloned();
+    }};
+}
+
 /// Fills the fields GET and HEAD answers share.
 macro_rules! describe_object {
     ($out:ident, $row:expr, $with_checksums:expr) => {{
@@ -386,11 +420,7 @@ macro_rules! describe_object {
                 .as_deref()
                 .and_then(|j| serde_json::from_str(j).ok())
                 .unwrap_or_default();
-            $out.checksum_crc32 = sums.get("crc32").cloned();
-            $out.checksum_crc32c = sums.get("crc32c").cloned();
-            $out.checksum_sha1 = sums.get("sha1").cloned();
-            $out.checksum_sha256 = sums.get("sha256").cloned();
-            $out.checksum_crc64nvme = sums.get("crc64nvme").cloned();
+            set_checksums!($out, &sums);
         }
     }};
 }
@@ -542,8 +572,38 @@ fn split_entries(entries: Vec<Entry>, keys: &KeyText) -> (Vec<Object>, Vec<Commo
     (objects, prefixes)
 }
 
+/// A listing's prefix and delimiter as bytes; an empty delimiter is none.
+fn listing_scope(
+    prefix: Option<&String>,
+    delimiter: Option<&String>,
+) -> (Vec<u8>, Option<Vec<u8>>) {
+    let prefix = prefix.cloned().unwrap_or_default().into_bytes();
+    let delimiter = delimiter
+        .filter(|d| !d.is_empty())
+        .map(|d| d.clone().into_bytes());
+    (prefix, delimiter)
+}
+
 fn page_size(max: Option<i32>) -> usize {
     max.map_or(1000, |m| m.clamp(0, 1000) as usize)
+}
+
+/// Writes `row` as naming `blob`; returns the replaced version's blob, to be released.
+fn put_row(
+    tx: &rusqlite::Transaction<'_>,
+    bucket: &str,
+    row: ObjectRow,
+    blob: &str,
+) -> S3Result<Vec<String>> {
+    let replaced = db(index::put_object(
+        tx,
+        bucket,
+        &ObjectRow {
+            blob: blob.to_string(),
+            ..row
+        },
+    ))?;
+    Ok(replaced.into_iter().collect())
 }
 
 fn owner() -> Owner {
@@ -772,29 +832,7 @@ impl S3 for LocalS3 {
         self.index(move |s| bucket_for(s, &bucket, signed.as_deref(), false))
             .await?;
         let storage_class = storage_class_of(input.storage_class.as_ref())?;
-        let hasher = requested_checksums(
-            &req.headers,
-            input.checksum_algorithm.as_ref(),
-            [
-                input.checksum_crc32.as_ref(),
-                input.checksum_crc32c.as_ref(),
-                input.checksum_sha1.as_ref(),
-                input.checksum_sha256.as_ref(),
-                input.checksum_crc64nvme.as_ref(),
-            ],
-        );
-        let claimed = ClaimedChecksums {
-            content_md5: input.content_md5.as_deref(),
-            values: [
-                input.checksum_crc32.clone(),
-                input.checksum_crc32c.clone(),
-                input.checksum_sha1.clone(),
-                input.checksum_sha256.clone(),
-                input.checksum_crc64nvme.clone(),
-            ],
-            trailers: req.trailing_headers,
-            content_length: input.content_length,
-        };
+        let (hasher, claimed) = claimed_checksums!(input, &req.headers, req.trailing_headers);
         let received = receive(&self.store, input.body, hasher, claimed).await?;
         let row = ObjectRow {
             key: input.key.as_bytes().to_vec(),
@@ -828,28 +866,17 @@ impl S3 for LocalS3 {
                         "The object exists and If-None-Match was given."
                     ));
                 }
-                let replaced = db(index::put_object(
-                    tx,
-                    &bucket,
-                    &ObjectRow {
-                        blob: blob.to_string(),
-                        ..row
-                    },
-                ))?;
-                Ok(((), replaced.into_iter().collect()))
+                let replaced = put_row(tx, &bucket, row, blob)?;
+                Ok(((), replaced))
             })
         })
         .await?;
-        let output = PutObjectOutput {
+        let mut output = PutObjectOutput {
             e_tag: Some(quoted(&etag)),
             size: Some(received.size),
-            checksum_crc32: received.checksums.get("crc32").cloned(),
-            checksum_crc32c: received.checksums.get("crc32c").cloned(),
-            checksum_sha1: received.checksums.get("sha1").cloned(),
-            checksum_sha256: received.checksums.get("sha256").cloned(),
-            checksum_crc64nvme: received.checksums.get("crc64nvme").cloned(),
             ..Default::default()
         };
+        set_checksums!(output, &received.checksums);
         Ok(S3Response::new(output))
     }
 
@@ -857,11 +884,9 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
+        let signed = signed_region(&req);
         let input = req.input;
-        let (bucket, signed) = (
-            input.bucket.clone(),
-            req.region.as_ref().map(|r| r.as_str().to_string()),
-        );
+        let bucket = input.bucket.clone();
         self.index(move |s| bucket_for(s, &bucket, signed.as_deref(), false))
             .await?;
         let (row, file) = open_object(&self.store, &input.bucket, &input.key).await?;
@@ -905,11 +930,9 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
+        let signed = signed_region(&req);
         let input = req.input;
-        let (bucket, signed) = (
-            input.bucket.clone(),
-            req.region.as_ref().map(|r| r.as_str().to_string()),
-        );
+        let bucket = input.bucket.clone();
         let key = input.key.as_bytes().to_vec();
         let row = self
             .index(move |s| {
@@ -1085,14 +1108,7 @@ impl S3 for LocalS3 {
                 Source::Link(source_blob),
                 "copy:after-install",
                 |tx, blob| {
-                    let replaced = db(index::put_object(
-                        tx,
-                        &bucket,
-                        &ObjectRow {
-                            blob: blob.to_string(),
-                            ..row
-                        },
-                    ))?;
+                    let replaced = put_row(tx, &bucket, row, blob)?;
                     Ok(((), replaced.into_iter().collect()))
                 },
             )
@@ -1113,17 +1129,10 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        let signed = signed_region(&req);
         let input = req.input;
-        let (bucket, signed) = (
-            input.bucket.clone(),
-            req.region.as_ref().map(|r| r.as_str().to_string()),
-        );
-        let prefix = input.prefix.clone().unwrap_or_default().into_bytes();
-        let delimiter = input
-            .delimiter
-            .clone()
-            .filter(|d| !d.is_empty())
-            .map(String::into_bytes);
+        let bucket = input.bucket.clone();
+        let (prefix, delimiter) = listing_scope(input.prefix.as_ref(), input.delimiter.as_ref());
         let start = match (&input.continuation_token, &input.start_after) {
             (Some(token), _) => listing::parse_token(token).ok_or_else(|| {
                 s3_error!(InvalidArgument, "The continuation token is not valid.")
@@ -1135,17 +1144,7 @@ impl S3 for LocalS3 {
         };
         let max = page_size(input.max_keys);
         let page = self
-            .index(move |s| {
-                bucket_for(s, &bucket, signed.as_deref(), false)?;
-                db(listing::list(
-                    &s.conn(),
-                    &bucket,
-                    &prefix,
-                    delimiter.as_deref(),
-                    start,
-                    max,
-                ))
-            })
+            .list_page(bucket, signed, prefix, delimiter, start, max)
             .await?;
         let next = page
             .truncated
@@ -1176,34 +1175,17 @@ impl S3 for LocalS3 {
         &self,
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
+        let signed = signed_region(&req);
         let input = req.input;
-        let (bucket, signed) = (
-            input.bucket.clone(),
-            req.region.as_ref().map(|r| r.as_str().to_string()),
-        );
-        let prefix = input.prefix.clone().unwrap_or_default().into_bytes();
-        let delimiter = input
-            .delimiter
-            .clone()
-            .filter(|d| !d.is_empty())
-            .map(String::into_bytes);
+        let bucket = input.bucket.clone();
+        let (prefix, delimiter) = listing_scope(input.prefix.as_ref(), input.delimiter.as_ref());
         let start = input.marker.as_ref().map_or(Bound::Unbounded, |m| {
             listing::resume_after(m.as_bytes(), &prefix, delimiter.as_deref())
         });
         let max = page_size(input.max_keys);
         let has_delimiter = delimiter.is_some();
         let page = self
-            .index(move |s| {
-                bucket_for(s, &bucket, signed.as_deref(), false)?;
-                db(listing::list(
-                    &s.conn(),
-                    &bucket,
-                    &prefix,
-                    delimiter.as_deref(),
-                    start,
-                    max,
-                ))
-            })
+            .list_page(bucket, signed, prefix, delimiter, start, max)
             .await?;
         let keys = KeyText::of(input.encoding_type.as_ref());
         // NextMarker is returned only with a delimiter; without one, clients use the last key.
@@ -1292,39 +1274,13 @@ impl S3 for LocalS3 {
                 .ok_or_else(|| upload_not_found(&upload_id))
         })
         .await?;
-        let hasher = requested_checksums(
-            &req.headers,
-            input.checksum_algorithm.as_ref(),
-            [
-                input.checksum_crc32.as_ref(),
-                input.checksum_crc32c.as_ref(),
-                input.checksum_sha1.as_ref(),
-                input.checksum_sha256.as_ref(),
-                input.checksum_crc64nvme.as_ref(),
-            ],
-        );
-        let claimed = ClaimedChecksums {
-            content_md5: input.content_md5.as_deref(),
-            values: [
-                input.checksum_crc32.clone(),
-                input.checksum_crc32c.clone(),
-                input.checksum_sha1.clone(),
-                input.checksum_sha256.clone(),
-                input.checksum_crc64nvme.clone(),
-            ],
-            trailers: req.trailing_headers,
-            content_length: input.content_length,
-        };
+        let (hasher, claimed) = claimed_checksums!(input, &req.headers, req.trailing_headers);
         let received = receive(&self.store, input.body, hasher, claimed).await?;
-        let output = UploadPartOutput {
+        let mut output = UploadPartOutput {
             e_tag: Some(quoted(&received.etag())),
-            checksum_crc32: received.checksums.get("crc32").cloned(),
-            checksum_crc32c: received.checksums.get("crc32c").cloned(),
-            checksum_sha1: received.checksums.get("sha1").cloned(),
-            checksum_sha256: received.checksums.get("sha256").cloned(),
-            checksum_crc64nvme: received.checksums.get("crc64nvme").cloned(),
             ..Default::default()
         };
+        set_checksums!(output, &received.checksums);
         let part = PartRow {
             part_number: input.part_number,
             blob: String::new(),
@@ -1489,12 +1445,7 @@ impl S3 for LocalS3 {
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
         let input = req.input;
         let limit = page_size(input.max_uploads);
-        let prefix = input.prefix.clone().unwrap_or_default().into_bytes();
-        let delimiter = input
-            .delimiter
-            .clone()
-            .filter(|d| !d.is_empty())
-            .map(String::into_bytes);
+        let (prefix, delimiter) = listing_scope(input.prefix.as_ref(), input.delimiter.as_ref());
         let key_marker = input.key_marker.clone().unwrap_or_default().into_bytes();
         // Without a key marker the upload-id marker is ignored, as S3 does.
         let id_marker = if key_marker.is_empty() {
@@ -1687,16 +1638,7 @@ impl S3 for LocalS3 {
         let (bucket, upload_id) = (input.bucket.clone(), input.upload_id.clone());
         self.index(move |s| {
             s.commit(Source::Temp(temp), "complete:after-install", |tx, blob| {
-                let mut replaced: Vec<String> = db(index::put_object(
-                    tx,
-                    &bucket,
-                    &ObjectRow {
-                        blob: blob.to_string(),
-                        ..row
-                    },
-                ))?
-                .into_iter()
-                .collect();
+                let mut replaced: Vec<String> = put_row(tx, &bucket, row, blob)?;
                 replaced.extend(db(index::delete_upload(tx, &upload_id))?);
                 Ok(((), replaced))
             })
@@ -1736,6 +1678,30 @@ impl S3 for LocalS3 {
 }
 
 impl LocalS3 {
+    /// One page of a listing, after checking the bucket and the signing region.
+    async fn list_page(
+        &self,
+        bucket: String,
+        signed: Option<String>,
+        prefix: Vec<u8>,
+        delimiter: Option<Vec<u8>>,
+        start: Bound<Vec<u8>>,
+        max: usize,
+    ) -> S3Result<listing::Page> {
+        self.index(move |s| {
+            bucket_for(s, &bucket, signed.as_deref(), false)?;
+            db(listing::list(
+                &s.conn(),
+                &bucket,
+                &prefix,
+                delimiter.as_deref(),
+                start,
+                max,
+            ))
+        })
+        .await
+    }
+
     /// Commits a part's bytes, checking in the same transaction that the upload still exists
     /// (it may have been completed or aborted while the part was arriving).
     async fn commit_part(
