@@ -1109,7 +1109,7 @@ impl S3 for LocalS3 {
                 "copy:after-install",
                 |tx, blob| {
                     let replaced = put_row(tx, &bucket, row, blob)?;
-                    Ok(((), replaced.into_iter().collect()))
+                    Ok(((), replaced))
                 },
             )
         })
