@@ -1090,3 +1090,33 @@ async fn a_second_process_can_serve_the_same_store_at_once() {
         "the first one is unaffected"
     );
 }
+
+#[tokio::test]
+async fn keys_that_look_like_paths_never_reach_the_file_system() {
+    let s3 = Local::start().await;
+    s3.bucket("bkt").await;
+    for key in ["../../escape.txt", "/absolute", "a/../../b", "..", "./."] {
+        s3.put("bkt", key, key.as_bytes()).await;
+        assert_eq!(s3.get("bkt", key).await, key.as_bytes(), "{key}");
+    }
+    let parent = s3.root().parent().unwrap();
+    assert!(!parent.join("escape.txt").exists());
+    assert!(!s3.root().join("escape.txt").exists());
+    assert_eq!(
+        s3.blob_count(),
+        5,
+        "every key is a blob with a random name under blobs/"
+    );
+    let listed = s3
+        .client
+        .list_objects_v2()
+        .bucket("bkt")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<_> = listed.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(
+        keys,
+        ["..", "../../escape.txt", "./.", "/absolute", "a/../../b"]
+    );
+}
