@@ -438,10 +438,13 @@ pub(crate) fn aws_source(conn: &Connection, id: u32) -> Result<Option<AwsSource>
         "SELECT aws_profile, aws_config_file, aws_credentials_file FROM profiles WHERE id = ?1",
         [id],
         |row| {
-            Ok(row.get::<_, Option<String>>(0)?.map(|profile| AwsSource {
+            let Some(profile) = row.get::<_, Option<String>>(0)? else {
+                return Ok(None);
+            };
+            Ok(Some(AwsSource {
                 profile,
-                config_file: row.get(1).ok().flatten(),
-                credentials_file: row.get(2).ok().flatten(),
+                config_file: row.get(1)?,
+                credentials_file: row.get(2)?,
             }))
         },
     )?;
