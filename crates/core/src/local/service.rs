@@ -27,6 +27,8 @@ const MAX_PART_NUMBER: i32 = 10_000;
 const STANDARD: &str = "STANDARD";
 /// Bytes read from a file per chunk of a response body.
 const READ_CHUNK: usize = 256 * 1024;
+/// Bytes gathered before each write of an incoming body to its temporary file.
+const WRITE_BUFFER: usize = 1024 * 1024;
 
 pub(crate) struct LocalS3 {
     store: Arc<Store>,
@@ -199,7 +201,11 @@ async fn receive(
 ) -> S3Result<Received> {
     let temp = store.blobs.temp_path();
     let outcome = async {
-        let mut file = tokio::fs::File::create(&temp).await.map_err(internal)?;
+        // Bodies arrive in small chunks: buffer them so each blocking write is large.
+        let mut file = tokio::io::BufWriter::with_capacity(
+            WRITE_BUFFER,
+            tokio::fs::File::create(&temp).await.map_err(internal)?,
+        );
         let mut md5 = Md5::new();
         let mut size: i64 = 0;
         if let Some(mut body) = body {
@@ -212,7 +218,8 @@ async fn receive(
                 file.write_all(&chunk).await.map_err(internal)?;
             }
         }
-        file.sync_all().await.map_err(internal)?;
+        file.flush().await.map_err(internal)?;
+        file.get_ref().sync_all().await.map_err(internal)?;
         if let Some(expected) = claimed.content_length
             && expected != size
         {
@@ -1606,19 +1613,22 @@ impl S3 for LocalS3 {
         }
         let etag = multipart_etag(&chosen.iter().map(|p| p.etag.clone()).collect::<Vec<_>>())?;
         let temp = self.store.blobs.temp_path();
-        let joined = async {
-            let mut out = tokio::fs::File::create(&temp).await.map_err(internal)?;
-            for part in &chosen {
-                let mut file = tokio::fs::File::open(self.store.blobs.path(&part.blob))
-                    .await
-                    .map_err(internal)?;
-                tokio::io::copy(&mut file, &mut out)
-                    .await
-                    .map_err(internal)?;
+        // One blocking job: std::io::copy between files is an in-kernel copy on Linux.
+        let part_paths: Vec<PathBuf> = chosen
+            .iter()
+            .map(|p| self.store.blobs.path(&p.blob))
+            .collect();
+        let target = temp.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut out = std::fs::File::create(&target)?;
+            for path in part_paths {
+                std::io::copy(&mut std::fs::File::open(path)?, &mut out)?;
             }
-            out.sync_all().await.map_err(internal)
-        }
-        .await;
+            out.sync_all()
+        })
+        .await
+        .map_err(internal)
+        .and_then(|written| written.map_err(internal));
         if let Err(e) = joined {
             let _ = tokio::fs::remove_file(&temp).await;
             return Err(e);
