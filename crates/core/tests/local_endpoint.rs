@@ -873,6 +873,37 @@ async fn multipart_uploads_list_copy_complete_and_abort() {
             .collect::<Vec<_>>(),
         [id.as_str()]
     );
+    // With a delimiter, uploads under a folder roll up into its common prefix.
+    let nested = c
+        .create_multipart_upload()
+        .bucket("bkt")
+        .key("dir/in.raw")
+        .send()
+        .await
+        .unwrap();
+    let rolled = c
+        .list_multipart_uploads()
+        .bucket("bkt")
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
+    let folders: Vec<_> = rolled
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(folders, ["dir/"]);
+    let keys: Vec<_> = rolled.uploads().iter().map(|u| u.key().unwrap()).collect();
+    assert_eq!(keys, ["big.raw"]);
+    let nested_id = nested.upload_id().unwrap();
+    c.abort_multipart_upload()
+        .bucket("bkt")
+        .key("dir/in.raw")
+        .upload_id(nested_id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         code(
             c.list_parts()

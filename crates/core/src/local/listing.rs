@@ -50,7 +50,11 @@ pub(crate) fn resume_after(
 
 /// The common prefix `key` rolls up into: `prefix` plus the rest up to and including the first
 /// delimiter after it.
-fn common_prefix(key: &[u8], prefix: &[u8], delimiter: Option<&[u8]>) -> Option<Vec<u8>> {
+pub(crate) fn common_prefix(
+    key: &[u8],
+    prefix: &[u8],
+    delimiter: Option<&[u8]>,
+) -> Option<Vec<u8>> {
     let delimiter = delimiter.filter(|d| !d.is_empty())?;
     let rest = key.strip_prefix(prefix)?;
     let at = rest.windows(delimiter.len()).position(|w| w == delimiter)?;

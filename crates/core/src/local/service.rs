@@ -1483,12 +1483,8 @@ impl S3 for LocalS3 {
                         if !upload.key.starts_with(&prefix) {
                             continue;
                         }
-                        let rolled = delimiter.as_deref().and_then(|d| {
-                            let rest = &upload.key[prefix.len()..];
-                            rest.windows(d.len())
-                                .position(|w| w == d)
-                                .map(|at| upload.key[..prefix.len() + at + d.len()].to_vec())
-                        });
+                        let rolled =
+                            listing::common_prefix(&upload.key, &prefix, delimiter.as_deref());
                         if uploads.len() + prefixes.len() == limit {
                             return Ok((uploads, prefixes, true));
                         }
