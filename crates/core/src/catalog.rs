@@ -13,7 +13,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, ErrorCode, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_profiles.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_profiles.sql"),
+    include_str!("../migrations/0002_buckets.sql"),
+];
 
 /// Opens the catalog of a data folder.
 pub fn open(path: &Path) -> Result<Connection> {

@@ -12,9 +12,10 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::home::DataDir;
+use crate::jobs::{Event, JobHandle, JobId, Jobs};
 use crate::local::{LocalCredentials, LocalEndpoint};
 use crate::profile::{self, Profile, ProfileInput, ProfilePatch, Provider, ValidProfile};
-use crate::s3::{self, Auth};
+use crate::s3::{self, Account, Auth};
 use crate::secrets::SecretStore;
 
 #[derive(Clone)]
@@ -28,6 +29,7 @@ struct Inner {
     secrets: SecretStore,
     /// The built-in endpoint, started in this process the first time a `local` profile is used.
     local: tokio::sync::OnceCell<LocalEndpoint>,
+    jobs: Arc<Jobs>,
 }
 
 /// The name of the built-in endpoint's profile, and the setting that remembers its removal.
@@ -76,6 +78,7 @@ impl Engine {
                 catalog: Mutex::new(catalog),
                 secrets,
                 local: tokio::sync::OnceCell::new(),
+                jobs: Arc::new(Jobs::new()),
             }),
         })
     }
@@ -190,8 +193,27 @@ impl Engine {
         &self.inner.home
     }
 
+    pub(crate) fn jobs(&self) -> &Arc<Jobs> {
+        &self.inner.jobs
+    }
+
+    /// Everything the engine reports from now on: job progress, job ends, catalog changes.
+    pub fn events(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.inner.jobs.subscribe()
+    }
+
+    /// A handle for work the caller awaits itself (the CLI), reporting on [`Self::events`].
+    pub fn new_job(&self) -> JobHandle {
+        JobHandle::detached(&self.inner.jobs)
+    }
+
+    /// Asks a running job to stop; `false` when it is not running (any more).
+    pub fn job_cancel(&self, job: JobId) -> bool {
+        self.inner.jobs.cancel(job)
+    }
+
     /// Runs `work` with the catalog and the secret store on the blocking pool.
-    async fn blocking<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection, &SecretStore) -> Result<T> + Send + 'static,
@@ -280,8 +302,9 @@ impl Engine {
     /// A key that may not list buckets passes with a warning: it can still open buckets it
     /// is allowed to.
     pub async fn profile_test(&self, name: &str) -> Result<ConnectionReport> {
-        let (profile, client) = self.client_for(name, 2).await?;
-        let endpoint = s3::endpoint_label(&profile);
+        let account = self.account(name).await?;
+        let (profile, client) = (&account.profile, account.client(2));
+        let endpoint = account.label();
         let outcome = client.list_buckets().max_buckets(TEST_PAGE).send().await;
         let report = |bucket_count, more_buckets, warning, summary| ConnectionReport {
             profile: profile.name.clone(),
@@ -327,12 +350,8 @@ impl Engine {
         }
     }
 
-    /// A ready S3 client for a saved profile, with its secret fetched from the store.
-    pub(crate) async fn client_for(
-        &self,
-        name: &str,
-        max_attempts: u32,
-    ) -> Result<(Profile, aws_sdk_s3::Client)> {
+    /// A saved profile ready for S3 clients, with its secret fetched from the store.
+    pub(crate) async fn account(&self, name: &str) -> Result<Account> {
         let name = name.to_string();
         let (profile, auth) = self
             .blocking(move |conn, secrets| {
@@ -356,8 +375,7 @@ impl Engine {
         if profile.provider == Provider::Local {
             profile.endpoint = Some(self.local_endpoint().await?.url());
         }
-        let client = s3::client(&profile, auth, max_attempts);
-        Ok((profile, client))
+        Ok(Account::new(profile, auth))
     }
 
     /// Imports the profiles of the AWS shared config; see [`crate::aws_import`].

@@ -44,6 +44,12 @@ pub enum ErrorCode {
     Catalog,
     /// A local file could not be read or written.
     Io,
+    /// The bucket holds objects, versions or unfinished uploads; deleting it needs `--force`.
+    BucketNotEmpty,
+    /// The request went to another region than the bucket's.
+    WrongRegion,
+    /// The user (or a newer request) cancelled the work.
+    Cancelled,
 }
 
 /// An engine error: code, one sentence, what to do, and whether a retry can help.

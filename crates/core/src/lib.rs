@@ -5,10 +5,12 @@
 
 pub mod aws_import;
 mod bucket_name;
+pub mod buckets;
 mod catalog;
 mod engine;
 pub mod error;
 pub mod home;
+pub mod jobs;
 pub mod local;
 pub mod profile;
 mod s3;

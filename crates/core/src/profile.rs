@@ -194,7 +194,7 @@ pub fn validate_endpoint(endpoint: &str) -> Result<String> {
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
-fn validate_region(region: &str) -> Result<()> {
+pub(crate) fn validate_region(region: &str) -> Result<()> {
     let ok = !region.is_empty()
         && region.len() <= 64
         && region

@@ -7,7 +7,14 @@
 //!   what no local server produces on demand (clock skew, an AWS SSO portal). Tests that use it
 //!   say so.
 //!
+//! - [`FaultProxy`]: a proxy in front of any of them that fails requests or alters answers
+//!   on a test's rule.
+//!
 //! A missing server is a test failure that says how to install it, never a skip.
+
+mod proxy;
+
+pub use proxy::{Fault, FaultProxy};
 
 use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
 use std::path::PathBuf;
@@ -242,24 +249,9 @@ impl Moto {
     /// unauthenticated requests of [`Moto::start_with_iam`]). The user has no policy, so it
     /// may do nothing: its key is valid but every action is denied.
     pub fn create_iam_user(&self, name: &str) -> (String, String) {
-        let aws = |args: &[&str]| {
-            let out = Command::new("aws")
-                .args(["--endpoint-url", &self.endpoint, "--output", "json", "iam"])
-                .args(args)
-                .env("AWS_ACCESS_KEY_ID", "bootstrap")
-                .env("AWS_SECRET_ACCESS_KEY", "bootstrap")
-                .env("AWS_DEFAULT_REGION", "us-east-1")
-                .output()
-                .expect("the aws cli is needed: run ./scripts/test.sh once to install it");
-            assert!(
-                out.status.success(),
-                "aws iam {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("aws cli JSON")
-        };
-        aws(&["create-user", "--user-name", name]);
-        let key = aws(&["create-access-key", "--user-name", name]);
+        let bootstrap = ("bootstrap", "bootstrap");
+        self.aws_iam(bootstrap, &["create-user", "--user-name", name]);
+        let key = self.aws_iam(bootstrap, &["create-access-key", "--user-name", name]);
         let field = |f: &str| {
             key["AccessKey"][f]
                 .as_str()
@@ -267,6 +259,57 @@ impl Moto {
                 .to_string()
         };
         (field("AccessKeyId"), field("SecretAccessKey"))
+    }
+
+    /// Lets the user do everything (one more unauthenticated request).
+    pub fn allow_everything(&self, user: &str) {
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        self.aws_iam(
+            ("bootstrap", "bootstrap"),
+            &[
+                "put-user-policy",
+                "--user-name",
+                user,
+                "--policy-name",
+                "all",
+                "--policy-document",
+                policy,
+            ],
+        );
+    }
+
+    /// Takes that right away again, with the user's own key (which still may, until done).
+    pub fn revoke_everything(&self, user: &str, key: (&str, &str)) {
+        self.aws_iam(
+            key,
+            &[
+                "delete-user-policy",
+                "--user-name",
+                user,
+                "--policy-name",
+                "all",
+            ],
+        );
+    }
+
+    fn aws_iam(&self, (key, secret): (&str, &str), args: &[&str]) -> serde_json::Value {
+        let out = Command::new("aws")
+            .args(["--endpoint-url", &self.endpoint, "--output", "json", "iam"])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .output()
+            .expect("the aws cli is needed: run ./scripts/test.sh once to install it");
+        assert!(
+            out.status.success(),
+            "aws iam {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.stdout.is_empty() {
+            return serde_json::Value::Null;
+        }
+        serde_json::from_slice(&out.stdout).expect("aws cli JSON")
     }
 }
 

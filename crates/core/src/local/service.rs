@@ -806,6 +806,21 @@ impl S3 for LocalS3 {
         }))
     }
 
+    /// Nothing here is ever public: every request must be signed with the endpoint's key.
+    async fn get_bucket_policy_status(
+        &self,
+        req: S3Request<GetBucketPolicyStatusInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyStatusOutput>> {
+        let (bucket, signed) = (req.input.bucket.clone(), signed_region(&req));
+        self.index(move |s| bucket_for(s, &bucket, signed.as_deref(), false))
+            .await?;
+        Ok(S3Response::new(GetBucketPolicyStatusOutput {
+            policy_status: Some(PolicyStatus {
+                is_public: Some(false),
+            }),
+        }))
+    }
+
     async fn delete_bucket(
         &self,
         req: S3Request<DeleteBucketInput>,

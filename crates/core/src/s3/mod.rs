@@ -24,6 +24,9 @@ use aws_sdk_s3::config::{
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+pub(crate) mod region;
 
 use crate::error::{Error, ErrorCode};
 use crate::profile::{AwsSource, Profile, Provider};
@@ -33,6 +36,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a client authenticates.
+#[derive(Clone)]
 pub(crate) enum Auth {
     Static {
         access_key_id: String,
@@ -52,9 +56,42 @@ pub(crate) fn http_client() -> SharedHttpClient {
         .clone()
 }
 
-pub(crate) fn client(profile: &Profile, auth: Auth, max_attempts: u32) -> aws_sdk_s3::Client {
-    let region = Region::new(profile.region.clone());
-    let credentials = match auth {
+/// A saved profile ready to talk S3: its settings and how it authenticates.
+#[derive(Clone)]
+pub(crate) struct Account {
+    pub profile: Profile,
+    auth: Auth,
+}
+
+impl Account {
+    pub fn new(profile: Profile, auth: Auth) -> Self {
+        Self { profile, auth }
+    }
+
+    /// A client signing for the profile's own region.
+    pub fn client(&self, max_attempts: u32) -> aws_sdk_s3::Client {
+        client(
+            &self.profile,
+            &self.profile.region,
+            &self.auth,
+            max_attempts,
+        )
+    }
+
+    /// A client signing for `region` (a bucket's own region).
+    pub fn client_in(&self, region: &str, max_attempts: u32) -> aws_sdk_s3::Client {
+        client(&self.profile, region, &self.auth, max_attempts)
+    }
+
+    /// Where requests go, for messages.
+    pub fn label(&self) -> String {
+        endpoint_label(&self.profile)
+    }
+}
+
+fn client(profile: &Profile, region: &str, auth: &Auth, max_attempts: u32) -> aws_sdk_s3::Client {
+    let region = Region::new(region.to_string());
+    let credentials = match auth.clone() {
         Auth::Static {
             access_key_id,
             secret,
@@ -122,12 +159,12 @@ pub(crate) fn endpoint_label(profile: &Profile) -> String {
 pub(crate) fn error_from_sdk<E, R>(err: &SdkError<E, R>, target: &str) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
+    R: HasStatus + std::fmt::Debug + 'static,
 {
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            service_error(e.code().unwrap_or("Unknown"), e.message(), target)
+            service_error(service_code(err).unwrap_or("Unknown"), e.message(), target)
         }
         SdkError::TimeoutError(_) => unreachable_error(target, "no answer in time"),
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
@@ -194,6 +231,31 @@ fn service_error(code: &str, message: Option<&str>, target: &str) -> Error {
             "The key is valid but is not allowed to do this",
             "Ask the account's administrator for the permission, or use a key that has it.",
         ),
+        "NoSuchBucket" => (
+            ErrorCode::NotFound,
+            "The bucket does not exist",
+            "It may have been deleted or renamed; refresh the bucket list.",
+        ),
+        "BucketNotEmpty" => (
+            ErrorCode::BucketNotEmpty,
+            "The bucket still holds objects, object versions or unfinished uploads",
+            "Delete with --force (in the app: type the bucket's name to confirm) to empty it first.",
+        ),
+        "BucketAlreadyOwnedByYou" => (
+            ErrorCode::AlreadyExists,
+            "This account owns a bucket with that name already",
+            "Use the existing bucket, or choose another name.",
+        ),
+        "BucketAlreadyExists" => (
+            ErrorCode::AlreadyExists,
+            "Another account owns a bucket with that name (bucket names are global)",
+            "Choose another name, for example with your organisation's name in it.",
+        ),
+        REDIRECT | "AuthorizationHeaderMalformed" | "IncorrectEndpoint" => (
+            ErrorCode::WrongRegion,
+            "The bucket is in another region than the request was sent to",
+            "Refresh the bucket list so Strata learns the bucket's region, or set the profile's region to it.",
+        ),
         _ => {
             let retryable = matches!(
                 code,
@@ -216,6 +278,62 @@ fn service_error(code: &str, message: Option<&str>, target: &str) -> Error {
         }
     };
     Error::new(code_enum, format!("{sentence} ({code})."), hint)
+}
+
+/// What S3 calls a request sent to the wrong region; a HEAD gets only its status, 301.
+const REDIRECT: &str = "PermanentRedirect";
+
+/// The S3 error code of a service error (`PermanentRedirect` for a bodiless 301).
+pub(crate) fn service_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str>
+where
+    R: HasStatus,
+{
+    let SdkError::ServiceError(service) = err else {
+        return None;
+    };
+    match service.err().code() {
+        Some(code) => Some(code),
+        None if service.raw().status_code() == 301 => Some(REDIRECT),
+        None => None,
+    }
+}
+
+/// Whether a server says it does not have the operation at all (as opposed to refusing it).
+pub(crate) fn is_not_implemented<E: ProvideErrorMetadata, R: HasStatus>(
+    err: &SdkError<E, R>,
+) -> bool {
+    match err {
+        SdkError::ServiceError(service) => {
+            matches!(
+                service_code(err),
+                Some("NotImplemented" | "MethodNotAllowed" | "UnsupportedOperation")
+            ) || service.raw().status_code() == 501
+        }
+        _ => false,
+    }
+}
+
+/// The `x-amz-bucket-region` header of a response, error or not.
+pub(crate) fn bucket_region_header<E, R: HasStatus>(err: &SdkError<E, R>) -> Option<String> {
+    err.raw_response()?.region_header()
+}
+
+/// The parts of a raw HTTP response the error mapping reads.
+pub(crate) trait HasStatus {
+    fn status_code(&self) -> u16;
+    fn region_header(&self) -> Option<String>;
+}
+
+impl HasStatus for HttpResponse {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
+    fn region_header(&self) -> Option<String> {
+        self.headers()
+            .get("x-amz-bucket-region")
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+    }
 }
 
 fn unreachable_error(target: &str, why: &str) -> Error {

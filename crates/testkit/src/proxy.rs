@@ -1,0 +1,140 @@
+//! A fault-injecting HTTP proxy on 127.0.0.1 in front of a real server: it forwards requests
+//! unchanged (the Host header included, so signatures stay valid) and, where a test's rule
+//! says so, fails a request or alters a response, so a test can make a real server fail
+//! halfway or drop its pagination.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the proxy does with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Forward,
+    /// Answer with this status and an S3 `InternalError` document, without forwarding.
+    Fail(u16),
+    /// Forward, then remove `<ContinuationToken>` from the answer (a server that honours
+    /// the page size but cannot continue).
+    StripContinuationToken,
+}
+
+/// Decides the fault for a request: its head and how many requests came before it.
+pub type Rule = dyn Fn(&hyper::http::request::Parts, usize) -> Fault + Send + Sync;
+
+pub struct FaultProxy {
+    pub endpoint: String,
+    seen: Arc<AtomicUsize>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl FaultProxy {
+    pub async fn start(
+        upstream: &str,
+        rule: impl Fn(&hyper::http::request::Parts, usize) -> Fault + Send + Sync + 'static,
+    ) -> Self {
+        let upstream: SocketAddr = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .expect("an http://127.0.0.1:PORT upstream");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let rule: Arc<Rule> = Arc::new(rule);
+        let seen = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&seen);
+        let server = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let (rule, counter) = (Arc::clone(&rule), Arc::clone(&counter));
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let (rule, counter) = (Arc::clone(&rule), Arc::clone(&counter));
+                        async move { Ok::<_, Infallible>(handle(req, upstream, &*rule, &counter).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(socket), service)
+                        .await;
+                });
+            }
+        });
+        Self {
+            endpoint: format!("http://{addr}"),
+            seen,
+            server,
+        }
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> usize {
+        self.seen.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    upstream: SocketAddr,
+    rule: &Rule,
+    counter: &AtomicUsize,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let fault = rule(&parts, counter.fetch_add(1, Ordering::SeqCst));
+    if let Fault::Fail(status) = fault {
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code>\
+                    <Message>injected by the test's fault proxy</Message></Error>";
+        return Response::builder()
+            .status(status)
+            .header("content-type", "application/xml")
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .expect("response");
+    }
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let stream = TcpStream::connect(upstream).await.expect("upstream");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(conn);
+    let answer = sender
+        .send_request(Request::from_parts(parts, Full::new(body)))
+        .await
+        .expect("upstream answer");
+    let (mut head, body) = answer.into_parts();
+    let mut body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    if fault == Fault::StripContinuationToken {
+        let text = String::from_utf8_lossy(&body).into_owned();
+        if let (Some(start), Some(end)) = (
+            text.find("<ContinuationToken>"),
+            text.find("</ContinuationToken>"),
+        ) {
+            let stripped = format!(
+                "{}{}",
+                &text[..start],
+                &text[end + "</ContinuationToken>".len()..]
+            );
+            body = Bytes::from(stripped);
+        }
+    }
+    head.headers.remove("content-length");
+    head.headers.remove("transfer-encoding");
+    Response::from_parts(head, Full::new(body))
+}
