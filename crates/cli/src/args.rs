@@ -28,8 +28,55 @@ pub enum Command {
     /// Manage credential profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// List, refresh, create and delete buckets.
+    #[command(subcommand)]
+    Bucket(BucketCommand),
     /// Serve the built-in S3 endpoint in the foreground, for scripts and other S3 tools.
     ServeLocal(ServeLocalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BucketCommand {
+    /// Read the profile's bucket list from S3 into the catalog.
+    Refresh { profile: String },
+    /// List the profile's buckets from the catalog (refreshed first if it never was).
+    Ls(BucketLsArgs),
+    /// Create a bucket: PROFILE:BUCKET.
+    Mk {
+        #[arg(value_name = "PROFILE:BUCKET")]
+        path: String,
+        /// Region to create it in [default: the profile's].
+        #[arg(long, value_name = "R")]
+        region: Option<String>,
+    },
+    /// Delete a bucket: PROFILE:BUCKET. Refused while it holds objects, unless --force.
+    Rm {
+        #[arg(value_name = "PROFILE:BUCKET")]
+        path: String,
+        /// Empty it first: every object, object version and unfinished upload.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BucketLsArgs {
+    pub profile: String,
+    /// Only names containing TEXT (ignoring case).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only names starting with this letter (either case), or '#' for digits and the rest.
+    #[arg(long, value_name = "L")]
+    pub letter: Option<String>,
+    /// Only buckets anyone may read.
+    #[arg(long, conflicts_with = "private")]
+    pub public: bool,
+    /// Only buckets known to be private.
+    #[arg(long)]
+    pub private: bool,
+    /// At most N rows.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Args)]

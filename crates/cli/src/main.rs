@@ -2,6 +2,7 @@
 //! codes, remote paths) is in DESIGN.md and is kept exactly: scripts rely on it.
 
 mod args;
+mod bucket_cmd;
 mod output;
 mod profile_cmd;
 mod serve_local;
@@ -48,6 +49,7 @@ async fn run(cli: Cli) -> strata_core::Result<()> {
     let engine = Engine::start(DataDir::resolve(cli.home)?).await?;
     match cli.command {
         Command::Profile(command) => profile_cmd::run(&engine, command, cli.json).await,
+        Command::Bucket(command) => bucket_cmd::run(&engine, command, cli.json).await,
         Command::ServeLocal(args) => serve_local::run(&engine, args, cli.json).await,
     }
 }

@@ -2,80 +2,13 @@
 //! servers on 127.0.0.1 and the real Secret Service (the test command provides one).
 
 use std::path::Path;
-use std::process::{Output, Stdio};
 
 use serde_json::Value;
 use strata_testkit::{ACCESS_KEY, Moto, S3sFs, SECRET_KEY, create_buckets};
-use tokio::io::AsyncWriteExt;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
 
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", self.stdout))
-    }
-}
-
-/// Runs `strata` with a private HOME (so ~/.aws is the test's) and trace logging on, so that
-/// whatever the engine logs is inspected too.
-async fn strata_env(home: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"));
-    command
-        .args(args)
-        .env("STRATA_HOME", home.join("data"))
-        .env("HOME", home)
-        .env("STRATA_LOG", "trace")
-        .env_remove("AWS_CONFIG_FILE")
-        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("run strata");
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes()).await.unwrap();
-    }
-    drop(pipe);
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().await.unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
-}
-
-async fn strata(home: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-    strata_env(home, args, stdin, &[]).await
-}
-
-async fn add(home: &Path, name: &str, endpoint: &str, key: &str, secret: &str) -> Run {
-    let args = [
-        "--json",
-        "profile",
-        "add",
-        name,
-        "--endpoint",
-        endpoint,
-        "--path-style",
-        "--access-key-id",
-        key,
-        "--secret-stdin",
-    ];
-    strata(home, &args, Some(&format!("{secret}\n"))).await
-}
+use common::{add, strata, strata_env};
 
 #[tokio::test]
 async fn add_list_test_rm_with_json_and_exit_codes() {

@@ -13,6 +13,7 @@ pub mod home;
 pub mod jobs;
 pub mod local;
 pub mod profile;
+pub mod remote;
 mod s3;
 mod secrets;
 

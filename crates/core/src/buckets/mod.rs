@@ -9,7 +9,7 @@ pub(crate) mod rows;
 
 use serde::{Deserialize, Serialize};
 
-pub use refresh::RefreshReport;
+pub use refresh::{DEFAULT_PAGE_SIZE, RefreshReport};
 pub use remove::BucketDeleted;
 
 use crate::engine::Engine;

@@ -1,0 +1,179 @@
+//! `strata bucket ...`
+
+use std::io::IsTerminal;
+
+use strata_core::buckets::{Bucket, BucketFilter, Visibility};
+use strata_core::jobs::{Event, RefreshPhase};
+use strata_core::remote::RemotePath;
+use strata_core::{Engine, Result};
+
+use crate::args::{BucketCommand, BucketLsArgs};
+use crate::output;
+
+pub async fn run(engine: &Engine, command: BucketCommand, json_mode: bool) -> Result<()> {
+    let progress = show_progress(engine, json_mode);
+    let outcome = dispatch(engine, command, json_mode).await;
+    progress.abort();
+    if !json_mode && std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+    outcome
+}
+
+async fn dispatch(engine: &Engine, command: BucketCommand, json_mode: bool) -> Result<()> {
+    match command {
+        BucketCommand::Refresh { profile } => {
+            let report = engine
+                .bucket_refresh(
+                    &profile,
+                    strata_core::buckets::DEFAULT_PAGE_SIZE,
+                    &engine.new_job(),
+                )
+                .await?;
+            output::result(json_mode, &report, || {
+                format!(
+                    "Refreshed \"{}\": {} bucket{} ({} public, {} private, {} not known).",
+                    report.profile,
+                    report.buckets,
+                    plural(report.buckets),
+                    report.public,
+                    report.private,
+                    report.unknown
+                )
+            });
+        }
+        BucketCommand::Ls(args) => list(engine, args, json_mode).await?,
+        BucketCommand::Mk { path, region } => {
+            let path = RemotePath::parse_bucket(&path)?;
+            let bucket = engine
+                .bucket_create(&path.profile, &path.bucket, region)
+                .await?;
+            output::result(json_mode, &bucket, || {
+                format!(
+                    "Created {}:{} in {}.",
+                    path.profile,
+                    bucket.name,
+                    bucket.region.as_deref().unwrap_or("the default region")
+                )
+            });
+        }
+        BucketCommand::Rm { path, force } => {
+            let path = RemotePath::parse_bucket(&path)?;
+            let deleted = engine
+                .bucket_delete(&path.profile, &path.bucket, force, &engine.new_job())
+                .await?;
+            output::result(json_mode, &deleted, || {
+                let emptied = match deleted.emptied {
+                    0 => String::new(),
+                    n => format!(
+                        " after deleting {n} object{}, version{} or upload{}",
+                        plural(n),
+                        plural(n),
+                        plural(n)
+                    ),
+                };
+                format!("Deleted {}:{}{emptied}.", deleted.profile, deleted.bucket)
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn list(engine: &Engine, args: BucketLsArgs, json_mode: bool) -> Result<()> {
+    let visibility = match (args.public, args.private) {
+        (true, _) => Some(Visibility::Public),
+        (_, true) => Some(Visibility::Private),
+        _ => None,
+    };
+    let filter = BucketFilter {
+        search: args.search,
+        letter: args.letter,
+        visibility,
+    };
+    // Validates the filter before any I/O, and tells whether the list was ever read.
+    let index = engine.bucket_index(&args.profile, filter.clone()).await?;
+    if index.refreshed_at.is_none() {
+        engine
+            .bucket_refresh(
+                &args.profile,
+                strata_core::buckets::DEFAULT_PAGE_SIZE,
+                &engine.new_job(),
+            )
+            .await?;
+    }
+    let buckets = engine
+        .bucket_list(&args.profile, filter, 0, args.limit)
+        .await?;
+    output::result(json_mode, &buckets, || human_table(&buckets));
+    Ok(())
+}
+
+fn human_table(buckets: &[Bucket]) -> String {
+    if buckets.is_empty() {
+        return "No buckets match.".into();
+    }
+    let rows = buckets
+        .iter()
+        .map(|b| {
+            vec![
+                b.name.clone(),
+                b.region.clone().unwrap_or_else(|| "?".into()),
+                b.created_at.clone().unwrap_or_default(),
+                match b.public {
+                    Some(true) => "public",
+                    Some(false) => "private",
+                    None => "?",
+                }
+                .into(),
+            ]
+        })
+        .collect();
+    output::table(&["NAME", "REGION", "CREATED", "ACCESS"], rows)
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Prints the engine's progress events on stderr while a command runs: JSON lines with
+/// `--json`, one updating line on a terminal, nothing otherwise.
+fn show_progress(engine: &Engine, json_mode: bool) -> tokio::task::JoinHandle<()> {
+    let mut events = engine.events();
+    let terminal = std::io::stderr().is_terminal();
+    tokio::spawn(async move {
+        while let Ok(event) = events.recv().await {
+            if json_mode {
+                if let Ok(line) = serde_json::to_string(&event) {
+                    eprintln!("{line}");
+                }
+                continue;
+            }
+            if !terminal {
+                continue;
+            }
+            let text = match event {
+                Event::BucketRefreshProgress {
+                    phase: RefreshPhase::Listing,
+                    pages,
+                    buckets,
+                    ..
+                } => {
+                    format!("listing: {buckets} buckets, {pages} pages")
+                }
+                Event::BucketRefreshProgress {
+                    phase: RefreshPhase::Details,
+                    buckets,
+                    checked,
+                    ..
+                } => {
+                    format!("reading regions and access: {checked} of {buckets}")
+                }
+                Event::BucketEmptyProgress { deleted, .. } => {
+                    format!("emptying: {deleted} deleted")
+                }
+                _ => continue,
+            };
+            eprint!("\r\x1b[2K{text}");
+        }
+    })
+}

@@ -1,0 +1,81 @@
+//! Running the `strata` binary as scripts do, shared by the CLI's test files.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs `strata` with a private HOME (so ~/.aws is the test's) and trace logging on, so that
+/// whatever the engine logs is inspected too.
+pub async fn strata_env(
+    home: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> Run {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"));
+    command
+        .args(args)
+        .env("STRATA_HOME", home.join("data"))
+        .env("HOME", home)
+        .env("STRATA_LOG", "trace")
+        .env_remove("AWS_CONFIG_FILE")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("run strata");
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).await.unwrap();
+    }
+    drop(pipe);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().await.unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+pub async fn strata(home: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    strata_env(home, args, stdin, &[]).await
+}
+
+pub async fn add(home: &Path, name: &str, endpoint: &str, key: &str, secret: &str) -> Run {
+    let args = [
+        "--json",
+        "profile",
+        "add",
+        name,
+        "--endpoint",
+        endpoint,
+        "--path-style",
+        "--access-key-id",
+        key,
+        "--secret-stdin",
+    ];
+    strata(home, &args, Some(&format!("{secret}\n"))).await
+}
