@@ -8,6 +8,12 @@ const COMMANDS: &[&str] = &[
     "profile_test",
     "profile_import_aws",
     "profile_restore_local",
+    "bucket_index",
+    "bucket_list",
+    "bucket_refresh",
+    "bucket_create",
+    "bucket_delete",
+    "job_cancel",
 ];
 
 fn main() {

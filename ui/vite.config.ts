@@ -4,5 +4,5 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   base: "./",
   build: { outDir: "dist", emptyOutDir: true, target: "safari15" },
-  test: { environment: "jsdom", globals: true, include: ["src/**/*.test.tsx"] },
+  test: { environment: "jsdom", globals: true, include: ["src/**/*.test.{ts,tsx}"] },
 });

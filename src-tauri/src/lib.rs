@@ -23,7 +23,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::profiles::profile_test,
             commands::profiles::profile_import_aws,
             commands::profiles::profile_restore_local,
+            commands::buckets::bucket_index,
+            commands::buckets::bucket_list,
+            commands::buckets::bucket_refresh,
+            commands::buckets::bucket_create,
+            commands::buckets::bucket_delete,
+            commands::buckets::job_cancel,
         ])
+        .typ::<strata_core::jobs::Event>()
 }
 
 pub fn run() -> ExitCode {
@@ -46,6 +53,7 @@ pub fn run() -> ExitCode {
             builder.mount_events(app);
             tray::install(app.handle());
             serve_local_endpoint(app.handle());
+            forward_events(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -69,6 +77,32 @@ fn serve_local_endpoint(app: &tauri::AppHandle) {
                 err.message,
                 err.hint
             ),
+        }
+    });
+}
+
+/// The name under which engine events reach the UI.
+const ENGINE_EVENT: &str = "engine-event";
+
+/// Forwards the engine's event stream (job progress, job ends, catalog changes) to the UI.
+fn forward_events(app: &tauri::AppHandle) {
+    use tauri::Emitter;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut events = app.state::<Engine>().events();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if let Err(err) = app.emit(ENGINE_EVENT, &event) {
+                        tracing::warn!("an engine event could not reach the window: {err}");
+                    }
+                }
+                // Progress is superseded by the next event; a lagging window loses nothing
+                // it cannot re-read from the catalog.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => break,
+            }
         }
     });
 }

@@ -39,7 +39,10 @@ def wait_for_port(port, timeout=60):
 
 
 def start_group(args, **kwargs):
-    return subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    """Starts a process group whose output goes to target/e2e/processes.log (for failures)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with open(SCREENSHOTS / "processes.log", "a") as log:
+        return subprocess.Popen(args, start_new_session=True, stdout=log, stderr=subprocess.STDOUT, **kwargs)
 
 
 def stop_group(process):
@@ -72,13 +75,17 @@ def strata_home(tmp_path):
 
 
 @pytest.fixture
-def app(strata_home):
-    """The real app window, driven through tauri-driver."""
+def app_factory(strata_home):
+    """Starts the real app window, driven through tauri-driver, when the test is ready for it
+    (after preparing the data folder); stopped at the end of the test."""
     assert APP.exists(), f"build the app first: cargo build -p strata-app ({APP} is missing)"
-    port, native_port = free_port(), free_port()
-    env = dict(os.environ, STRATA_HOME=str(strata_home))
-    driver_process = start_group(["tauri-driver", "--port", str(port), "--native-port", str(native_port)], env=env)
-    try:
+    started = []
+
+    def start():
+        port, native_port = free_port(), free_port()
+        env = dict(os.environ, STRATA_HOME=str(strata_home))
+        driver_process = start_group(["tauri-driver", "--port", str(port), "--native-port", str(native_port)], env=env)
+        started.append((driver_process, None))
         # The first port opens before WebKitWebDriver is ready: wait for both.
         wait_for_port(port)
         wait_for_port(native_port)
@@ -86,12 +93,20 @@ def app(strata_home):
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP)})
         driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
-        try:
-            yield driver
-        finally:
+        started[-1] = (driver_process, driver)
+        return driver
+
+    yield start
+    for driver_process, driver in started:
+        if driver is not None:
             driver.quit()
-    finally:
         stop_group(driver_process)
+
+
+@pytest.fixture
+def app(app_factory):
+    """The real app window on a fresh data folder."""
+    return app_factory()
 
 
 def screenshot(driver, name):

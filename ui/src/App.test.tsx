@@ -2,6 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { Api, Profile, ProfileInput } from "./api";
 import { App } from "./App";
+import { memoryBuckets } from "./testing/memoryBuckets";
 
 /** An in-memory stand-in for the shell's commands, enough to drive the screens. */
 function memoryApi(): Api & { profiles: Profile[] } {
@@ -12,6 +13,7 @@ function memoryApi(): Api & { profiles: Profile[] } {
     access_key_id: input.access_key_id ?? null, aws_profile: null,
   });
   return {
+    ...memoryBuckets([]),
     profiles,
     listProfiles: async () => [...profiles],
     addProfile: async (input) => {

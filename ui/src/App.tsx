@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { errorOf, type Api, type ApiError, type Profile, type ProfileInput } from "./api";
+import { BucketBrowser } from "./components/BucketBrowser";
 import { ConfirmDialog } from "./components/ConfirmDialog";
 import { ErrorNote } from "./components/ErrorNote";
 import { ProfileDetail } from "./components/ProfileDetail";
@@ -118,6 +119,7 @@ export function App({ api }: { api: Api }) {
             onDelete={() => setConfirmDelete(current)}
           />
         )}
+        {view.kind === "profile" && current && <BucketBrowser key={`buckets-${current.id}`} api={api} profile={current} />}
         {view.kind === "profile" && profiles?.length === 0 && (
           <section className="panel welcome">
             <h1>Welcome to Strata</h1>

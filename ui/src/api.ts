@@ -1,18 +1,48 @@
 // The one place the UI talks to the shell: typed commands from bindings.ts, with results
 // unwrapped so components see values or a thrown CommandError carrying the engine's error.
+import { listen } from "@tauri-apps/api/event";
 import {
   commands,
   type ApiError,
+  type Bucket,
+  type BucketFilter,
+  type BucketIndex,
   type ConnectionReport,
+  type Event as EngineEvent,
   type ImportReport,
   type Profile,
   type ProfileInput,
   type ProfilePatch,
 } from "./bindings";
 
-export type { ApiError, ConnectionReport, ImportReport, Profile, ProfileInput, ProfilePatch };
+export type {
+  ApiError,
+  Bucket,
+  BucketFilter,
+  BucketIndex,
+  ConnectionReport,
+  EngineEvent,
+  ImportReport,
+  Profile,
+  ProfileInput,
+  ProfilePatch,
+};
 
-export interface Api {
+/** The bucket catalog of one profile, and its long work (refresh, delete) as jobs. */
+export interface BucketApi {
+  bucketIndex(profile: string, filter: BucketFilter): Promise<BucketIndex>;
+  bucketList(profile: string, filter: BucketFilter, offset: number, limit: number): Promise<Bucket[]>;
+  /** Starts a refresh; returns its job id. */
+  refreshBuckets(profile: string): Promise<number>;
+  createBucket(profile: string, bucket: string, region: string | null): Promise<Bucket>;
+  /** Starts a delete (emptying first with `force`); returns its job id. */
+  deleteBucket(profile: string, bucket: string, force: boolean): Promise<number>;
+  cancelJob(job: number): Promise<boolean>;
+  /** Calls `handler` with every engine event until the returned function is called. */
+  onEvent(handler: (event: EngineEvent) => void): () => void;
+}
+
+export interface Api extends BucketApi {
   listProfiles(): Promise<Profile[]>;
   addProfile(input: ProfileInput): Promise<Profile>;
   editProfile(name: string, patch: ProfilePatch): Promise<Profile>;
@@ -52,6 +82,16 @@ export const tauriApi: Api = {
   testProfile: (name) => unwrap(commands.profileTest(name)),
   importAws: () => unwrap(commands.profileImportAws(null)),
   restoreLocal: () => unwrap(commands.profileRestoreLocal()),
+  bucketIndex: (profile, filter) => unwrap(commands.bucketIndex(profile, filter)),
+  bucketList: (profile, filter, offset, limit) => unwrap(commands.bucketList(profile, filter, offset, limit)),
+  refreshBuckets: (profile) => unwrap(commands.bucketRefresh(profile)),
+  createBucket: (profile, bucket, region) => unwrap(commands.bucketCreate(profile, bucket, region)),
+  deleteBucket: (profile, bucket, force) => unwrap(commands.bucketDelete(profile, bucket, force)),
+  cancelJob: (job) => unwrap(commands.jobCancel(job)),
+  onEvent: (handler) => {
+    const stop = listen<EngineEvent>("engine-event", (e) => handler(e.payload));
+    return () => void stop.then((unlisten) => unlisten());
+  },
 };
 
 /** The engine error behind any thrown value. */

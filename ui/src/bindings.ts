@@ -13,6 +13,20 @@ export const commands = {
 	profileImportAws: (configFile: string | null) => typedError<ImportReport, ApiError>(__TAURI_INVOKE("profile_import_aws", { configFile })),
 	/**  Brings back the built-in `local` profile after it was removed. */
 	profileRestoreLocal: () => typedError<Profile, ApiError>(__TAURI_INVOKE("profile_restore_local")),
+	/**  The size and A–Z index of a profile's filtered bucket list. */
+	bucketIndex: (profile: string, filter: BucketFilter) => typedError<BucketIndex, ApiError>(__TAURI_INVOKE("bucket_index", { profile, filter })),
+	/**  One page of a profile's filtered bucket list, for the virtual list. */
+	bucketList: (profile: string, filter: BucketFilter, offset: number, limit: number) => typedError<Bucket[], ApiError>(__TAURI_INVOKE("bucket_list", { profile, filter, offset, limit })),
+	/**
+	 *  Starts a refresh; progress and the end arrive as engine events. (Async so that the job is
+	 *  spawned on the runtime, not the main thread.)
+	 */
+	bucketRefresh: (profile: string) => typedError<number, ApiError>(__TAURI_INVOKE("bucket_refresh", { profile })),
+	bucketCreate: (profile: string, bucket: string, region: string | null) => typedError<Bucket, ApiError>(__TAURI_INVOKE("bucket_create", { profile, bucket, region })),
+	/**  Starts a delete (emptying first with `force`); the end arrives as an engine event. */
+	bucketDelete: (profile: string, bucket: string, force: boolean) => typedError<number, ApiError>(__TAURI_INVOKE("bucket_delete", { profile, bucket, force })),
+	/**  Asks a running job to stop; `false` when it already ended. */
+	jobCancel: (job: number) => typedError<boolean, ApiError>(__TAURI_INVOKE("job_cancel", { job })),
 };
 
 /* Types */
@@ -27,6 +41,38 @@ export type ApiError = {
 	/**  The input field at fault, for validation errors (`name`, `endpoint`, ...). */
 	field: string | null,
 	retryable: boolean,
+};
+
+/**  A bucket as the catalog knows it. */
+export type Bucket = {
+	name: string,
+	/**  The bucket's own region; `None` until learned. */
+	region: string | null,
+	/**  When the bucket was made (RFC 3339, UTC), as the server reported it. */
+	created_at: string | null,
+	/**  Whether anyone may read it without a key; `None` when the provider does not say. */
+	public: boolean | null,
+};
+
+/**  Which buckets to show. Every part is optional; together they narrow the list. */
+export type BucketFilter = {
+	/**  A piece of the name, anywhere in it, ignoring case. */
+	search: string | null,
+	/**  `a`–`z` (either case) for names starting with that letter, `#` for the rest. */
+	letter: string | null,
+	visibility: Visibility | null,
+};
+
+/**
+ *  The shape of a profile's filtered list: its size, the A–Z index (letters in list order,
+ *  `#` first) and when the catalog was last refreshed from S3.
+ */
+export type BucketIndex = {
+	profile: string,
+	total: number,
+	letters: LetterCount[],
+	/**  RFC 3339, UTC; `None` before the first refresh. */
+	refreshed_at: string | null,
 };
 
 /**  The outcome of a connection test, in words and in fields. */
@@ -76,7 +122,28 @@ export type ErrorCode =
 /**  The catalog could not be read or written. */
 "catalog" | 
 /**  A local file could not be read or written. */
-"io";
+"io" | 
+/**  The bucket holds objects, versions or unfinished uploads; deleting it needs `--force`. */
+"bucket_not_empty" | 
+/**  The request went to another region than the bucket's. */
+"wrong_region" | 
+/**  The user (or a newer request) cancelled the work. */
+"cancelled";
+
+/**  Everything the engine reports while it works. Serialized as `{"kind": "...", ...}`. */
+export type Event = 
+/**
+ *  A bucket refresh moved on: `pages` ListBuckets pages read, `buckets` seen so far; in
+ *  the `details` phase, `checked` buckets of `buckets` had their region and public
+ *  status read.
+ */
+{ kind: "bucket_refresh_progress"; job: number; profile: string; phase: RefreshPhase; pages: number; buckets: number; checked: number } | 
+/**  Emptying a bucket before deleting it: `deleted` objects, versions and uploads so far. */
+{ kind: "bucket_empty_progress"; job: number; profile: string; bucket: string; deleted: number } | 
+/**  A profile's rows in the bucket catalog changed; lists showing them should reload. */
+{ kind: "buckets_changed"; profile: string } | 
+/**  A job ended: `error` is `None` on success, and a `cancelled` error when cancelled. */
+{ kind: "job_finished"; job: number; profile: string; error: ApiError | null };
 
 export type ImportReport = {
 	imported: ImportedProfile[],
@@ -90,6 +157,12 @@ export type ImportedProfile = {
 	 *  aws-config resolves the credentials at use.
 	 */
 	credentials: string,
+};
+
+/**  The A–Z index of a filtered list: how many names start with each letter. */
+export type LetterCount = {
+	letter: string,
+	count: number,
 };
 
 /**  A saved profile, as the UI and the CLI show it. Holds no secret. */
@@ -136,10 +209,18 @@ export type ProfilePatch = {
 
 export type Provider = "aws" | "r2" | "minio" | "seaweedfs" | "local" | "other";
 
+export type RefreshPhase = 
+/**  Paging through ListBuckets. */
+"listing" | 
+/**  The list is saved; regions and public status are being read, bucket by bucket. */
+"details";
+
 export type SkippedProfile = {
 	name: string,
 	reason: string,
 };
+
+export type Visibility = "public" | "private";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -1,4 +1,5 @@
 //! Tauri commands, one file per area. Each is a few lines: call the engine, return its
 //! result; errors cross as the engine's `{code, message, hint, field, retryable}`.
 
+pub mod buckets;
 pub mod profiles;
