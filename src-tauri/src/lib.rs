@@ -110,7 +110,7 @@ fn forward_events(app: &tauri::AppHandle) {
 /// Log lines go to stderr; `STRATA_LOG` sets the filter (default: info for Strata).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("STRATA_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("warn,strata_app=info,strata_core=info")
+        tracing_subscriber::EnvFilter::new("warn,strata_app=info,strata_core=info,s3s=off")
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

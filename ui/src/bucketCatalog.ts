@@ -20,10 +20,14 @@ export function useBucketCatalog(api: BucketApi, profile: string, filter: Bucket
   const reload = useCallback(async () => {
     const current = ++generation.current;
     try {
-      const fresh = await api.bucketIndex(profile, filter);
+      // The first page is asked for with the index, not after it: one round trip less.
+      const [fresh, first] = await Promise.all([
+        api.bucketIndex(profile, filter),
+        api.bucketList(profile, filter, 0, PAGE_SIZE),
+      ]);
       if (current !== generation.current) return;
-      requested.current = new Set();
-      setPages(new Map());
+      requested.current = new Set([0]);
+      setPages(new Map([[0, first]]));
       setIndex(fresh);
       setError(null);
     } catch (thrown) {

@@ -98,10 +98,12 @@ fn capitalize(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Log lines go to stderr; `STRATA_LOG` sets the filter (default: warnings).
+/// Log lines go to stderr; `STRATA_LOG` sets the filter (default: warnings). The protocol
+/// crate of the in-process built-in endpoint logs every S3 error answer as an error (a 404 is
+/// normal), so it stays quiet unless asked for.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("STRATA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,s3s=off"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -116,12 +116,7 @@ async fn mk_ls_rm_on_the_built_in_endpoint() {
 
     // A file in a bucket, put there by another tool through serve-local on the same store.
     let data = h.join("data");
-    let server = ServeLocal::spawn(
-        env!("CARGO_BIN_EXE_strata"),
-        &data,
-        &data.join("local"),
-        &[],
-    );
+    let server = ServeLocal::on_data_folder(env!("CARGO_BIN_EXE_strata"), &data);
     server
         .client()
         .put_object()

@@ -616,12 +616,7 @@ async fn serve_local_and_other_commands_share_the_store_at_once() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");
     // serve-local on the data folder's own store, as a user would run it for another tool.
-    let server = strata_testkit::ServeLocal::spawn(
-        env!("CARGO_BIN_EXE_strata"),
-        &data,
-        &data.join("local"),
-        &[],
-    );
+    let server = strata_testkit::ServeLocal::on_data_folder(env!("CARGO_BIN_EXE_strata"), &data);
     server
         .client()
         .create_bucket()

@@ -12,11 +12,13 @@ CREATE TABLE buckets (
     public     INTEGER,
     -- The A–Z index: 'a'..'z' from the first character, '#' for digits and anything else.
     letter     TEXT NOT NULL,
-    PRIMARY KEY (profile_id, name)
+    -- The table is stored in list order, so a letter's page is one range read, and a page at
+    -- any offset steps through rows without a lookup per row.
+    PRIMARY KEY (profile_id, letter, name)
 ) WITHOUT ROWID;
 
--- Letter pages and the per-letter counts are range scans of this index, in list order.
-CREATE INDEX buckets_by_letter ON buckets (profile_id, letter, name);
+-- One bucket by name: the region cache, create, delete.
+CREATE UNIQUE INDEX buckets_by_name ON buckets (profile_id, name);
 
 -- When the profile's bucket list was last replaced from S3 (seconds since the epoch).
 ALTER TABLE profiles ADD COLUMN buckets_refreshed_at INTEGER;

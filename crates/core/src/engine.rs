@@ -266,6 +266,14 @@ impl Engine {
             let (valid, secret) = ValidProfile::from_patch(&current, patch)?;
             let tx = conn.transaction()?;
             profile::update(&tx, current.id, &valid)?;
+            // Another server or account has other buckets: the list is read afresh.
+            if valid.endpoint != current.endpoint
+                || valid.provider != current.provider
+                || valid.account_id != current.account_id
+                || valid.access_key_id != current.access_key_id
+            {
+                crate::buckets::rows::forget_all(&tx, current.id)?;
+            }
             if let Some(secret) = secret {
                 secrets.set(&current.id.to_string(), &secret)?;
             }

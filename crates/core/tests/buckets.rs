@@ -47,6 +47,13 @@ async fn add_profile(engine: &Engine, name: &str, endpoint: &str, key: &str, sec
         .unwrap();
 }
 
+/// A fresh engine with one profile for `endpoint` and the test key pair.
+async fn engine_with(profile: &str, endpoint: &str) -> (tempfile::TempDir, Engine) {
+    let (home, engine) = engine();
+    add_profile(&engine, profile, endpoint, ACCESS_KEY, SECRET_KEY).await;
+    (home, engine)
+}
+
 async fn start_local() -> (tempfile::TempDir, LocalEndpoint) {
     let dir = tempfile::tempdir().unwrap();
     let credentials = LocalCredentials {
@@ -184,8 +191,7 @@ async fn the_built_in_endpoint_is_refreshed_page_by_page() {
     let (_dir, server) = start_local().await;
     let expected = names(2600);
     create_all(&server.url(), &expected).await;
-    let (_home, engine) = engine();
-    add_profile(&engine, "local-test", &server.url(), ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("local-test", &server.url()).await;
 
     let report = refresh_and_check(&engine, "local-test", &expected, 100).await;
     assert_eq!(report.pages, 26);
@@ -226,8 +232,7 @@ async fn moto_truncates_without_a_token_so_the_list_is_read_in_one_call() {
         .send()
         .await
         .unwrap();
-    let (_home, engine) = engine();
-    add_profile(&engine, "moto", &server.endpoint, ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("moto", &server.endpoint).await;
 
     let report = refresh_and_check(&engine, "moto", &expected, 100).await;
     assert_eq!(
@@ -252,8 +257,7 @@ async fn s3s_fs_answers_in_one_page_and_its_regions_are_discovered() {
     let server = S3sFs::start().await;
     let expected = names(1500);
     create_all(&server.endpoint, &expected).await;
-    let (_home, engine) = engine();
-    add_profile(&engine, "fs", &server.endpoint, ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("fs", &server.endpoint).await;
 
     let report = refresh_and_check(&engine, "fs", &expected, 100).await;
     assert_eq!(
@@ -285,8 +289,7 @@ async fn a_refresh_that_fails_halfway_keeps_the_previous_list() {
         }
     })
     .await;
-    let (_home, engine) = engine();
-    add_profile(&engine, "flaky", &proxy.endpoint, ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("flaky", &proxy.endpoint).await;
     engine
         .bucket_refresh("flaky", 100, &engine.new_job())
         .await
@@ -325,15 +328,7 @@ async fn a_full_page_without_a_token_is_never_taken_as_the_whole_list() {
     let expected = names(250);
     create_all(&server.url(), &expected).await;
     let proxy = FaultProxy::start(&server.url(), |_, _| Fault::StripContinuationToken).await;
-    let (_home, engine) = engine();
-    add_profile(
-        &engine,
-        "tokenless",
-        &proxy.endpoint,
-        ACCESS_KEY,
-        SECRET_KEY,
-    )
-    .await;
+    let (_home, engine) = engine_with("tokenless", &proxy.endpoint).await;
     let report = engine
         .bucket_refresh("tokenless", 100, &engine.new_job())
         .await
@@ -347,8 +342,7 @@ async fn a_full_page_without_a_token_is_never_taken_as_the_whole_list() {
 async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
     let (_dir, server) = start_local().await;
     create_all(&server.url(), &names(150)).await;
-    let (_home, engine) = engine();
-    add_profile(&engine, "jobs", &server.url(), ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("jobs", &server.url()).await;
 
     // A cancelled refresh changes nothing.
     let job = engine.new_job();
@@ -427,8 +421,7 @@ async fn regions_are_learned_cached_and_re_resolved_once() {
         }
     };
     make("far-away", "eu-west-2").await;
-    let (_home, engine) = engine();
-    add_profile(&engine, "regions", &server.url(), ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("regions", &server.url()).await;
     engine
         .bucket_refresh("regions", 100, &engine.new_job())
         .await
@@ -515,8 +508,7 @@ async fn delete_suite(endpoint: &str, versions: bool, uploads: bool) {
             .await
             .unwrap();
     }
-    let (_home, engine) = engine();
-    add_profile(&engine, "del", endpoint, ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("del", endpoint).await;
     engine
         .bucket_refresh("del", 1000, &engine.new_job())
         .await
@@ -571,8 +563,7 @@ async fn delete_refuses_then_force_empties_on_s3s_fs() {
 async fn a_bucket_that_vanished_since_the_refresh_is_reported_and_dropped() {
     let (_dir, server) = start_local().await;
     create_all(&server.url(), &["ghost".to_string(), "stays".to_string()]).await;
-    let (_home, engine) = engine();
-    add_profile(&engine, "p", &server.url(), ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("p", &server.url()).await;
     engine
         .bucket_refresh("p", 100, &engine.new_job())
         .await
@@ -680,8 +671,7 @@ async fn create_checks_every_name_rule_before_any_request() {
 #[tokio::test]
 async fn create_makes_the_bucket_in_its_region_and_lists_it_at_once() {
     let (_dir, server) = start_local().await;
-    let (_home, engine) = engine();
-    add_profile(&engine, "p", &server.url(), ACCESS_KEY, SECRET_KEY).await;
+    let (_home, engine) = engine_with("p", &server.url()).await;
     let made = engine
         .bucket_create("p", "archive-2026", Some("eu-central-1".into()))
         .await
@@ -724,6 +714,7 @@ async fn removing_a_profile_removes_its_buckets_from_the_catalog() {
         .bucket_refresh("kept", 100, &engine.new_job())
         .await
         .unwrap();
+    // An edit that keeps the account keeps the list.
     engine
         .profile_edit("kept", ProfilePatch::default())
         .await
@@ -748,4 +739,31 @@ async fn removing_a_profile_removes_its_buckets_from_the_catalog() {
         )
         .unwrap();
     assert_eq!(orphans, 0);
+}
+
+#[tokio::test]
+async fn pointing_a_profile_at_another_server_forgets_its_list() {
+    let (_dir, server) = start_local().await;
+    create_all(&server.url(), &names(5)).await;
+    let (_home, engine) = engine_with("moving", &server.url()).await;
+    engine
+        .bucket_refresh("moving", 100, &engine.new_job())
+        .await
+        .unwrap();
+    let other = S3sFs::start().await;
+    engine
+        .profile_edit(
+            "moving",
+            ProfilePatch {
+                endpoint: Some(other.endpoint.clone()),
+                ..ProfilePatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let index = engine
+        .bucket_index("moving", BucketFilter::default())
+        .await
+        .unwrap();
+    assert_eq!((index.total, index.refreshed_at), (0, None));
 }

@@ -398,6 +398,12 @@ pub struct ServeLocal {
 }
 
 impl ServeLocal {
+    /// `serve-local` on a data folder's own store (the one its `local` profile uses), as a
+    /// user runs it for another S3 tool.
+    pub fn on_data_folder(binary: &str, data: &std::path::Path) -> Self {
+        Self::spawn(binary, data, &data.join("local"), &[])
+    }
+
     /// Starts `binary serve-local --dir dir` with `STRATA_HOME=home` and `env`, and reads the
     /// four lines it prints before serving.
     pub fn spawn(

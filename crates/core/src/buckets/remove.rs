@@ -91,13 +91,7 @@ async fn refuse_if_holding_objects(
     bucket: &str,
     label: &str,
 ) -> Result<()> {
-    let page = client
-        .list_objects_v2()
-        .bucket(bucket)
-        .max_keys(DELETE_BATCH)
-        .send()
-        .await
-        .map_err(|e| s3::error_from_sdk(&e, label))?;
+    let page = first_objects(client, bucket, label).await?;
     let count = page.contents().len();
     if count == 0 {
         return Ok(());
@@ -113,6 +107,21 @@ async fn refuse_if_holding_objects(
         format!("The bucket \"{bucket}\" is not empty: it holds {at_least}{count} object{plural}."),
         "Delete its objects first, or delete with --force (in the app: type the bucket's name to confirm) to empty it, then delete it.",
     ))
+}
+
+/// The first page (up to a delete batch) of the bucket's objects.
+async fn first_objects(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    label: &str,
+) -> Result<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output> {
+    client
+        .list_objects_v2()
+        .bucket(bucket)
+        .max_keys(DELETE_BATCH)
+        .send()
+        .await
+        .map_err(|e| s3::error_from_sdk(&e, label))
 }
 
 /// Removes every object version, object and unfinished upload; returns how many.
@@ -164,14 +173,9 @@ async fn empty(
                 Err(err) => return Err(s3::error_from_sdk(&err, &label)),
             }
         } else {
-            let page = client
-                .list_objects_v2()
-                .bucket(bucket)
-                .max_keys(DELETE_BATCH)
-                .send()
-                .await
-                .map_err(|e| s3::error_from_sdk(&e, &label))?;
-            page.contents()
+            first_objects(client, bucket, &label)
+                .await?
+                .contents()
                 .iter()
                 .filter_map(|o| Some(identifier(o.key()?, None)))
                 .collect::<Vec<_>>()

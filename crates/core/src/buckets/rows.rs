@@ -58,6 +58,16 @@ pub(crate) fn replace(conn: &mut Connection, profile_id: u32, listed: &[Listed])
     Ok(())
 }
 
+/// Empties the profile's list and forgets when it was read, so the next view reads it afresh.
+pub(crate) fn forget_all(conn: &Connection, profile_id: u32) -> Result<()> {
+    conn.execute("DELETE FROM buckets WHERE profile_id = ?1", [profile_id])?;
+    conn.execute(
+        "UPDATE profiles SET buckets_refreshed_at = NULL WHERE id = ?1",
+        [profile_id],
+    )?;
+    Ok(())
+}
+
 /// Adds or updates one bucket (after `bucket mk`).
 pub(crate) fn upsert(
     conn: &Connection,
