@@ -93,13 +93,15 @@ async fn list(engine: &Engine, args: BucketLsArgs, json_mode: bool) -> Result<()
     // Validates the filter before any I/O, and tells whether the list was ever read.
     let index = engine.bucket_index(&args.profile, filter.clone()).await?;
     if index.refreshed_at.is_none() {
-        engine
-            .bucket_refresh(
-                &args.profile,
-                strata_core::buckets::DEFAULT_PAGE_SIZE,
-                &engine.new_job(),
-            )
-            .await?;
+        // Names first; public status only when the filter needs it.
+        let job = engine.new_job();
+        if filter.visibility.is_some() {
+            engine
+                .bucket_refresh(&args.profile, strata_core::buckets::DEFAULT_PAGE_SIZE, &job)
+                .await?;
+        } else {
+            engine.bucket_refresh_names(&args.profile, &job).await?;
+        }
     }
     let buckets = engine
         .bucket_list(&args.profile, filter, 0, args.limit)

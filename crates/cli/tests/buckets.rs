@@ -210,10 +210,11 @@ async fn refresh_reports_progress_as_json_lines_and_ls_refreshes_a_never_read_li
         0
     );
 
-    // Never refreshed: ls reads the list first.
+    // Never refreshed: ls reads the names first, without a request per bucket.
     let listed = strata(h, &["--json", "bucket", "ls", "moto", "--limit", "3"], None).await;
     assert_eq!(listed.code, 0, "{}", listed.stderr);
     assert_eq!(names(&listed.json()), ["shoot-00", "shoot-01", "shoot-02"]);
+    assert_eq!(listed.json()[0]["public"], Value::Null, "not read yet");
 
     let refreshed = strata_env(
         h,
@@ -246,6 +247,9 @@ async fn refresh_reports_progress_as_json_lines_and_ls_refreshes_a_never_read_li
                 && p["phase"] == "details"
                 && p["checked"] == 30)
     );
+
+    let after = strata(h, &["--json", "bucket", "ls", "moto", "--limit", "1"], None).await;
+    assert_eq!(after.json()[0]["public"], false);
 
     let human = strata(h, &["bucket", "refresh", "moto"], None).await;
     assert_eq!(

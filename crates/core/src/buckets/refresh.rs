@@ -58,11 +58,32 @@ impl Engine {
         )
     }
 
-    /// Refreshes `profile`'s bucket list, asking for `page_size` buckets per page.
+    /// Refreshes `profile`'s bucket list, asking for `page_size` buckets per page, then reads
+    /// each bucket's region and public status.
     pub async fn bucket_refresh(
         &self,
         profile: &str,
         page_size: u32,
+        job: &JobHandle,
+    ) -> Result<RefreshReport> {
+        self.refresh(profile, page_size, true, job).await
+    }
+
+    /// Reads the list alone, for a first `bucket ls` that should not wait for a request per
+    /// bucket; regions the listing gave are kept, the rest waits for a full refresh.
+    pub async fn bucket_refresh_names(
+        &self,
+        profile: &str,
+        job: &JobHandle,
+    ) -> Result<RefreshReport> {
+        self.refresh(profile, DEFAULT_PAGE_SIZE, false, job).await
+    }
+
+    async fn refresh(
+        &self,
+        profile: &str,
+        page_size: u32,
+        details: bool,
         job: &JobHandle,
     ) -> Result<RefreshReport> {
         let account = self.account(profile).await?;
@@ -97,15 +118,17 @@ impl Engine {
             unknown: 0,
         };
         // The list is saved; what follows only adds to it.
-        let visited = self
-            .read_details(&account, job, |checked| {
-                progress(RefreshPhase::Details, pages, count, checked)
-            })
-            .await;
-        if let Err(err) = visited {
-            tracing::warn!(profile = %name, "bucket details not read: {} {}", err.message, err.hint);
+        if details {
+            let visited = self
+                .read_details(&account, job, |checked| {
+                    progress(RefreshPhase::Details, pages, count, checked)
+                })
+                .await;
+            if let Err(err) = visited {
+                tracing::info!(profile = %name, "bucket details not read: {} {}", err.message, err.hint);
+            }
+            self.buckets_changed(&name);
         }
-        self.buckets_changed(&name);
         (report.public, report.private, report.unknown) = self
             .blocking(move |conn, _| rows::visibility_counts(conn, profile_id))
             .await?;
