@@ -28,7 +28,7 @@ impl Engine {
         check_name(bucket, false)?;
         let (engine, name, bucket) = (self.clone(), profile.to_string(), bucket.to_string());
         Ok(self.jobs().spawn(
-            format!("delete:{profile}:{bucket}"),
+            format!("delete:{profile}:{bucket}:{force}"),
             name.clone(),
             |job| async move {
                 engine
