@@ -11,9 +11,11 @@ use crate::args::{BucketCommand, BucketLsArgs};
 use crate::output;
 
 pub async fn run(engine: &Engine, command: BucketCommand, json_mode: bool) -> Result<()> {
-    let progress = show_progress(engine, json_mode);
+    let (stop, progress) = show_progress(engine, json_mode);
     let outcome = dispatch(engine, command, json_mode).await;
-    progress.abort();
+    // Every event was sent before the command returned: the printer drains them, then ends.
+    let _ = stop.send(());
+    let _ = progress.await;
     if !json_mode && std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
@@ -138,44 +140,66 @@ fn plural(n: u32) -> &'static str {
 }
 
 /// Prints the engine's progress events on stderr while a command runs: JSON lines with
-/// `--json`, one updating line on a terminal, nothing otherwise.
-fn show_progress(engine: &Engine, json_mode: bool) -> tokio::task::JoinHandle<()> {
+/// `--json`, one updating line on a terminal, nothing otherwise. Stops once told to, after
+/// printing what is still queued.
+fn show_progress(
+    engine: &Engine,
+    json_mode: bool,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     let mut events = engine.events();
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let terminal = std::io::stderr().is_terminal();
-    tokio::spawn(async move {
-        while let Ok(event) = events.recv().await {
-            if json_mode {
-                if let Ok(line) = serde_json::to_string(&event) {
-                    eprintln!("{line}");
-                }
-                continue;
+    let print = move |event: Event| {
+        if json_mode {
+            if let Ok(line) = serde_json::to_string(&event) {
+                eprintln!("{line}");
             }
-            if !terminal {
-                continue;
-            }
-            let text = match event {
-                Event::BucketRefreshProgress {
-                    phase: RefreshPhase::Listing,
-                    pages,
-                    buckets,
-                    ..
-                } => {
-                    format!("listing: {buckets} buckets, {pages} pages")
-                }
-                Event::BucketRefreshProgress {
-                    phase: RefreshPhase::Details,
-                    buckets,
-                    checked,
-                    ..
-                } => {
-                    format!("reading regions and access: {checked} of {buckets}")
-                }
-                Event::BucketEmptyProgress { deleted, .. } => {
-                    format!("emptying: {deleted} deleted")
-                }
-                _ => continue,
-            };
-            eprint!("\r\x1b[2K{text}");
+            return;
         }
-    })
+        let text = match event {
+            _ if !terminal => return,
+            Event::BucketRefreshProgress {
+                phase: RefreshPhase::Listing,
+                pages,
+                buckets,
+                ..
+            } => format!("listing: {buckets} buckets, {pages} pages"),
+            Event::BucketRefreshProgress {
+                phase: RefreshPhase::Details,
+                buckets,
+                checked,
+                ..
+            } => format!("reading regions and access: {checked} of {buckets}"),
+            Event::BucketEmptyProgress { deleted, .. } => format!("emptying: {deleted} deleted"),
+            _ => return,
+        };
+        eprint!("\r\x1b[2K{text}");
+    };
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                biased;
+                event = events.recv() => match event {
+                    Ok(event) => print(event),
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                },
+                _ = &mut stopped => {
+                    loop {
+                        match events.try_recv() {
+                            Ok(event) => print(event),
+                            Err(TryRecvError::Lagged(_)) => continue,
+                            Err(_) => break,
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+    });
+    (stop, task)
 }
