@@ -151,8 +151,9 @@ impl Engine {
             .map(|(name, region)| {
                 let support = &support;
                 async move {
-                    let details = details(account, &name, region.clone(), support).await;
-                    (name, details.0.filter(|_| region.is_none()), details.1)
+                    // A known region comes back as it was; the update keeps it either way.
+                    let (region, public) = details(account, &name, region, support).await;
+                    (name, region, public)
                 }
             })
             .buffer_unordered(DETAILS_CONCURRENCY)
@@ -203,12 +204,7 @@ async fn list_all(
         };
         pages += 1;
         let on_page = page.buckets().len();
-        found.extend(
-            page.buckets()
-                .iter()
-                .filter_map(listed)
-                .map(|b| (b.name.clone(), b)),
-        );
+        found.extend(by_name(page.buckets()));
         progress(pages, found.len() as u32);
         match page.continuation_token().filter(|t| !t.is_empty()) {
             Some(next) if token.as_deref() == Some(next) => {
@@ -246,32 +242,33 @@ async fn list_unpaginated(
         .send()
         .await
         .map_err(|e| s3::error_from_sdk(&e, &account.label()))?;
-    let found: BTreeMap<String, Listed> = page
-        .buckets()
-        .iter()
-        .filter_map(listed)
-        .map(|b| (b.name.clone(), b))
-        .collect();
+    let found: BTreeMap<String, Listed> = by_name(page.buckets()).collect();
     Ok((found.into_values().collect(), pages_before + 1, false))
 }
 
-fn listed(bucket: &aws_sdk_s3::types::Bucket) -> Option<Listed> {
-    Some(Listed {
-        name: bucket.name()?.to_string(),
-        region: bucket
-            .bucket_region()
-            .filter(|r| !r.is_empty())
-            .map(str::to_string),
-        created_at: bucket.creation_date().map(|d| d.secs()),
+/// A page's buckets keyed by name (a bucket without a name is skipped).
+fn by_name(buckets: &[aws_sdk_s3::types::Bucket]) -> impl Iterator<Item = (String, Listed)> + '_ {
+    buckets.iter().filter_map(|bucket| {
+        let name = bucket.name()?.to_string();
+        let listed = Listed {
+            name: name.clone(),
+            region: bucket
+                .bucket_region()
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
+            created_at: bucket.creation_date().map(|d| d.secs()),
+        };
+        Some((name, listed))
     })
 }
 
 /// A server that does not know `max-buckets` / `continuation-token` says so with one of these.
-fn rejects_pagination<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> bool
-where
-    E: aws_sdk_s3::error::ProvideErrorMetadata,
-    R: s3::HasStatus,
-{
+fn rejects_pagination<E: aws_sdk_s3::error::ProvideErrorMetadata>(
+    err: &aws_sdk_s3::error::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> bool {
     s3::is_not_implemented(err)
         || matches!(
             s3::service_code(err),

@@ -156,10 +156,9 @@ pub(crate) fn endpoint_label(profile: &Profile) -> String {
 
 /// Maps any SDK failure to an engine error that says what to do. `target` names where the
 /// request went (an endpoint), for the message.
-pub(crate) fn error_from_sdk<E, R>(err: &SdkError<E, R>, target: &str) -> Error
+pub(crate) fn error_from_sdk<E>(err: &SdkError<E, HttpResponse>, target: &str) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: HasStatus + std::fmt::Debug + 'static,
 {
     match err {
         SdkError::ServiceError(service) => {
@@ -284,56 +283,39 @@ fn service_error(code: &str, message: Option<&str>, target: &str) -> Error {
 const REDIRECT: &str = "PermanentRedirect";
 
 /// The S3 error code of a service error (`PermanentRedirect` for a bodiless 301).
-pub(crate) fn service_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str>
-where
-    R: HasStatus,
-{
+pub(crate) fn service_code<E: ProvideErrorMetadata>(
+    err: &SdkError<E, HttpResponse>,
+) -> Option<&str> {
     let SdkError::ServiceError(service) = err else {
         return None;
     };
     match service.err().code() {
         Some(code) => Some(code),
-        None if service.raw().status_code() == 301 => Some(REDIRECT),
+        None if service.raw().status().as_u16() == 301 => Some(REDIRECT),
         None => None,
     }
 }
 
 /// Whether a server says it does not have the operation at all (as opposed to refusing it).
-pub(crate) fn is_not_implemented<E: ProvideErrorMetadata, R: HasStatus>(
-    err: &SdkError<E, R>,
-) -> bool {
+pub(crate) fn is_not_implemented<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
     match err {
         SdkError::ServiceError(service) => {
             matches!(
                 service_code(err),
                 Some("NotImplemented" | "MethodNotAllowed" | "UnsupportedOperation")
-            ) || service.raw().status_code() == 501
+            ) || service.raw().status().as_u16() == 501
         }
         _ => false,
     }
 }
 
-/// The `x-amz-bucket-region` header of a response, error or not.
-pub(crate) fn bucket_region_header<E, R: HasStatus>(err: &SdkError<E, R>) -> Option<String> {
-    err.raw_response()?.region_header()
-}
-
-/// The parts of a raw HTTP response the error mapping reads.
-pub(crate) trait HasStatus {
-    fn status_code(&self) -> u16;
-    fn region_header(&self) -> Option<String>;
-}
-
-impl HasStatus for HttpResponse {
-    fn status_code(&self) -> u16 {
-        self.status().as_u16()
-    }
-    fn region_header(&self) -> Option<String> {
-        self.headers()
-            .get("x-amz-bucket-region")
-            .filter(|r| !r.is_empty())
-            .map(str::to_string)
-    }
+/// The `x-amz-bucket-region` header of a failed request's response.
+pub(crate) fn bucket_region_header<E>(err: &SdkError<E, HttpResponse>) -> Option<String> {
+    err.raw_response()?
+        .headers()
+        .get("x-amz-bucket-region")
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
 }
 
 fn unreachable_error(target: &str, why: &str) -> Error {

@@ -70,23 +70,26 @@ impl Engine {
         F: Fn(aws_sdk_s3::Client) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let region = match self.cached_region(account, bucket).await? {
-            Some(region) => region,
-            None => self.resolve_region(account, bucket).await?,
-        };
-        let outcome = match op(account.client_in(&region, BUCKET_ATTEMPTS)).await {
-            Err(err) if err.code == ErrorCode::WrongRegion => {
-                let region = self.resolve_region(account, bucket).await?;
-                tracing::info!(
-                    bucket,
-                    region,
-                    "re-resolved the bucket's region after a region error"
-                );
-                op(account.client_in(&region, BUCKET_ATTEMPTS)).await
+        let attempt = async {
+            let region = match self.cached_region(account, bucket).await? {
+                Some(region) => region,
+                None => self.resolve_region(account, bucket).await?,
+            };
+            match op(account.client_in(&region, BUCKET_ATTEMPTS)).await {
+                Err(err) if err.code == ErrorCode::WrongRegion => {
+                    let region = self.resolve_region(account, bucket).await?;
+                    tracing::info!(
+                        bucket,
+                        region,
+                        "re-resolved the bucket's region after a region error"
+                    );
+                    op(account.client_in(&region, BUCKET_ATTEMPTS)).await
+                }
+                other => other,
             }
-            other => other,
         };
-        match outcome {
+        // Gone, whether discovery or the operation found out: it leaves the catalog.
+        match attempt.await {
             Err(err) if err.code == ErrorCode::NotFound => {
                 self.forget_bucket(account, bucket).await?;
                 Err(no_such_bucket(account, bucket))
@@ -97,15 +100,7 @@ impl Engine {
 
     /// Discovers the bucket's region and caches it on its catalog row (if it has one).
     async fn resolve_region(&self, account: &Account, bucket: &str) -> Result<String> {
-        let region = match discover(account, bucket).await {
-            Ok(region) => region,
-            Err(err) => {
-                if err.code == ErrorCode::NotFound {
-                    self.forget_bucket(account, bucket).await?;
-                }
-                return Err(err);
-            }
-        };
+        let region = discover(account, bucket).await?;
         let (profile_id, name, cached) = (account.profile.id, bucket.to_string(), region.clone());
         self.blocking(move |conn, _| rows::set_region(conn, profile_id, &name, &cached))
             .await?;
