@@ -4,11 +4,13 @@
 
 use std::collections::BTreeSet;
 
+mod common;
+
+use common::{engine, input, serve_local};
 use futures_util::StreamExt;
 use strata_core::buckets::{BucketFilter, Visibility};
 use strata_core::jobs::Event;
-use strata_core::local::{self, LocalCredentials, LocalEndpoint};
-use strata_core::profile::{ProfileInput, ProfilePatch, Provider};
+use strata_core::profile::ProfilePatch;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
 
@@ -26,23 +28,9 @@ fn names(count: usize) -> Vec<String> {
         .collect()
 }
 
-fn engine() -> (tempfile::TempDir, Engine) {
-    let home = tempfile::tempdir().unwrap();
-    let engine = Engine::open(DataDir::at(home.path()).unwrap()).unwrap();
-    (home, engine)
-}
-
 async fn add_profile(engine: &Engine, name: &str, endpoint: &str, key: &str, secret: &str) {
     engine
-        .profile_add(ProfileInput {
-            name: name.into(),
-            provider: Some(Provider::Other),
-            endpoint: Some(endpoint.into()),
-            path_style: Some(true),
-            access_key_id: Some(key.into()),
-            secret_access_key: Some(secret.into()),
-            ..ProfileInput::default()
-        })
+        .profile_add(input(name, endpoint, key, secret))
         .await
         .unwrap();
 }
@@ -52,18 +40,6 @@ async fn engine_with(profile: &str, endpoint: &str) -> (tempfile::TempDir, Engin
     let (home, engine) = engine();
     add_profile(&engine, profile, endpoint, ACCESS_KEY, SECRET_KEY).await;
     (home, engine)
-}
-
-async fn start_local() -> (tempfile::TempDir, LocalEndpoint) {
-    let dir = tempfile::tempdir().unwrap();
-    let credentials = LocalCredentials {
-        access_key_id: ACCESS_KEY.into(),
-        secret: SECRET_KEY.into(),
-    };
-    let endpoint = local::serve(dir.path(), "127.0.0.1:0".parse().unwrap(), credentials)
-        .await
-        .unwrap();
-    (dir, endpoint)
 }
 
 /// Creates the buckets with a plain SDK client, several at a time.
@@ -188,7 +164,7 @@ async fn refresh_and_check(
 
 #[tokio::test]
 async fn the_built_in_endpoint_is_refreshed_page_by_page() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     let expected = names(2600);
     create_all(&server.url(), &expected).await;
     let (_home, engine) = engine_with("local-test", &server.url()).await;
@@ -271,7 +247,7 @@ async fn s3s_fs_answers_in_one_page_and_its_regions_are_discovered() {
 
 #[tokio::test]
 async fn a_refresh_that_fails_halfway_keeps_the_previous_list() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     let first = names(300);
     create_all(&server.url(), &first).await;
     let failing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -324,7 +300,7 @@ async fn a_refresh_that_fails_halfway_keeps_the_previous_list() {
 
 #[tokio::test]
 async fn a_full_page_without_a_token_is_never_taken_as_the_whole_list() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     let expected = names(250);
     create_all(&server.url(), &expected).await;
     let proxy = FaultProxy::start(&server.url(), |_, _| Fault::StripContinuationToken).await;
@@ -340,7 +316,7 @@ async fn a_full_page_without_a_token_is_never_taken_as_the_whole_list() {
 
 #[tokio::test]
 async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     create_all(&server.url(), &names(150)).await;
     let (_home, engine) = engine_with("jobs", &server.url()).await;
 
@@ -394,7 +370,7 @@ async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
 #[tokio::test]
 async fn regions_are_learned_cached_and_re_resolved_once() {
     use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     let in_region = |region: &str| {
         let client = sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY);
         let config = client
@@ -543,7 +519,7 @@ async fn delete_suite(endpoint: &str, versions: bool, uploads: bool) {
 
 #[tokio::test]
 async fn delete_refuses_then_force_empties_on_the_built_in_endpoint() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     delete_suite(&server.url(), false, true).await;
 }
 
@@ -561,7 +537,7 @@ async fn delete_refuses_then_force_empties_on_s3s_fs() {
 
 #[tokio::test]
 async fn a_bucket_that_vanished_since_the_refresh_is_reported_and_dropped() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     create_all(&server.url(), &["ghost".to_string(), "stays".to_string()]).await;
     let (_home, engine) = engine_with("p", &server.url()).await;
     engine
@@ -670,7 +646,7 @@ async fn create_checks_every_name_rule_before_any_request() {
 
 #[tokio::test]
 async fn create_makes_the_bucket_in_its_region_and_lists_it_at_once() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     let (_home, engine) = engine_with("p", &server.url()).await;
     let made = engine
         .bucket_create("p", "archive-2026", Some("eu-central-1".into()))
@@ -701,7 +677,7 @@ async fn create_makes_the_bucket_in_its_region_and_lists_it_at_once() {
 
 #[tokio::test]
 async fn removing_a_profile_removes_its_buckets_from_the_catalog() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     create_all(&server.url(), &names(40)).await;
     let (home, engine) = engine();
     add_profile(&engine, "gone", &server.url(), ACCESS_KEY, SECRET_KEY).await;
@@ -743,7 +719,7 @@ async fn removing_a_profile_removes_its_buckets_from_the_catalog() {
 
 #[tokio::test]
 async fn pointing_a_profile_at_another_server_forgets_its_list() {
-    let (_dir, server) = start_local().await;
+    let (_dir, server) = serve_local().await;
     create_all(&server.url(), &names(5)).await;
     let (_home, engine) = engine_with("moving", &server.url()).await;
     engine

@@ -13,6 +13,9 @@ use aws_sdk_s3::types::{
     CompletedPart, CreateBucketConfiguration, Delete, MetadataDirective, ObjectIdentifier,
     StorageClass,
 };
+mod common;
+
+use common::serve_local;
 use strata_core::local::{self, LocalCredentials, LocalEndpoint};
 use strata_testkit::{ACCESS_KEY, SECRET_KEY, count_files, http_request, sdk_client};
 
@@ -24,14 +27,7 @@ struct Local {
 
 impl Local {
     async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let credentials = LocalCredentials {
-            access_key_id: ACCESS_KEY.into(),
-            secret: SECRET_KEY.into(),
-        };
-        let endpoint = local::serve(dir.path(), "127.0.0.1:0".parse().unwrap(), credentials)
-            .await
-            .unwrap();
+        let (dir, endpoint) = serve_local().await;
         let client = sdk_client(&endpoint.url(), ACCESS_KEY, SECRET_KEY);
         Self {
             _dir: dir,

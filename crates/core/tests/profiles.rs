@@ -4,29 +4,14 @@
 
 use std::path::Path;
 
-use strata_core::profile::{ProfileInput, ProfilePatch, Provider};
+mod common;
+
+use common::{engine, input};
+use strata_core::profile::{ProfilePatch, Provider};
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{
     ACCESS_KEY, CannedServer, Moto, S3sFs, SECRET_KEY, create_buckets, dead_endpoint,
 };
-
-fn engine() -> (tempfile::TempDir, Engine) {
-    let home = tempfile::tempdir().unwrap();
-    let engine = Engine::open(DataDir::at(home.path()).unwrap()).unwrap();
-    (home, engine)
-}
-
-fn input(name: &str, endpoint: &str, key: &str, secret: &str) -> ProfileInput {
-    ProfileInput {
-        name: name.into(),
-        provider: Some(Provider::Other),
-        endpoint: Some(endpoint.into()),
-        path_style: Some(true),
-        access_key_id: Some(key.into()),
-        secret_access_key: Some(secret.into()),
-        ..ProfileInput::default()
-    }
-}
 
 /// The secret-store entry of a profile, read with the keyring crate directly.
 fn stored_secret(home: &Path, profile_id: u32) -> Option<String> {
