@@ -16,6 +16,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         .disable_serde_phases()
         .commands(tauri_specta::collect_commands![
+            commands::profiles::provider_presets,
             commands::profiles::profile_list,
             commands::profiles::profile_add,
             commands::profiles::profile_edit,

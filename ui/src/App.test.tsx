@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import type { Api, Profile, ProfileInput } from "./api";
 import { App } from "./App";
 import { memoryBuckets } from "./testing/memoryBuckets";
+import { TEST_PRESETS } from "./testing/presets";
 
 /** An in-memory stand-in for the shell's commands, enough to drive the screens. */
 function memoryApi(): Api & { profiles: Profile[] } {
@@ -15,6 +16,7 @@ function memoryApi(): Api & { profiles: Profile[] } {
   return {
     ...memoryBuckets([]),
     profiles,
+    providerPresets: async () => TEST_PRESETS,
     listProfiles: async () => [...profiles],
     addProfile: async (input) => {
       const p = toProfile(input, profiles.length + 1);

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { errorOf, type Api, type ApiError, type Profile, type ProfileInput } from "./api";
+import { errorOf, type Api, type ApiError, type Profile, type ProfileInput, type ProviderPreset } from "./api";
 import { BucketBrowser } from "./components/BucketBrowser";
 import { ConfirmDialog } from "./components/ConfirmDialog";
 import { ErrorNote } from "./components/ErrorNote";
@@ -16,6 +16,7 @@ export function App({ api }: { api: Api }) {
   const [confirmDelete, setConfirmDelete] = useState<Profile | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const [presets, setPresets] = useState<ProviderPreset[]>([]);
 
   const reload = useCallback(
     async (select?: string | null) => {
@@ -35,7 +36,8 @@ export function App({ api }: { api: Api }) {
 
   useEffect(() => {
     void reload();
-  }, [reload]);
+    void api.providerPresets().then(setPresets);
+  }, [reload, api]);
 
   async function save(input: ProfileInput) {
     const saved =
@@ -106,12 +108,13 @@ export function App({ api }: { api: Api }) {
           </div>
         )}
         {notice && <p className="notice">{notice}</p>}
-        {view.kind === "add" && <ProfileForm onSubmit={save} onCancel={() => setView({ kind: "profile" })} />}
+        {view.kind === "add" && <ProfileForm presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />}
         {view.kind === "edit" && (
-          <ProfileForm profile={view.profile} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />
+          <ProfileForm profile={view.profile} presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />
         )}
         {view.kind === "profile" && current && (
           <ProfileDetail
+            presets={presets}
             key={current.id}
             profile={current}
             onTest={api.testProfile}

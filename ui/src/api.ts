@@ -13,6 +13,7 @@ import {
   type Profile,
   type ProfileInput,
   type ProfilePatch,
+  type ProviderPreset,
 } from "./bindings";
 
 export type {
@@ -26,6 +27,7 @@ export type {
   Profile,
   ProfileInput,
   ProfilePatch,
+  ProviderPreset,
 };
 
 /** The bucket catalog of one profile, and its long work (refresh, delete) as jobs. */
@@ -43,6 +45,8 @@ export interface BucketApi {
 }
 
 export interface Api extends BucketApi {
+  /** The engine's defaults per provider, for the add form. */
+  providerPresets(): Promise<ProviderPreset[]>;
   listProfiles(): Promise<Profile[]>;
   addProfile(input: ProfileInput): Promise<Profile>;
   editProfile(name: string, patch: ProfilePatch): Promise<Profile>;
@@ -69,12 +73,13 @@ async function unwrap<T>(pending: Promise<Outcome<T>>): Promise<T> {
   // Framework failures (a denied or unknown command) arrive as plain strings.
   const error: unknown = result.error;
   if (typeof error === "string") {
-    throw new CommandError({ code: "io", message: error, hint: "Restart Strata; if it persists, report it.", field: null, retryable: false });
+    throw new CommandError({ code: "io", message: error, hint: "Restart Strata; if it persists, report it.", field: null, retry: "never" });
   }
   throw new CommandError(result.error);
 }
 
 export const tauriApi: Api = {
+  providerPresets: () => commands.providerPresets(),
   listProfiles: () => unwrap(commands.profileList()),
   addProfile: (input) => unwrap(commands.profileAdd(input)),
   editProfile: (name, patch) => unwrap(commands.profileEdit(name, patch)),
@@ -98,5 +103,5 @@ export const tauriApi: Api = {
 export function errorOf(thrown: unknown): ApiError {
   if (thrown instanceof CommandError) return thrown.error;
   const message = thrown instanceof Error ? thrown.message : String(thrown);
-  return { code: "io", message, hint: "Try again.", field: null, retryable: true };
+  return { code: "io", message, hint: "Try again.", field: null, retry: "transient" };
 }

@@ -4,6 +4,11 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
+	/**
+	 *  What each provider usually needs, for the add form (the engine's defaults, so the app and
+	 *  the CLI make the same profile from the same answers).
+	 */
+	providerPresets: () => __TAURI_INVOKE<ProviderPreset[]>("provider_presets"),
 	profileList: () => typedError<Profile[], ApiError>(__TAURI_INVOKE("profile_list")),
 	profileAdd: (input: ProfileInput) => typedError<Profile, ApiError>(__TAURI_INVOKE("profile_add", { input })),
 	profileEdit: (name: string, patch: ProfilePatch) => typedError<Profile, ApiError>(__TAURI_INVOKE("profile_edit", { name, patch })),
@@ -40,7 +45,7 @@ export type ApiError = {
 	hint: string,
 	/**  The input field at fault, for validation errors (`name`, `endpoint`, ...). */
 	field: string | null,
-	retryable: boolean,
+	retry: Retry,
 };
 
 /**  A bucket as the catalog knows it. */
@@ -93,8 +98,14 @@ export type ConnectionReport = {
 export type ErrorCode = 
 /**  The input failed validation before any I/O; `field` names the culprit. */
 "invalid_input" | 
-/**  The named thing (profile, file) does not exist. */
+/**  The named thing (profile, local file) does not exist. */
 "not_found" | 
+/**  The bucket does not exist (any more); it leaves the bucket list. */
+"no_such_bucket" | 
+/**  No object has that key (its bucket exists). */
+"no_such_key" | 
+/**  The multipart upload is gone: completed, aborted, or expired by the server. */
+"no_such_upload" | 
 /**  A thing with that name exists already. */
 "already_exists" | 
 /**  No OS secret store is reachable, or it is locked. */
@@ -209,11 +220,31 @@ export type ProfilePatch = {
 
 export type Provider = "aws" | "r2" | "minio" | "seaweedfs" | "local" | "other";
 
+/**  A provider's usual settings; the user can change every field. */
+export type ProviderPreset = {
+	provider: Provider,
+	label: string,
+	endpoint_placeholder: string,
+	endpoint_required: boolean,
+	region: string,
+	path_style: boolean,
+	needs_account_id: boolean,
+};
+
 export type RefreshPhase = 
 /**  Paging through ListBuckets. */
 "listing" | 
 /**  The list is saved; regions and public status are being read, bucket by bucket. */
 "details";
+
+/**  Whether trying the same thing again can help, and how soon. */
+export type Retry = 
+/**  The same request will fail the same way: fix the cause first. */
+"never" | 
+/**  A passing fault (a reset connection, a 500): retry with a short backoff. */
+"transient" | 
+/**  The server asked to slow down (503 SlowDown, throttling): retry with a long backoff. */
+"throttled";
 
 export type SkippedProfile = {
 	name: string,

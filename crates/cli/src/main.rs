@@ -64,17 +64,11 @@ fn usage_error(err: clap::Error) -> ExitCode {
         let _ = err.print();
         return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
     }
-    let message = err
-        .kind()
-        .as_str()
-        .unwrap_or("the arguments are not valid")
-        .to_string();
     let error = Error::new(
         ErrorCode::InvalidInput,
         format!(
-            "{} ({}).",
-            capitalize(&message),
-            first_line(&err.render().to_string())
+            "{}.",
+            capitalize(&what_clap_said(&err.render().to_string()))
         ),
         "Run `strata --help` (or `strata COMMAND --help`) for the accepted arguments.",
     );
@@ -82,12 +76,16 @@ fn usage_error(err: clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
+/// clap's message without its usage and tips, on one line: "the following required
+/// arguments were not provided: <NAME>".
+fn what_clap_said(rendered: &str) -> String {
+    let said: Vec<&str> = rendered
         .trim_start_matches("error: ")
-        .to_string()
+        .lines()
+        .take_while(|line| !line.trim().is_empty() && !line.starts_with("Usage:"))
+        .map(str::trim)
+        .collect();
+    said.join(" ").trim_end_matches(['.', ':']).to_string()
 }
 
 fn capitalize(text: &str) -> String {

@@ -159,7 +159,7 @@ async fn mk_ls_rm_on_the_built_in_endpoint() {
 
     let gone = strata(h, &["--json", "bucket", "rm", "local:archive"], None).await;
     assert_eq!(gone.code, 1);
-    assert_eq!(gone.json()["error"]["code"], "not_found");
+    assert_eq!(gone.json()["error"]["code"], "no_such_bucket");
 }
 
 #[tokio::test]

@@ -269,6 +269,35 @@ async fn without_a_secret_store_nothing_is_saved_in_plaintext() {
     assert_no_secret_in_files(&home.path().join("data"), "VerySecret1");
 }
 
+#[tokio::test]
+async fn without_a_secret_store_the_first_run_profile_says_why_it_is_missing() {
+    let home = tempfile::tempdir().unwrap();
+    let no_store = [("DBUS_SESSION_BUS_ADDRESS", "disabled:")];
+    let run = strata_env(
+        home.path(),
+        &["--json", "bucket", "ls", "local"],
+        None,
+        &no_store,
+    )
+    .await;
+    assert_eq!(run.code, 1);
+    let error = &run.json()["error"];
+    assert_eq!(error["code"], "secret_store_unavailable", "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("\"local\""),
+        "{error}"
+    );
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains("gnome-keyring-daemon")
+    );
+    // With a store, the next command makes the profile as on any first run.
+    let run = strata(home.path(), &["--json", "bucket", "ls", "local"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 fn names(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap()
@@ -635,4 +664,36 @@ async fn serve_local_and_other_commands_share_the_store_at_once() {
         listed[0]["access_key_id"].as_str(),
         Some(server.access_key_id.as_str())
     );
+}
+
+/// Many `strata` processes on one data folder at once: every catalog write waits its turn
+/// (immediate transactions, a busy timeout, retries), so none fails with "database is locked".
+#[tokio::test]
+async fn dozens_of_commands_at_once_on_one_data_folder_all_succeed() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    // The first run makes the `local` profile; the crowd then shares its catalog.
+    assert_eq!(strata(h, &["profile", "list"], None).await.code, 0);
+    let mut runs = Vec::new();
+    for i in 0..12 {
+        let name = format!("p{i}");
+        runs.push(tokio::spawn({
+            let h = h.to_path_buf();
+            async move { add(&h, &name, "http://127.0.0.1:9", "AKID", "secret").await }
+        }));
+        runs.push(tokio::spawn({
+            let h = h.to_path_buf();
+            async move { strata(&h, &["bucket", "refresh", "local"], None).await }
+        }));
+        runs.push(tokio::spawn({
+            let h = h.to_path_buf();
+            async move { strata(&h, &["--json", "profile", "list"], None).await }
+        }));
+    }
+    for run in runs {
+        let run = run.await.unwrap();
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    }
+    let listed = strata(h, &["--json", "profile", "list"], None).await;
+    assert_eq!(names(&listed.json()).len(), 13);
 }

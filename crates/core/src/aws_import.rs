@@ -50,6 +50,7 @@ pub struct SkippedProfile {
 }
 
 /// What was read from the files, before anything is written.
+#[derive(Clone)]
 pub(crate) struct Parsed {
     set: ProfileSet,
     config_file: Option<String>,
@@ -155,8 +156,6 @@ pub(crate) fn apply(
             provider: Some(provider),
             endpoint,
             region: aws.get("region").map(str::to_string),
-            // Self-hosted servers behind an endpoint_url mostly need path-style addressing.
-            path_style: Some(provider == Provider::Other),
             ..ProfileInput::default()
         };
         let outcome = match (indirect, static_keys) {
@@ -190,7 +189,7 @@ fn import_static(
     input.access_key_id = Some(key_id.to_string());
     input.secret_access_key = Some(secret.to_string());
     let (valid, secret) = ValidProfile::from_input(input)?;
-    let tx = conn.transaction()?;
+    let tx = crate::catalog::write(conn)?;
     let id = profile::insert(&tx, &valid, None)?;
     secrets.set(&id.to_string(), &secret)?;
     tx.commit()?;

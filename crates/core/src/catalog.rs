@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorCode, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_profiles.sql"),
     include_str!("../migrations/0002_buckets.sql"),
+    include_str!("../migrations/0003_objects.sql"),
 ];
 
 /// Opens the catalog of a data folder.
@@ -60,6 +61,13 @@ fn migrate(conn: &mut Connection, migrations: &[&str], what: &str) -> Result<()>
     }
     tx.commit()?;
     Ok(())
+}
+
+/// A transaction that takes the write lock at once. A deferred one that reads first and
+/// writes later fails at once with SQLITE_BUSY when another process committed in between
+/// (WAL cannot upgrade a stale snapshot), whatever the busy timeout: every write uses this.
+pub fn write(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {

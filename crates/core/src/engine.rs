@@ -4,6 +4,7 @@
 //! is async; blocking work (SQLite, the secret store's D-Bus calls) runs on tokio's blocking
 //! pool so no caller's thread (the UI's above all) ever waits on it.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +31,11 @@ struct Inner {
     /// The built-in endpoint, started in this process the first time a `local` profile is used.
     local: tokio::sync::OnceCell<LocalEndpoint>,
     jobs: Arc<Jobs>,
+    /// S3 clients and credentials per profile id (see [`Engine::account`]).
+    accounts: Mutex<HashMap<u32, Arc<Account>>>,
+    /// Why the first-run `local` profile could not be made, to say instead of "no such
+    /// profile" when it is asked for.
+    local_setup_error: Mutex<Option<Error>>,
 }
 
 /// The name of the built-in endpoint's profile, and the setting that remembers its removal.
@@ -65,6 +71,9 @@ fn missing_secret(profile: &Profile) -> Error {
     )
 }
 
+/// How often a busy catalog is tried again after its busy timeout ran out.
+const CATALOG_TRIES: u64 = 5;
+
 /// Buckets asked for on the connection test's single ListBuckets page.
 const TEST_PAGE: i32 = 1000;
 
@@ -79,6 +88,8 @@ impl Engine {
                 secrets,
                 local: tokio::sync::OnceCell::new(),
                 jobs: Arc::new(Jobs::new()),
+                accounts: Mutex::new(HashMap::new()),
+                local_setup_error: Mutex::new(None),
             }),
         })
     }
@@ -102,6 +113,11 @@ impl Engine {
                 err.message,
                 err.hint
             );
+            *engine
+                .inner
+                .local_setup_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(err);
         }
         Ok(engine)
     }
@@ -110,7 +126,7 @@ impl Engine {
     /// the memory of the user having removed it.
     async fn ensure_local_profile(&self, restore: bool) -> Result<Option<Profile>> {
         self.blocking(move |conn, secrets| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = crate::catalog::write(conn)?;
             if restore {
                 crate::catalog::set_setting(&tx, LOCAL_REMOVED_SETTING, None)?;
             } else if crate::catalog::setting(&tx, LOCAL_REMOVED_SETTING)?.is_some() {
@@ -212,18 +228,35 @@ impl Engine {
         self.inner.jobs.cancel(job)
     }
 
-    /// Runs `work` with the catalog and the secret store on the blocking pool.
-    pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T>
+    /// Runs `work` with the catalog and the secret store on the blocking pool. A catalog that
+    /// stays busy past the connection's busy timeout (another process holding a long write) is
+    /// tried again a few times before the error reaches the user.
+    pub(crate) async fn blocking<T, F>(&self, mut work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection, &SecretStore) -> Result<T> + Send + 'static,
+        F: FnMut(&mut Connection, &SecretStore) -> Result<T> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock cannot leave SQLite half-written (transactions
-            // roll back), so a poisoned lock is safe to keep using.
-            let mut conn = inner.catalog.lock().unwrap_or_else(|p| p.into_inner());
-            work(&mut conn, &inner.secrets)
+        let outcome = tokio::task::spawn_blocking(move || {
+            let mut tries = 0;
+            loop {
+                // A panic while holding the lock cannot leave SQLite half-written (transactions
+                // roll back), so a poisoned lock is safe to keep using.
+                let mut conn = inner.catalog.lock().unwrap_or_else(|p| p.into_inner());
+                match work(&mut conn, &inner.secrets) {
+                    Err(err)
+                        if err.code == ErrorCode::Catalog
+                            && err.retryable()
+                            && tries < CATALOG_TRIES =>
+                    {
+                        drop(conn);
+                        tries += 1;
+                        tracing::info!(tries, "the catalog was busy; trying again");
+                        std::thread::sleep(std::time::Duration::from_millis(50 * tries));
+                    }
+                    other => return other,
+                }
+            }
         })
         .await
         .map_err(|e| {
@@ -232,7 +265,31 @@ impl Engine {
                 format!("A background task failed: {e}."),
                 "Try again.",
             )
-        })?
+        })?;
+        outcome.map_err(|err| self.explain_missing_local(err))
+    }
+
+    /// "No profile named local" when the first run could not make it: the reason instead.
+    fn explain_missing_local(&self, err: Error) -> Error {
+        if err.code != ErrorCode::NotFound || err != profile::not_found(LOCAL_PROFILE) {
+            return err;
+        }
+        let setup = self
+            .inner
+            .local_setup_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match &*setup {
+            Some(cause) => Error::new(
+                cause.code,
+                format!(
+                    "The built-in \"{LOCAL_PROFILE}\" profile could not be made: {}",
+                    cause.message
+                ),
+                cause.hint.clone(),
+            ),
+            None => err,
+        }
     }
 
     pub async fn profile_list(&self) -> Result<Vec<Profile>> {
@@ -250,7 +307,7 @@ impl Engine {
     pub async fn profile_add(&self, input: ProfileInput) -> Result<Profile> {
         let (valid, secret) = ValidProfile::from_input(input)?;
         self.blocking(move |conn, secrets| {
-            let tx = conn.transaction()?;
+            let tx = crate::catalog::write(conn)?;
             let id = profile::insert(&tx, &valid, None)?;
             secrets.set(&id.to_string(), &secret)?;
             tx.commit()?;
@@ -261,26 +318,29 @@ impl Engine {
 
     pub async fn profile_edit(&self, name: &str, patch: ProfilePatch) -> Result<Profile> {
         let name = name.to_string();
-        self.blocking(move |conn, secrets| {
-            let current = profile::get(conn, &name)?;
-            let (valid, secret) = ValidProfile::from_patch(&current, patch)?;
-            let tx = conn.transaction()?;
-            profile::update(&tx, current.id, &valid)?;
-            // Another server or account has other buckets: the list is read afresh.
-            if valid.endpoint != current.endpoint
-                || valid.provider != current.provider
-                || valid.account_id != current.account_id
-                || valid.access_key_id != current.access_key_id
-            {
-                crate::buckets::rows::forget_all(&tx, current.id)?;
-            }
-            if let Some(secret) = secret {
-                secrets.set(&current.id.to_string(), &secret)?;
-            }
-            tx.commit()?;
-            profile::get(conn, &valid.name)
-        })
-        .await
+        let edited = self
+            .blocking(move |conn, secrets| {
+                let current = profile::get(conn, &name)?;
+                let (valid, secret) = ValidProfile::from_patch(&current, patch.clone())?;
+                let tx = crate::catalog::write(conn)?;
+                profile::update(&tx, current.id, &valid)?;
+                // Another server or account has other buckets: the list is read afresh.
+                if valid.endpoint != current.endpoint
+                    || valid.provider != current.provider
+                    || valid.account_id != current.account_id
+                    || valid.access_key_id != current.access_key_id
+                {
+                    crate::buckets::rows::forget_all(&tx, current.id)?;
+                }
+                if let Some(secret) = secret {
+                    secrets.set(&current.id.to_string(), &secret)?;
+                }
+                tx.commit()?;
+                profile::get(conn, &valid.name)
+            })
+            .await?;
+        self.forget_account(edited.id);
+        Ok(edited)
     }
 
     /// Removes the profile, its secret and (through foreign keys) every row that belongs to it.
@@ -290,20 +350,23 @@ impl Engine {
     /// the endpoint's stored objects are kept.
     pub async fn profile_remove(&self, name: &str) -> Result<()> {
         let name = name.to_string();
-        self.blocking(move |conn, secrets| {
-            let current = profile::get(conn, &name)?;
-            if current.aws_profile.is_none() {
-                secrets.delete(&current.id.to_string())?;
-            }
-            let tx = conn.transaction()?;
-            profile::delete(&tx, current.id)?;
-            if current.provider == Provider::Local {
-                crate::catalog::set_setting(&tx, LOCAL_REMOVED_SETTING, Some("1"))?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        let removed = self
+            .blocking(move |conn, secrets| {
+                let current = profile::get(conn, &name)?;
+                if current.aws_profile.is_none() {
+                    secrets.delete(&current.id.to_string())?;
+                }
+                let tx = crate::catalog::write(conn)?;
+                profile::delete(&tx, current.id)?;
+                if current.provider == Provider::Local {
+                    crate::catalog::set_setting(&tx, LOCAL_REMOVED_SETTING, Some("1"))?;
+                }
+                tx.commit()?;
+                Ok(current.id)
+            })
+            .await?;
+        self.forget_account(removed);
+        Ok(())
     }
 
     /// Makes one signed request (ListBuckets, first page) and says in words what happened.
@@ -358,12 +421,25 @@ impl Engine {
         }
     }
 
-    /// A saved profile ready for S3 clients, with its secret fetched from the store.
-    pub(crate) async fn account(&self, name: &str) -> Result<Account> {
+    /// A saved profile ready for S3 clients. Kept per profile and revision: the secret store is
+    /// asked once, and clients and resolved credentials are reused until the profile changes
+    /// (in this process or another; the revision is in the catalog).
+    pub(crate) async fn account(&self, name: &str) -> Result<Arc<Account>> {
         let name = name.to_string();
-        let (profile, auth) = self
+        let inner = Arc::clone(&self.inner);
+        let found = self
             .blocking(move |conn, secrets| {
                 let profile = profile::get(conn, &name)?;
+                let revision = profile::revision(conn, profile.id)?;
+                let cached = inner
+                    .accounts
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(&profile.id)
+                    .cloned();
+                if let Some(account) = cached.filter(|a| a.revision == revision) {
+                    return Ok(Err(account));
+                }
                 let auth = match profile::aws_source(conn, profile.id)? {
                     Some(source) => Auth::AwsProfile(source),
                     None => {
@@ -376,14 +452,47 @@ impl Engine {
                         }
                     }
                 };
-                Ok((profile, auth))
+                Ok(Ok((profile, revision, auth)))
             })
             .await?;
-        let mut profile = profile;
+        let (mut profile, revision, auth) = match found {
+            Err(cached) => return Ok(cached),
+            Ok(fresh) => fresh,
+        };
         if profile.provider == Provider::Local {
-            profile.endpoint = Some(self.local_endpoint().await?.url());
+            let endpoint = self.local_endpoint().await?;
+            if let Auth::Static {
+                access_key_id,
+                secret,
+            } = &auth
+            {
+                // The pair may be new (the profile was removed and restored since start).
+                endpoint.set_credentials(LocalCredentials {
+                    access_key_id: access_key_id.clone(),
+                    secret: secret.clone(),
+                });
+            }
+            profile.endpoint = Some(endpoint.url());
         }
-        Ok(Account::new(profile, auth))
+        let account = Arc::new(Account::new(profile, auth, revision));
+        let mut accounts = self
+            .inner
+            .accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        accounts.retain(|_, a| a.profile.name != account.profile.name);
+        accounts.insert(account.profile.id, Arc::clone(&account));
+        Ok(account)
+    }
+
+    /// Forgets the clients, credentials and bucket regions kept for a profile (edited or
+    /// removed).
+    fn forget_account(&self, profile_id: u32) {
+        self.inner
+            .accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&profile_id);
     }
 
     /// Imports the profiles of the AWS shared config; see [`crate::aws_import`].
@@ -392,7 +501,7 @@ impl Engine {
         config_file: Option<PathBuf>,
     ) -> Result<crate::aws_import::ImportReport> {
         let parsed = crate::aws_import::read(config_file).await?;
-        self.blocking(move |conn, secrets| crate::aws_import::apply(conn, secrets, parsed))
+        self.blocking(move |conn, secrets| crate::aws_import::apply(conn, secrets, parsed.clone()))
             .await
     }
 }

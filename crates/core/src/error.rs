@@ -2,9 +2,9 @@
 //!
 //! Every failure that reaches a user is an [`Error`]: a closed [`ErrorCode`] that the UI and the
 //! CLI branch on, one sentence saying what happened, and a hint saying what to do. An error also
-//! knows whether retrying can help ([`Error::retryable`]), so retry loops never repeat a
-//! permanent failure. Messages never contain a secret: they are built from names, codes and
-//! endpoints only.
+//! knows whether and how retrying can help ([`Retry`]): retry loops never repeat a permanent
+//! failure and back off longer when the server asks them to slow down. Messages never contain
+//! a secret: they are built from names, codes and endpoints only.
 
 use serde::Serialize;
 
@@ -14,8 +14,14 @@ use serde::Serialize;
 pub enum ErrorCode {
     /// The input failed validation before any I/O; `field` names the culprit.
     InvalidInput,
-    /// The named thing (profile, file) does not exist.
+    /// The named thing (profile, local file) does not exist.
     NotFound,
+    /// The bucket does not exist (any more); it leaves the bucket list.
+    NoSuchBucket,
+    /// No object has that key (its bucket exists).
+    NoSuchKey,
+    /// The multipart upload is gone: completed, aborted, or expired by the server.
+    NoSuchUpload,
     /// A thing with that name exists already.
     AlreadyExists,
     /// No OS secret store is reachable, or it is locked.
@@ -52,6 +58,18 @@ pub enum ErrorCode {
     Cancelled,
 }
 
+/// Whether trying the same thing again can help, and how soon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Retry {
+    /// The same request will fail the same way: fix the cause first.
+    Never,
+    /// A passing fault (a reset connection, a 500): retry with a short backoff.
+    Transient,
+    /// The server asked to slow down (503 SlowDown, throttling): retry with a long backoff.
+    Throttled,
+}
+
 /// An engine error: code, one sentence, what to do, and whether a retry can help.
 /// It crosses to the UI as is (no secret is ever in it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, specta::Type)]
@@ -63,7 +81,7 @@ pub struct Error {
     pub hint: String,
     /// The input field at fault, for validation errors (`name`, `endpoint`, ...).
     pub field: Option<&'static str>,
-    pub retryable: bool,
+    pub retry: Retry,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -75,8 +93,17 @@ impl Error {
             message: message.into(),
             hint: hint.into(),
             field: None,
-            retryable: matches!(code, ErrorCode::EndpointUnreachable),
+            retry: if code == ErrorCode::EndpointUnreachable {
+                Retry::Transient
+            } else {
+                Retry::Never
+            },
         }
+    }
+
+    /// Whether a retry can help at all.
+    pub fn retryable(&self) -> bool {
+        self.retry != Retry::Never
     }
 
     /// A validation error on one input field.
@@ -93,8 +120,8 @@ impl Error {
         self
     }
 
-    pub fn with_retryable(mut self, retryable: bool) -> Self {
-        self.retryable = retryable;
+    pub fn with_retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
         self
     }
 
@@ -121,6 +148,6 @@ impl From<rusqlite::Error> for Error {
             err.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
         );
-        Self::catalog(err).with_retryable(busy)
+        Self::catalog(err).with_retry(if busy { Retry::Transient } else { Retry::Never })
     }
 }

@@ -18,5 +18,5 @@ mod s3;
 mod secrets;
 
 pub use engine::{ConnectionReport, Engine, LOCAL_PROFILE};
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, Result, Retry};
 pub use home::DataDir;

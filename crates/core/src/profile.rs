@@ -50,13 +50,56 @@ impl Provider {
         }
     }
 
-    /// Servers that only answer path-style requests (`endpoint/bucket/key`) by default.
-    fn prefers_path_style(self) -> bool {
-        matches!(
-            self,
-            Provider::Minio | Provider::Seaweedfs | Provider::Local
-        )
+    /// Whether requests address buckets as `endpoint/bucket/key` by default. Only AWS and R2
+    /// are sure to resolve `bucket.endpoint` host names; a self-hosted or unknown server
+    /// mostly has no wildcard DNS, so path-style is the default that works there.
+    pub(crate) fn prefers_path_style(self) -> bool {
+        !matches!(self, Provider::Aws | Provider::R2)
     }
+
+    /// What this provider usually needs: the one source of defaults for the app's form, the
+    /// CLI and `import-aws`.
+    pub fn preset(self) -> ProviderPreset {
+        let (label, endpoint_placeholder, endpoint_required, region) = match self {
+            Provider::Aws => ("Amazon S3", "leave empty for AWS", false, DEFAULT_REGION),
+            Provider::R2 => (
+                "Cloudflare R2",
+                "derived from the account id",
+                false,
+                "auto",
+            ),
+            Provider::Minio => ("MinIO", "http://127.0.0.1:9000", true, DEFAULT_REGION),
+            Provider::Seaweedfs => ("SeaweedFS", "http://127.0.0.1:8333", true, DEFAULT_REGION),
+            Provider::Local => ("Built-in (this computer)", "", false, DEFAULT_REGION),
+            Provider::Other => (
+                "Other S3-compatible",
+                "https://s3.example.com",
+                true,
+                DEFAULT_REGION,
+            ),
+        };
+        ProviderPreset {
+            provider: self,
+            label: label.to_string(),
+            endpoint_placeholder: endpoint_placeholder.to_string(),
+            endpoint_required,
+            region: region.to_string(),
+            path_style: self.prefers_path_style(),
+            needs_account_id: self == Provider::R2,
+        }
+    }
+}
+
+/// A provider's usual settings; the user can change every field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ProviderPreset {
+    pub provider: Provider,
+    pub label: String,
+    pub endpoint_placeholder: String,
+    pub endpoint_required: bool,
+    pub region: String,
+    pub path_style: bool,
+    pub needs_account_id: bool,
 }
 
 impl fmt::Display for Provider {
@@ -195,8 +238,14 @@ pub fn validate_endpoint(endpoint: &str) -> Result<String> {
 }
 
 pub(crate) fn validate_region(region: &str) -> Result<()> {
-    let ok = !region.is_empty()
-        && region.len() <= 64
+    if region.is_empty() {
+        return Err(Error::invalid(
+            "region",
+            "The region may not be empty.",
+            "Leave the option out for the provider's usual region, or give a region code like us-east-1.",
+        ));
+    }
+    let ok = region.len() <= 64
         && region
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
@@ -305,7 +354,11 @@ impl ValidProfile {
                 }
             },
         };
-        let region = non_empty(fields.region).unwrap_or_else(|| DEFAULT_REGION.to_string());
+        // Left out: the provider's usual region. Given but empty: a mistake worth saying.
+        let region = match fields.region {
+            Some(region) => region.trim().to_string(),
+            None => provider.preset().region,
+        };
         validate_region(&region)?;
         let access_key_id = non_empty(fields.access_key_id);
         if key_required || access_key_id.is_some() {
@@ -433,6 +486,15 @@ pub(crate) fn not_found(name: &str) -> Error {
     )
 }
 
+/// A number that changes with every edit of the profile (its secret included).
+pub(crate) fn revision(conn: &Connection, id: u32) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT revision FROM profiles WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
 pub(crate) fn aws_source(conn: &Connection, id: u32) -> Result<Option<AwsSource>> {
     let source = conn.query_row(
         "SELECT aws_profile, aws_config_file, aws_credentials_file FROM profiles WHERE id = ?1",
@@ -501,7 +563,7 @@ pub(crate) fn update(conn: &Connection, id: u32, p: &ValidProfile) -> Result<()>
     ensure_name_free(conn, &p.name, Some(id))?;
     conn.execute(
         "UPDATE profiles SET name = ?2, provider = ?3, endpoint = ?4, account_id = ?5, region = ?6,
-                path_style = ?7, access_key_id = ?8, updated_at = ?9 WHERE id = ?1",
+                path_style = ?7, access_key_id = ?8, updated_at = ?9, revision = revision + 1 WHERE id = ?1",
         params![
             id,
             p.name,

@@ -285,7 +285,7 @@ async fn a_refresh_that_fails_halfway_keeps_the_previous_list() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::S3);
     assert!(err.message.contains("InternalError"), "{}", err.message);
-    assert!(err.retryable);
+    assert!(err.retryable());
     assert_eq!(
         listed(&engine, "flaky", BucketFilter::default()).await,
         before
@@ -320,13 +320,42 @@ async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
     create_all(&server.url(), &names(150)).await;
     let (_home, engine) = engine_with("jobs", &server.url()).await;
 
-    // A cancelled refresh changes nothing.
-    let job = engine.new_job();
+    // A refresh cancelled while it runs changes nothing. Every page after the first is slow,
+    // so the job is surely still listing when the cancel arrives.
+    let slow = FaultProxy::start(&server.url(), |_, n| {
+        if n == 0 {
+            Fault::Forward
+        } else {
+            Fault::DelayMs(1500)
+        }
+    })
+    .await;
+    let (_slow_home, slow_engine) = engine_with("jobs", &slow.endpoint).await;
+    let mut events = slow_engine.events();
+    let job = slow_engine.new_job();
+    let running = tokio::spawn({
+        let (engine, job) = (slow_engine.clone(), job.clone());
+        async move { engine.bucket_refresh("jobs", 10, &job).await }
+    });
+    let within = std::time::Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout(within, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if matches!(event, Event::BucketRefreshProgress { job: j, pages: 1, .. } if j == job.id) {
+            break;
+        }
+    }
     job.cancel();
-    let err = engine.bucket_refresh("jobs", 100, &job).await.unwrap_err();
+    let err = tokio::time::timeout(within, running)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::Cancelled);
     assert_eq!(
-        engine
+        slow_engine
             .bucket_index("jobs", BucketFilter::default())
             .await
             .unwrap()
@@ -343,7 +372,11 @@ async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
     );
     let (mut listing_progress, mut changed) = (false, false);
     loop {
-        match events.recv().await.unwrap() {
+        match tokio::time::timeout(within, events.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
             Event::BucketRefreshProgress { job, buckets, .. } if job == id => {
                 listing_progress |= buckets == 150;
             }
@@ -554,7 +587,7 @@ async fn a_bucket_that_vanished_since_the_refresh_is_reported_and_dropped() {
         .bucket_delete("p", "ghost", true, &engine.new_job())
         .await
         .unwrap_err();
-    assert_eq!(err.code, ErrorCode::NotFound);
+    assert_eq!(err.code, ErrorCode::NoSuchBucket);
     assert!(err.message.contains("ghost"), "{}", err.message);
     assert!(err.hint.contains("refresh"), "{}", err.hint);
     assert_eq!(

@@ -1086,7 +1086,10 @@ async fn wrong_keys_are_refused_with_s3_codes() {
         "SignatureDoesNotMatch"
     );
     let unknown = sdk_client(&s3.endpoint.url(), "AKUNKNOWN", SECRET_KEY);
-    assert_eq!(code(unknown.list_buckets().send().await), "NotSignedUp");
+    assert_eq!(
+        code(unknown.list_buckets().send().await),
+        "InvalidAccessKeyId"
+    );
 }
 
 #[tokio::test]

@@ -153,7 +153,7 @@ async fn a_dead_endpoint_is_unreachable_and_retryable() {
         ErrorCode::EndpointUnreachable,
     )
     .await;
-    assert!(err.retryable);
+    assert!(err.retryable());
     assert!(err.message.contains("refused"), "{}", err.message);
 }
 

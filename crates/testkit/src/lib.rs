@@ -107,7 +107,18 @@ impl Moto {
         Self::spawn(Some(open_requests), None)
     }
 
+    /// Starts moto on a free port. The port is free when chosen but may be taken before moto
+    /// binds it (by a parallel test): moto then exits, and another port is tried.
     fn spawn(open_requests: Option<u32>, log: Option<&std::path::Path>) -> Self {
+        for _ in 0..5 {
+            if let Some(moto) = Self::try_spawn(open_requests, log) {
+                return moto;
+            }
+        }
+        panic!("moto_server could not bind a port on 127.0.0.1 in 5 tries");
+    }
+
+    fn try_spawn(open_requests: Option<u32>, log: Option<&std::path::Path>) -> Option<Self> {
         let binary = moto_binary();
         let port = free_port();
         let mut command = Command::new(&binary);
@@ -128,13 +139,35 @@ impl Moto {
                 binary.display()
             )
         });
-        let moto = Self {
+        let mut moto = Self {
             endpoint: format!("http://127.0.0.1:{port}"),
             port,
             child,
         };
-        wait_for_port(port, Duration::from_secs(60));
-        moto
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        loop {
+            if moto.child.try_wait().ok().flatten().is_some() {
+                return None;
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                // Whoever answered, moto must still be alive: had another process held the
+                // port, moto would have failed to bind it and exited.
+                std::thread::sleep(Duration::from_millis(100));
+                return moto
+                    .child
+                    .try_wait()
+                    .ok()
+                    .flatten()
+                    .is_none()
+                    .then_some(moto);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "moto did not listen on port {port} within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

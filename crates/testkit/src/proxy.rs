@@ -24,6 +24,8 @@ pub enum Fault {
     /// Forward, then remove `<ContinuationToken>` from the answer (a server that honours
     /// the page size but cannot continue).
     StripContinuationToken,
+    /// Wait this many milliseconds, then forward (a slow or stalled server).
+    DelayMs(u64),
 }
 
 /// Decides the fault for a request: its head and how many requests came before it.
@@ -91,6 +93,9 @@ async fn handle(
 ) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let fault = rule(&parts, counter.fetch_add(1, Ordering::SeqCst));
+    if let Fault::DelayMs(ms) = fault {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
     if let Fault::Fail(status) = fault {
         let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code>\
                     <Message>injected by the test's fault proxy</Message></Error>";

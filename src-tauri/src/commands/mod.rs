@@ -1,5 +1,5 @@
 //! Tauri commands, one file per area. Each is a few lines: call the engine, return its
-//! result; errors cross as the engine's `{code, message, hint, field, retryable}`.
+//! result; errors cross as the engine's `{code, message, hint, field, retry}`.
 
 pub mod buckets;
 pub mod profiles;

@@ -1,9 +1,17 @@
 use std::path::PathBuf;
 
 use strata_core::aws_import::ImportReport;
-use strata_core::profile::{Profile, ProfileInput, ProfilePatch};
+use strata_core::profile::{Profile, ProfileInput, ProfilePatch, Provider, ProviderPreset};
 use strata_core::{ConnectionReport, Engine, Error};
 use tauri::State;
+
+/// What each provider usually needs, for the add form (the engine's defaults, so the app and
+/// the CLI make the same profile from the same answers).
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_presets() -> Vec<ProviderPreset> {
+    Provider::ALL.iter().map(|p| p.preset()).collect()
+}
 
 #[tauri::command]
 #[specta::specta]

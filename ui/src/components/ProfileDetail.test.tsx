@@ -1,3 +1,4 @@
+import { TEST_PRESETS } from "../testing/presets";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { CommandError, type Profile } from "../api";
@@ -9,7 +10,7 @@ const profile: Profile = {
 };
 
 function renderWith(onTest: (name: string) => Promise<never> | Promise<import("../api").ConnectionReport>) {
-  render(<ProfileDetail profile={profile} onTest={onTest} onEdit={() => {}} onDelete={() => {}} />);
+  render(<ProfileDetail presets={TEST_PRESETS} profile={profile} onTest={onTest} onEdit={() => {}} onDelete={() => {}} />);
   return userEvent.setup();
 }
 
@@ -39,7 +40,7 @@ describe("ProfileDetail", () => {
     const user = renderWith(async () => {
       throw new CommandError({
         code: "signature_mismatch", message: "The secret access key does not match the access key id (SignatureDoesNotMatch).",
-        hint: "Paste the secret access key again.", field: null, retryable: false,
+        hint: "Paste the secret access key again.", field: null, retry: "never",
       });
     });
     await user.click(screen.getByRole("button", { name: "Test connection" }));

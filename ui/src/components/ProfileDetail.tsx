@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { errorOf, type ApiError, type ConnectionReport, type Profile } from "../api";
-import { presetOf, whereItLives } from "../presets";
+import { presetOf, whereItLives, type ProviderPreset } from "../presets";
 import { ErrorNote } from "./ErrorNote";
 
 type TestState =
@@ -11,12 +11,13 @@ type TestState =
 
 interface Props {
   profile: Profile;
+  presets: ProviderPreset[];
   onTest(name: string): Promise<ConnectionReport>;
   onEdit(): void;
   onDelete(): void;
 }
 
-export function ProfileDetail({ profile, onTest, onEdit, onDelete }: Props) {
+export function ProfileDetail({ profile, presets, onTest, onEdit, onDelete }: Props) {
   const [test, setTest] = useState<TestState>({ state: "idle" });
 
   async function runTest() {
@@ -30,7 +31,7 @@ export function ProfileDetail({ profile, onTest, onEdit, onDelete }: Props) {
 
   const builtIn = profile.provider === "local";
   const rows: [string, string][] = [
-    ["Provider", presetOf(profile.provider).label],
+    ["Provider", presetOf(presets, profile.provider)?.label ?? profile.provider],
     ["Endpoint", whereItLives(profile)],
     ["Region", profile.region],
     ["Addressing", profile.path_style ? "path-style" : "virtual-hosted"],

@@ -1,3 +1,4 @@
+import { TEST_PRESETS } from "../testing/presets";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { CommandError, type ProfileInput } from "../api";
@@ -7,7 +8,7 @@ describe("ProfileForm", () => {
   it("fills provider presets and submits what the user typed", async () => {
     const user = userEvent.setup();
     const submitted: ProfileInput[] = [];
-    render(<ProfileForm onSubmit={async (input) => void submitted.push(input)} onCancel={() => {}} />);
+    render(<ProfileForm presets={TEST_PRESETS} onSubmit={async (input) => void submitted.push(input)} onCancel={() => {}} />);
 
     expect(screen.queryByLabelText("Cloudflare account id")).toBeNull();
     await user.selectOptions(screen.getByLabelText("Provider"), "r2");
@@ -42,10 +43,10 @@ describe("ProfileForm", () => {
         message: "The endpoint must start with http:// or https://, not ftp://.",
         hint: "Enter the server's base URL.",
         field: "endpoint",
-        retryable: false,
+        retry: "never",
       });
     };
-    render(<ProfileForm onSubmit={refuse} onCancel={() => {}} />);
+    render(<ProfileForm presets={TEST_PRESETS} onSubmit={refuse} onCancel={() => {}} />);
     await user.click(screen.getByRole("button", { name: "Add profile" }));
     const error = await screen.findByRole("alert");
     expect(error.id).toBe("endpoint-error");
@@ -59,7 +60,7 @@ describe("ProfileForm", () => {
       name: "minio", id: 1, provider: "minio" as const, endpoint: "http://127.0.0.1:9000", account_id: null,
       region: "us-east-1", path_style: true, access_key_id: "AK", aws_profile: null,
     };
-    render(<ProfileForm profile={profile} onSubmit={async (i) => void submitted.push(i)} onCancel={() => {}} />);
+    render(<ProfileForm presets={TEST_PRESETS} profile={profile} onSubmit={async (i) => void submitted.push(i)} onCancel={() => {}} />);
     expect(screen.getByLabelText("Secret access key")).toHaveProperty("placeholder", "unchanged");
     await user.clear(screen.getByLabelText(/Endpoint/));
     await user.type(screen.getByLabelText(/Endpoint/), "http://10.0.0.5:9000");

@@ -1,36 +1,38 @@
 import { useState, type FormEvent } from "react";
 import { errorOf, type ApiError, type Profile, type ProfileInput } from "../api";
 import type { Provider } from "../bindings";
-import { PRESETS, presetOf } from "../presets";
+import { presetOf, type ProviderPreset } from "../presets";
 import { ErrorNote } from "./ErrorNote";
 
 interface Props {
   /** The profile being edited; absent when adding. */
   profile?: Profile;
+  /** The engine's provider defaults (`provider_presets`). */
+  presets: ProviderPreset[];
   /** Saves; a thrown engine error with a `field` is shown under that field. */
   onSubmit(input: ProfileInput): Promise<void>;
   onCancel(): void;
 }
 
-export function ProfileForm({ profile, onSubmit, onCancel }: Props) {
+export function ProfileForm({ profile, presets, onSubmit, onCancel }: Props) {
   const editing = profile !== undefined;
   const [provider, setProvider] = useState<Provider>(profile?.provider ?? "other");
-  const preset = presetOf(provider);
+  const preset = presetOf(presets, provider);
   const [name, setName] = useState(profile?.name ?? "");
   const [endpoint, setEndpoint] = useState(profile?.endpoint ?? "");
   const [accountId, setAccountId] = useState(profile?.account_id ?? "");
   const [region, setRegion] = useState(profile?.region ?? preset.region);
-  const [pathStyle, setPathStyle] = useState(profile?.path_style ?? preset.pathStyle);
+  const [pathStyle, setPathStyle] = useState(profile?.path_style ?? preset.path_style);
   const [accessKeyId, setAccessKeyId] = useState(profile?.access_key_id ?? "");
   const [secret, setSecret] = useState("");
   const [error, setError] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
 
   function choose(next: Provider) {
-    const nextPreset = presetOf(next);
+    const nextPreset = presetOf(presets, next);
     setProvider(next);
     setRegion(nextPreset.region);
-    setPathStyle(nextPreset.pathStyle);
+    setPathStyle(nextPreset.path_style);
   }
 
   async function submit(event: FormEvent) {
@@ -43,7 +45,7 @@ export function ProfileForm({ profile, onSubmit, onCancel }: Props) {
         name,
         provider,
         endpoint: endpoint.trim(),
-        account_id: preset.needsAccountId ? accountId.trim() : "",
+        account_id: preset.needs_account_id ? accountId.trim() : "",
         region: region.trim(),
         path_style: pathStyle,
         access_key_id: accessKeyId.trim(),
@@ -69,7 +71,7 @@ export function ProfileForm({ profile, onSubmit, onCancel }: Props) {
 
       <label htmlFor="profile-provider">Provider</label>
       <select id="profile-provider" value={provider} onChange={(e) => choose(e.target.value as Provider)}>
-        {PRESETS.filter((p) => p.provider !== "local" || provider === "local").map((p) => (
+        {presets.filter((p) => p.provider !== "local" || provider === "local").map((p) => (
           <option key={p.provider} value={p.provider}>
             {p.label}
           </option>
@@ -80,7 +82,7 @@ export function ProfileForm({ profile, onSubmit, onCancel }: Props) {
       <input id="profile-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Studio archive" autoFocus />
       {fieldError("name")}
 
-      {preset.needsAccountId && (
+      {preset.needs_account_id && (
         <>
           <label htmlFor="profile-account-id">Cloudflare account id</label>
           <input id="profile-account-id" value={accountId} onChange={(e) => setAccountId(e.target.value)} placeholder="32 hexadecimal characters" />
@@ -88,8 +90,8 @@ export function ProfileForm({ profile, onSubmit, onCancel }: Props) {
         </>
       )}
 
-      <label htmlFor="profile-endpoint">Endpoint{preset.endpointRequired ? "" : " (optional)"}</label>
-      <input id="profile-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} placeholder={preset.endpointPlaceholder} />
+      <label htmlFor="profile-endpoint">Endpoint{preset.endpoint_required ? "" : " (optional)"}</label>
+      <input id="profile-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} placeholder={preset.endpoint_placeholder} />
       {fieldError("endpoint")}
 
       <label htmlFor="profile-region">Region</label>

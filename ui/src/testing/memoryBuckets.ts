@@ -42,7 +42,7 @@ export function memoryBuckets(names: string[], refreshedAt: string | null = "202
     refreshBuckets: async () => nextJob++,
     createBucket: async (profile, bucket, region) => {
       if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-        const error: ApiError = { code: "invalid_input", message: `The bucket name "${bucket}" is not valid: it may contain only lowercase letters, digits, '.' and '-'.`, hint: "Bucket names are 3–63 characters.", field: "bucket", retryable: false };
+        const error: ApiError = { code: "invalid_input", message: `The bucket name "${bucket}" is not valid: it may contain only lowercase letters, digits, '.' and '-'.`, hint: "Bucket names are 3–63 characters.", field: "bucket", retry: "never" };
         throw new CommandError(error);
       }
       const made = { name: bucket, region: region ?? "us-east-1", created_at: null, public: false };
@@ -55,7 +55,7 @@ export function memoryBuckets(names: string[], refreshedAt: string | null = "202
       const job = nextJob++;
       setTimeout(() => {
         if (bucket.startsWith("full") && !force) {
-          const error: ApiError = { code: "bucket_not_empty", message: `The bucket "${bucket}" is not empty: it holds 3 objects.`, hint: "Delete with --force.", field: null, retryable: false };
+          const error: ApiError = { code: "bucket_not_empty", message: `The bucket "${bucket}" is not empty: it holds 3 objects.`, hint: "Delete with --force.", field: null, retry: "never" };
           api.emit({ kind: "job_finished", job, profile, error });
           return;
         }

@@ -21,7 +21,7 @@ pub(crate) fn letter_of(name: &str) -> char {
 /// What was learned about a bucket that is still there (its region, public status) is kept
 /// where the new listing does not say.
 pub(crate) fn replace(conn: &mut Connection, profile_id: u32, listed: &[Listed]) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::catalog::write(conn)?;
     let mut known: HashMap<String, (Option<String>, Option<bool>)> = HashMap::new();
     {
         let mut stmt =
@@ -131,7 +131,7 @@ pub(crate) fn set_details(
     profile_id: u32,
     details: &[(String, Option<String>, Option<bool>)],
 ) -> Result<()> {
-    let tx = conn.transaction()?;
+    let tx = crate::catalog::write(conn)?;
     {
         let mut update = tx.prepare(
             "UPDATE buckets SET region = coalesce(?3, region), public = coalesce(?4, public)

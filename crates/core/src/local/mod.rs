@@ -12,6 +12,7 @@ mod store;
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
@@ -69,13 +70,36 @@ fn random_text(len: usize, alphabet: &[u8]) -> String {
     out
 }
 
+/// The key pair requests must be signed with; replaceable while serving, so a `local` profile
+/// removed and restored (with a new key pair) keeps working in the same process.
+#[derive(Clone)]
+struct LocalAuth(Arc<RwLock<LocalCredentials>>);
+
+#[async_trait::async_trait]
+impl s3s::auth::S3Auth for LocalAuth {
+    async fn get_secret_key(&self, access_key: &str) -> s3s::S3Result<s3s::auth::SecretKey> {
+        let current = self.0.read().unwrap_or_else(|p| p.into_inner());
+        if current.access_key_id == access_key {
+            Ok(current.secret.as_str().into())
+        } else {
+            Err(s3s::s3_error!(InvalidAccessKeyId))
+        }
+    }
+}
+
 /// A running endpoint; dropping it stops accepting connections.
 pub struct LocalEndpoint {
     addr: SocketAddr,
+    auth: LocalAuth,
     accept: tokio::task::JoinHandle<()>,
 }
 
 impl LocalEndpoint {
+    /// Accepts requests signed with `credentials` from now on (and no longer the old pair).
+    pub fn set_credentials(&self, credentials: LocalCredentials) {
+        *self.auth.0.write().unwrap_or_else(|p| p.into_inner()) = credentials;
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -162,10 +186,8 @@ pub async fn serve(
             )
         })??;
     let mut builder = s3s::service::S3ServiceBuilder::new(service::LocalS3::new(store));
-    builder.set_auth(s3s::auth::SimpleAuth::from_single(
-        credentials.access_key_id,
-        credentials.secret,
-    ));
+    let auth = LocalAuth(Arc::new(RwLock::new(credentials)));
+    builder.set_auth(auth.clone());
     let service = Continue100Guard(builder.build());
     let listener = TcpListener::bind(listen).await.map_err(|e| {
         Error::new(
@@ -197,5 +219,5 @@ pub async fn serve(
         }
     });
     tracing::info!(%addr, "local endpoint serving");
-    Ok(LocalEndpoint { addr, accept })
+    Ok(LocalEndpoint { addr, auth, accept })
 }

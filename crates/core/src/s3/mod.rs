@@ -1,13 +1,14 @@
 //! S3 clients and S3 errors.
 //!
 //! One HTTP client (hyper + rustls with ring, the platform's root certificates) serves every
-//! S3 client, so connections are pooled process-wide. A client is built per profile from its
-//! endpoint, region and addressing style; credentials are either the profile's static keys or
+//! S3 client, so connections are pooled process-wide. Clients are built once per profile and
+//! region from its endpoint and addressing style, and kept ([`Account`]); credentials are either the profile's static keys or
 //! an aws-config provider that resolves an AWS shared-config profile at use. Checksums are
 //! sent only when an operation requires them, since several providers reject the newer
 //! default headers. [`error_from_sdk`] turns any SDK failure into one engine error.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -19,7 +20,8 @@ use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
-    BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    BehaviorVersion, IdentityCache, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    SharedIdentityCache,
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -28,7 +30,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 pub(crate) mod region;
 
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode, Retry};
 use crate::profile::{AwsSource, Profile, Provider};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -56,42 +58,92 @@ pub(crate) fn http_client() -> SharedHttpClient {
         .clone()
 }
 
-/// A saved profile ready to talk S3: its settings and how it authenticates.
-#[derive(Clone)]
+/// A saved profile ready to talk S3: its settings, one credentials provider with one identity
+/// cache (so SSO or assume-role credentials are resolved once and refreshed before they
+/// expire, not fetched per request), and one client per (region, attempts), made on first use.
+/// The engine keeps one per profile revision (see `Engine::account`).
 pub(crate) struct Account {
     pub profile: Profile,
-    auth: Auth,
+    pub(crate) revision: i64,
+    credentials: SharedCredentialsProvider,
+    identity_cache: SharedIdentityCache,
+    clients: Mutex<HashMap<(String, u32), aws_sdk_s3::Client>>,
+    /// Buckets' regions as learned in this process (the catalog keeps listed ones too).
+    regions: Mutex<HashMap<String, String>>,
 }
 
 impl Account {
-    pub fn new(profile: Profile, auth: Auth) -> Self {
-        Self { profile, auth }
+    pub fn known_region(&self, bucket: &str) -> Option<String> {
+        let regions = self.regions.lock().unwrap_or_else(|p| p.into_inner());
+        regions.get(bucket).cloned()
+    }
+
+    /// Remembers (`Some`) or forgets (`None`) a bucket's region.
+    pub fn remember_region(&self, bucket: &str, region: Option<&str>) {
+        let mut regions = self.regions.lock().unwrap_or_else(|p| p.into_inner());
+        match region {
+            Some(region) => regions.insert(bucket.to_string(), region.to_string()),
+            None => regions.remove(bucket),
+        };
+    }
+
+    pub fn new(profile: Profile, auth: Auth, revision: i64) -> Self {
+        let credentials = credentials_provider(auth, Region::new(profile.region.clone()));
+        Self {
+            profile,
+            revision,
+            credentials,
+            identity_cache: IdentityCache::lazy().build(),
+            clients: Mutex::new(HashMap::new()),
+            regions: Mutex::new(HashMap::new()),
+        }
     }
 
     /// A client signing for the profile's own region.
     pub fn client(&self, max_attempts: u32) -> aws_sdk_s3::Client {
-        client(
-            &self.profile,
-            &self.profile.region,
-            &self.auth,
-            max_attempts,
-        )
+        self.client_in(&self.profile.region, max_attempts)
     }
 
     /// A client signing for `region` (a bucket's own region).
     pub fn client_in(&self, region: &str, max_attempts: u32) -> aws_sdk_s3::Client {
-        client(&self.profile, region, &self.auth, max_attempts)
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients
+            .entry((region.to_string(), max_attempts))
+            .or_insert_with(|| self.build_client(region, max_attempts))
+            .clone()
     }
 
     /// Where requests go, for messages.
     pub fn label(&self) -> String {
         endpoint_label(&self.profile)
     }
+
+    fn build_client(&self, region: &str, max_attempts: u32) -> aws_sdk_s3::Client {
+        let mut config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .http_client(http_client())
+            .region(Region::new(region.to_string()))
+            .credentials_provider(self.credentials.clone())
+            .identity_cache(self.identity_cache.clone())
+            .force_path_style(self.profile.path_style)
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
+                    .build(),
+            );
+        if let Some(endpoint) = &self.profile.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        aws_sdk_s3::Client::from_conf(config.build())
+    }
 }
 
-fn client(profile: &Profile, region: &str, auth: &Auth, max_attempts: u32) -> aws_sdk_s3::Client {
-    let region = Region::new(region.to_string());
-    let credentials = match auth.clone() {
+fn credentials_provider(auth: Auth, region: Region) -> SharedCredentialsProvider {
+    match auth {
         Auth::Static {
             access_key_id,
             secret,
@@ -114,7 +166,7 @@ fn client(profile: &Profile, region: &str, auth: &Auth, max_attempts: u32) -> aw
             };
             let provider_config = ProviderConfig::default()
                 .with_http_client(http_client())
-                .with_region(Some(region.clone()));
+                .with_region(Some(region));
             SharedCredentialsProvider::new(
                 ProfileFileCredentialsProvider::builder()
                     .configure(&provider_config)
@@ -123,26 +175,7 @@ fn client(profile: &Profile, region: &str, auth: &Auth, max_attempts: u32) -> aw
                     .build(),
             )
         }
-    };
-    let mut config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .http_client(http_client())
-        .region(region)
-        .credentials_provider(credentials)
-        .force_path_style(profile.path_style)
-        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
-                .build(),
-        );
-    if let Some(endpoint) = &profile.endpoint {
-        config = config.endpoint_url(endpoint);
     }
-    aws_sdk_s3::Client::from_conf(config.build())
 }
 
 /// Where requests of `profile` go, for messages.
@@ -163,7 +196,13 @@ where
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            service_error(service_code(err).unwrap_or("Unknown"), e.message(), target)
+            let status = service.raw().status().as_u16();
+            service_error(
+                service_code(err).unwrap_or("Unknown"),
+                status,
+                e.message(),
+                target,
+            )
         }
         SdkError::TimeoutError(_) => unreachable_error(target, "no answer in time"),
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
@@ -197,7 +236,7 @@ where
             ),
             "Check that the endpoint is the S3 API address of your provider, not its web console.",
         )
-        .with_retryable(true),
+        .with_retry(Retry::Transient),
         _ => Error::new(
             ErrorCode::S3,
             format!("The request to {target} failed ({}).", root_cause(err)),
@@ -206,7 +245,7 @@ where
     }
 }
 
-fn service_error(code: &str, message: Option<&str>, target: &str) -> Error {
+fn service_error(code: &str, status: u16, message: Option<&str>, target: &str) -> Error {
     let detail = message.map(|m| format!(": {m}")).unwrap_or_default();
     let (code_enum, sentence, hint) = match code {
         // s3s-based servers answer NotSignedUp for a key they do not know.
@@ -231,9 +270,19 @@ fn service_error(code: &str, message: Option<&str>, target: &str) -> Error {
             "Ask the account's administrator for the permission, or use a key that has it.",
         ),
         "NoSuchBucket" => (
-            ErrorCode::NotFound,
+            ErrorCode::NoSuchBucket,
             "The bucket does not exist",
             "It may have been deleted or renamed; refresh the bucket list.",
+        ),
+        "NoSuchKey" => (
+            ErrorCode::NoSuchKey,
+            "There is no object with that key",
+            "It may have been deleted or renamed; reload the folder.",
+        ),
+        "NoSuchUpload" => (
+            ErrorCode::NoSuchUpload,
+            "The multipart upload no longer exists (completed, aborted or expired)",
+            "Start the upload again.",
         ),
         "BucketNotEmpty" => (
             ErrorCode::BucketNotEmpty,
@@ -256,27 +305,40 @@ fn service_error(code: &str, message: Option<&str>, target: &str) -> Error {
             "Refresh the bucket list so Strata learns the bucket's region, or set the profile's region to it.",
         ),
         _ => {
-            let retryable = matches!(
-                code,
-                "InternalError"
-                    | "ServiceUnavailable"
-                    | "SlowDown"
-                    | "Throttling"
-                    | "RequestTimeout"
-            );
+            let retry = retry_class(code, status);
             return Error::new(
                 ErrorCode::S3,
                 format!("{target} refused the request ({code}{detail})."),
-                if retryable {
-                    "The server is busy or failing; try again in a moment."
-                } else {
-                    "Check the profile's endpoint and region; the S3 code above tells support what happened."
+                match retry {
+                    Retry::Throttled => "The server asks to slow down; Strata retries more slowly.",
+                    Retry::Transient => "The server is busy or failing; try again in a moment.",
+                    Retry::Never => {
+                        "Check the profile's endpoint and region; the S3 code above tells support what happened."
+                    }
                 },
             )
-            .with_retryable(retryable);
+            .with_retry(retry);
         }
     };
     Error::new(code_enum, format!("{sentence} ({code})."), hint)
+}
+
+/// How a retry can help with an S3 error code the server answered with `status`.
+fn retry_class(code: &str, status: u16) -> Retry {
+    match code {
+        "SlowDown"
+        | "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequests"
+        | "RequestThrottled" => Retry::Throttled,
+        "InternalError" | "ServiceUnavailable" | "RequestTimeout" | "ExpiredToken" => {
+            Retry::Transient
+        }
+        _ if status == 429 => Retry::Throttled,
+        _ if status >= 500 && status != 501 => Retry::Transient,
+        _ => Retry::Never,
+    }
 }
 
 /// What S3 calls a request sent to the wrong region; a HEAD gets only its status, 301.

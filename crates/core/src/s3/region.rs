@@ -47,7 +47,7 @@ pub(crate) async fn discover(account: &Account, bucket: &str) -> Result<String> 
 
 pub(crate) fn no_such_bucket(account: &Account, bucket: &str) -> Error {
     Error::new(
-        ErrorCode::NotFound,
+        ErrorCode::NoSuchBucket,
         format!(
             "There is no bucket \"{bucket}\" at {} (NoSuchBucket).",
             account.label()
@@ -90,7 +90,7 @@ impl Engine {
         };
         // Gone, whether discovery or the operation found out: it leaves the catalog.
         match attempt.await {
-            Err(err) if err.code == ErrorCode::NotFound => {
+            Err(err) if err.code == ErrorCode::NoSuchBucket => {
                 self.forget_bucket(account, bucket).await?;
                 Err(no_such_bucket(account, bucket))
             }
@@ -101,6 +101,7 @@ impl Engine {
     /// Discovers the bucket's region and caches it on its catalog row (if it has one).
     async fn resolve_region(&self, account: &Account, bucket: &str) -> Result<String> {
         let region = discover(account, bucket).await?;
+        account.remember_region(bucket, Some(&region));
         let (profile_id, name, cached) = (account.profile.id, bucket.to_string(), region.clone());
         self.blocking(move |conn, _| rows::set_region(conn, profile_id, &name, &cached))
             .await?;
@@ -108,13 +109,22 @@ impl Engine {
     }
 
     async fn cached_region(&self, account: &Account, bucket: &str) -> Result<Option<String>> {
+        if let Some(region) = account.known_region(bucket) {
+            return Ok(Some(region));
+        }
         let (profile_id, name) = (account.profile.id, bucket.to_string());
-        self.blocking(move |conn, _| rows::region(conn, profile_id, &name))
-            .await
+        let stored = self
+            .blocking(move |conn, _| rows::region(conn, profile_id, &name))
+            .await?;
+        if let Some(region) = &stored {
+            account.remember_region(bucket, Some(region));
+        }
+        Ok(stored)
     }
 
     /// Removes a bucket the server says is gone from the catalog.
     pub(crate) async fn forget_bucket(&self, account: &Account, bucket: &str) -> Result<()> {
+        account.remember_region(bucket, None);
         let (profile_id, name) = (account.profile.id, bucket.to_string());
         let removed = self
             .blocking(move |conn, _| rows::delete(conn, profile_id, &name))
