@@ -14,6 +14,16 @@ const COMMANDS: &[&str] = &[
     "bucket_create",
     "bucket_delete",
     "job_cancel",
+    "provider_presets",
+    "object_list",
+    "object_head",
+    "objects_download",
+    "objects_delete",
+    "objects_copy",
+    "folder_create",
+    "object_presign",
+    "object_usage",
+    "activity_list",
 ];
 
 fn main() {

@@ -30,6 +30,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::buckets::bucket_create,
             commands::buckets::bucket_delete,
             commands::buckets::job_cancel,
+            commands::objects::object_list,
+            commands::objects::object_head,
+            commands::objects::objects_download,
+            commands::objects::objects_delete,
+            commands::objects::objects_copy,
+            commands::objects::folder_create,
+            commands::objects::object_presign,
+            commands::objects::object_usage,
+            commands::objects::activity_list,
         ])
         .typ::<strata_core::jobs::Event>()
 }

@@ -32,9 +32,49 @@ export const commands = {
 	bucketDelete: (profile: string, bucket: string, force: boolean) => typedError<number, ApiError>(__TAURI_INVOKE("bucket_delete", { profile, bucket, force })),
 	/**  Asks a running job to stop; `false` when it already ended. */
 	jobCancel: (job: number) => typedError<boolean, ApiError>(__TAURI_INVOKE("job_cancel", { job })),
+	/**  One page of a folder's listing; pass `token` back from the previous page for the next. */
+	objectList: (profile: string, bucket: string, prefix: string, token: string | null) => typedError<ObjectPage, ApiError>(__TAURI_INVOKE("object_list", { profile, bucket, prefix, token })),
+	objectHead: (profile: string, bucket: string, key: string) => typedError<ObjectDetails, ApiError>(__TAURI_INVOKE("object_head", { profile, bucket, key })),
+	/**
+	 *  Starts downloading objects and folders (keys ending in `/`) of one bucket into the
+	 *  user's downloads folder; returns the job's id and the folder.
+	 */
+	objectsDownload: (profile: string, bucket: string, keys: string[]) => typedError<[number, string], ApiError>(__TAURI_INVOKE("objects_download", { profile, bucket, keys })),
+	/**  Starts deleting objects and folders (keys ending in `/`, with everything under them). */
+	objectsDelete: (profile: string, bucket: string, keys: string[]) => typedError<number, ApiError>(__TAURI_INVOKE("objects_delete", { profile, bucket, keys })),
+	/**
+	 *  Starts a copy, or with `remove_source` a move or rename, of `source` to `target` (remote
+	 *  paths as users write them).
+	 */
+	objectsCopy: (source: string, target: string, removeSource: boolean) => typedError<number, ApiError>(__TAURI_INVOKE("objects_copy", { source, target, removeSource })),
+	folderCreate: (profile: string, bucket: string, key: string) => typedError<string, ApiError>(__TAURI_INVOKE("folder_create", { profile, bucket, key })),
+	/**  A presigned link valid for `seconds` (at most 7 days). */
+	objectPresign: (profile: string, bucket: string, key: string, seconds: number, put: boolean) => typedError<Link, ApiError>(__TAURI_INVOKE("object_presign", { profile, bucket, key, seconds, put })),
+	/**  Objects and bytes under a folder or bucket, counted by listing. */
+	objectUsage: (profile: string, bucket: string, prefix: string) => typedError<Usage, ApiError>(__TAURI_INVOKE("object_usage", { profile, bucket, prefix })),
+	activityList: (limit: number | null) => typedError<Activity[], ApiError>(__TAURI_INVOKE("activity_list", { limit })),
 };
 
 /* Types */
+/**  One line of the log, as `strata log` and the activity view show it. */
+export type Activity = {
+	id: number,
+	/**  RFC 3339, UTC. */
+	at: string,
+	/**  `delete`, `copy`, `move`, `rename`, `new_folder`, `presign_get`, `presign_put`. */
+	action: string,
+	/**  The remote path acted on (`PROFILE:BUCKET/KEY`). */
+	source: string,
+	/**  Where a copy or move went. */
+	target: string | null,
+	objects: number,
+	bytes: number | null,
+	/**  `done`, `partial`, `failed` or `cancelled`. */
+	outcome: string,
+	/**  The error, or a link's expiry. */
+	detail: string | null,
+};
+
 /**
  *  An engine error: code, one sentence, what to do, and whether a retry can help.
  *  It crosses to the UI as is (no secret is ever in it).
@@ -94,6 +134,21 @@ export type ConnectionReport = {
 	summary: string,
 };
 
+/**  A folder or an object in a listing. */
+export type Entry = {
+	/**  What to show: the key below the listed prefix (a folder's ends with `/`). */
+	name: string,
+	/**  The whole key (a folder's common prefix, ending with the delimiter). */
+	key: string,
+	folder: boolean,
+	/**  Bytes; 0 for folders. */
+	size: number | null,
+	/**  RFC 3339, UTC; `None` for folders. */
+	last_modified: string | null,
+	storage_class: string | null,
+	etag: string | null,
+};
+
 /**  What went wrong, as a closed set the UI and scripts can branch on. */
 export type ErrorCode = 
 /**  The input failed validation before any I/O; `field` names the culprit. */
@@ -151,6 +206,16 @@ export type Event =
 { kind: "bucket_refresh_progress"; job: number; profile: string; phase: RefreshPhase; pages: number; buckets: number; checked: number } | 
 /**  Emptying a bucket before deleting it: `deleted` objects, versions and uploads so far. */
 { kind: "bucket_empty_progress"; job: number; profile: string; bucket: string; deleted: number } | 
+/**
+ *  Work on objects moved on (`action`: download, delete, copy, move, usage): `objects`
+ *  done so far, `bytes` they hold.
+ */
+{ kind: "objects_progress"; job: number; profile: string; action: string; objects: number; bytes: number | null } | 
+/**
+ *  Objects under a bucket changed (a delete, copy, move, new folder); folders showing
+ *  them should reload.
+ */
+{ kind: "objects_changed"; profile: string; bucket: string } | 
 /**  A profile's rows in the bucket catalog changed; lists showing them should reload. */
 { kind: "buckets_changed"; profile: string } | 
 /**  A job ended: `error` is `None` on success, and a `cancelled` error when cancelled. */
@@ -174,6 +239,38 @@ export type ImportedProfile = {
 export type LetterCount = {
 	letter: string,
 	count: number,
+};
+
+export type Link = {
+	url: string,
+	/**  `GET` or `PUT`. */
+	method: string,
+	/**  RFC 3339, UTC. */
+	expires_at: string,
+};
+
+/**  What HeadObject says of one object. */
+export type ObjectDetails = {
+	key: string,
+	size: number | null,
+	last_modified: string | null,
+	etag: string | null,
+	content_type: string | null,
+	cache_control: string | null,
+	storage_class: string | null,
+	/**  User metadata (`x-amz-meta-*`), names without the prefix, sorted. */
+	metadata: ([string, string])[],
+	/**  Checksums the server returned, as `(algorithm, base64 value)`. */
+	checksums: ([string, string])[],
+	/**  The `x-amz-restore` status of an archived object. */
+	restore: string | null,
+};
+
+/**  One page of a listing: folders and objects in key order, and the token of the next page. */
+export type ObjectPage = {
+	entries: Entry[],
+	/**  Pass it back for the next page; `None` on the last page. */
+	next: string | null,
 };
 
 /**  A saved profile, as the UI and the CLI show it. Holds no secret. */
@@ -249,6 +346,13 @@ export type Retry =
 export type SkippedProfile = {
 	name: string,
 	reason: string,
+};
+
+export type Usage = {
+	/**  The remote path counted (`PROFILE:BUCKET/PREFIX`). */
+	name: string,
+	objects: number | null,
+	bytes: number | null,
 };
 
 export type Visibility = "public" | "private";

@@ -31,6 +31,67 @@ pub enum Command {
     /// List, refresh, create and delete buckets.
     #[command(subcommand)]
     Bucket(BucketCommand),
+    /// List folders and objects: PROFILE:BUCKET[/PREFIX].
+    Ls {
+        #[arg(value_name = "PROFILE:BUCKET[/PREFIX]")]
+        path: String,
+        /// Every key under the prefix, not only the folder's own level.
+        #[arg(long)]
+        recursive: bool,
+        /// At most N rows.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+    },
+    /// Download objects and folders (a path ending in /) to LOCAL (a folder, or a file name
+    /// for a single object).
+    Get {
+        #[arg(value_name = "REMOTE... LOCAL", num_args = 2.., required = true)]
+        paths: Vec<String>,
+    },
+    /// Delete objects; a folder (a path ending in /) needs --recursive.
+    Rm {
+        #[arg(value_name = "REMOTE", required = true)]
+        paths: Vec<String>,
+        /// Delete folders with everything under them.
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Copy an object or a folder; into DST when it ends in /, else as DST.
+    Cp {
+        #[arg(value_name = "SRC")]
+        source: String,
+        #[arg(value_name = "DST")]
+        target: String,
+    },
+    /// Move or rename an object or a folder; the source is deleted only after its copy verified.
+    Mv {
+        #[arg(value_name = "SRC")]
+        source: String,
+        #[arg(value_name = "DST")]
+        target: String,
+    },
+    /// Print a presigned URL that works without a key until it expires.
+    Presign {
+        #[arg(value_name = "PROFILE:BUCKET/KEY")]
+        path: String,
+        /// How long the link works: 30m, 12h, 7d (at most 7d).
+        #[arg(long, value_name = "DURATION", default_value = "1h")]
+        expires: String,
+        /// A link that uploads (PUT) instead of downloads.
+        #[arg(long)]
+        put: bool,
+    },
+    /// Count the objects and bytes under a path.
+    Du {
+        #[arg(value_name = "REMOTE")]
+        path: String,
+    },
+    /// The activity log: every change Strata made to remote data and every link it made.
+    Log {
+        /// The newest N entries.
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+    },
     /// Serve the built-in S3 endpoint in the foreground, for scripts and other S3 tools.
     ServeLocal(ServeLocalArgs),
 }

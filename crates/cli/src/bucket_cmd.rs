@@ -1,9 +1,6 @@
 //! `strata bucket ...`
 
-use std::io::IsTerminal;
-
 use strata_core::buckets::{Bucket, BucketFilter, Visibility};
-use strata_core::jobs::{Event, RefreshPhase};
 use strata_core::remote::RemotePath;
 use strata_core::{Engine, Result};
 
@@ -11,15 +8,7 @@ use crate::args::{BucketCommand, BucketLsArgs};
 use crate::output;
 
 pub async fn run(engine: &Engine, command: BucketCommand, json_mode: bool) -> Result<()> {
-    let (stop, progress) = show_progress(engine, json_mode);
-    let outcome = dispatch(engine, command, json_mode).await;
-    // Every event was sent before the command returned: the printer drains them, then ends.
-    let _ = stop.send(());
-    let _ = progress.await;
-    if !json_mode && std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[2K");
-    }
-    outcome
+    crate::progress::while_showing(engine, json_mode, dispatch(engine, command, json_mode)).await
 }
 
 async fn dispatch(engine: &Engine, command: BucketCommand, json_mode: bool) -> Result<()> {
@@ -135,71 +124,6 @@ fn human_table(buckets: &[Bucket]) -> String {
     output::table(&["NAME", "REGION", "CREATED", "ACCESS"], rows)
 }
 
-fn plural(n: u32) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-/// Prints the engine's progress events on stderr while a command runs: JSON lines with
-/// `--json`, one updating line on a terminal, nothing otherwise. Stops once told to, after
-/// printing what is still queued.
-fn show_progress(
-    engine: &Engine,
-    json_mode: bool,
-) -> (
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<()>,
-) {
-    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-    let mut events = engine.events();
-    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-    let terminal = std::io::stderr().is_terminal();
-    let print = move |event: Event| {
-        if json_mode {
-            if let Ok(line) = serde_json::to_string(&event) {
-                eprintln!("{line}");
-            }
-            return;
-        }
-        let text = match event {
-            _ if !terminal => return,
-            Event::BucketRefreshProgress {
-                phase: RefreshPhase::Listing,
-                pages,
-                buckets,
-                ..
-            } => format!("listing: {buckets} buckets, {pages} pages"),
-            Event::BucketRefreshProgress {
-                phase: RefreshPhase::Details,
-                buckets,
-                checked,
-                ..
-            } => format!("reading regions and access: {checked} of {buckets}"),
-            Event::BucketEmptyProgress { deleted, .. } => format!("emptying: {deleted} deleted"),
-            _ => return,
-        };
-        eprint!("\r\x1b[2K{text}");
-    };
-    let task = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                biased;
-                event = events.recv() => match event {
-                    Ok(event) => print(event),
-                    Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => break,
-                },
-                _ = &mut stopped => {
-                    loop {
-                        match events.try_recv() {
-                            Ok(event) => print(event),
-                            Err(TryRecvError::Lagged(_)) => continue,
-                            Err(_) => break,
-                        }
-                    }
-                    break;
-                }
-            }
-        }
-    });
-    (stop, task)
+pub fn plural(n: impl Into<u64>) -> &'static str {
+    if n.into() == 1 { "" } else { "s" }
 }

@@ -3,8 +3,10 @@
 
 mod args;
 mod bucket_cmd;
+mod object_cmd;
 mod output;
 mod profile_cmd;
+mod progress;
 mod serve_local;
 
 use std::process::ExitCode;
@@ -51,6 +53,7 @@ async fn run(cli: Cli) -> strata_core::Result<()> {
         Command::Profile(command) => profile_cmd::run(&engine, command, cli.json).await,
         Command::Bucket(command) => bucket_cmd::run(&engine, command, cli.json).await,
         Command::ServeLocal(args) => serve_local::run(&engine, args, cli.json).await,
+        other => object_cmd::run(&engine, other, cli.json).await,
     }
 }
 

@@ -66,3 +66,10 @@ impl DataDir {
         format!("strata {}", self.path.display())
     }
 }
+
+/// Where the app puts downloads: the platform's downloads folder, else `~/Downloads`.
+pub fn downloads_folder() -> PathBuf {
+    dirs::download_dir()
+        .or_else(|| dirs::home_dir().map(|home| home.join("Downloads")))
+        .unwrap_or_else(|| PathBuf::from("Downloads"))
+}

@@ -39,6 +39,19 @@ pub enum Event {
         bucket: String,
         deleted: u32,
     },
+    /// Work on objects moved on (`action`: download, delete, copy, move, usage): `objects`
+    /// done so far, `bytes` they hold.
+    ObjectsProgress {
+        job: JobId,
+        profile: String,
+        action: String,
+        objects: u32,
+        #[specta(type = f64)]
+        bytes: u64,
+    },
+    /// Objects under a bucket changed (a delete, copy, move, new folder); folders showing
+    /// them should reload.
+    ObjectsChanged { profile: String, bucket: String },
     /// A profile's rows in the bucket catalog changed; lists showing them should reload.
     BucketsChanged { profile: String },
     /// A job ended: `error` is `None` on success, and a `cancelled` error when cancelled.

@@ -3,6 +3,7 @@
 //! The shells call [`Engine`]; its methods validate input, touch the catalog and the secret
 //! store on the blocking pool, talk S3, and fail with one [`Error`] shape.
 
+pub mod activity;
 pub mod aws_import;
 mod bucket_name;
 pub mod buckets;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod home;
 pub mod jobs;
 pub mod local;
+pub mod objects;
 pub mod profile;
 pub mod remote;
 mod s3;

@@ -46,6 +46,28 @@ impl RemotePath {
     }
 }
 
+/// A remote path as users write it: `PROFILE:BUCKET/KEY` (`PROFILE:BUCKET` for the root).
+pub fn display(profile: &str, bucket: &str, key: &str) -> String {
+    if key.is_empty() {
+        format!("{profile}:{bucket}")
+    } else {
+        format!("{profile}:{bucket}/{key}")
+    }
+}
+
+impl std::fmt::Display for RemotePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&display(&self.profile, &self.bucket, &self.key))
+    }
+}
+
+impl RemotePath {
+    /// A trailing `/` (or the bucket root): the path names a folder.
+    pub fn is_folder(&self) -> bool {
+        self.key.is_empty() || self.key.ends_with('/')
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::RemotePath;

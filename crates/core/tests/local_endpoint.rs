@@ -1150,3 +1150,83 @@ async fn keys_that_look_like_paths_never_reach_the_file_system() {
         ["..", "../../escape.txt", "./.", "/absolute", "a/../../b"]
     );
 }
+
+/// A key XML cannot carry is sent URL-encoded even to a client that did not ask, with
+/// `EncodingType=url` saying so, so the page is well-formed XML; the listing's edges follow S3.
+#[tokio::test]
+async fn listings_are_always_well_formed_and_follow_s3_at_the_edges() {
+    let s3 = Local::start().await;
+    s3.bucket("edges").await;
+    s3.put("edges", "ctl\u{1}key", b"x").await;
+    s3.put("edges", "plain", b"y").await;
+    let page = s3
+        .client
+        .list_objects_v2()
+        .bucket("edges")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.encoding_type().map(|e| e.as_str()), Some("url"));
+    let keys: Vec<&str> = page.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["ctl%01key", "plain"]);
+    let v1 = s3
+        .client
+        .list_objects()
+        .bucket("edges")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1.contents().len(), 2);
+
+    // max-keys=0: an empty page that claims nothing more; negative: refused.
+    let none = s3
+        .client
+        .list_objects_v2()
+        .bucket("edges")
+        .max_keys(0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (none.contents().len(), none.is_truncated()),
+        (0, Some(false))
+    );
+    assert_eq!(
+        code(
+            s3.client
+                .list_objects_v2()
+                .bucket("edges")
+                .max_keys(-1)
+                .send()
+                .await
+        ),
+        "InvalidArgument"
+    );
+    // An empty delimiter is no delimiter, and is not echoed as one.
+    let plain = s3
+        .client
+        .list_objects_v2()
+        .bucket("edges")
+        .delimiter("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.delimiter(), None);
+
+    // And so a bucket holding such a key can be emptied and deleted.
+    let (_home, engine) = common::engine();
+    engine
+        .profile_add(common::input(
+            "e",
+            &s3.endpoint.url(),
+            ACCESS_KEY,
+            SECRET_KEY,
+        ))
+        .await
+        .unwrap();
+    let deleted = engine
+        .bucket_delete("e", "edges", true, &engine.new_job())
+        .await
+        .unwrap();
+    assert_eq!(deleted.emptied, 2);
+}

@@ -2,4 +2,5 @@
 //! result; errors cross as the engine's `{code, message, hint, field, retry}`.
 
 pub mod buckets;
+pub mod objects;
 pub mod profiles;

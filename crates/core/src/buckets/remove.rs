@@ -1,13 +1,16 @@
 //! Deleting a bucket: refused while it holds objects, unless forced, which empties it first
 //! (object versions and unfinished multipart uploads included where the server lists them).
 
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_s3::types::EncodingType;
 use serde::Serialize;
 
 use super::check_name;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jobs::{Event, JobHandle, JobId};
+use crate::objects::remove::{DeleteReport, Doomed};
+use crate::objects::{Scope, list_page, listing_text};
+use crate::remote::RemotePath;
 use crate::s3::{self, Account};
 
 /// Keys per DeleteObjects request (S3's maximum).
@@ -57,7 +60,7 @@ impl Engine {
                 let (label, account) = (label.clone(), &account);
                 async move {
                     if force {
-                        empty(&client, account, bucket, job).await
+                        empty(self, &client, account, bucket, job).await
                     } else {
                         refuse_if_holding_objects(&client, bucket, &label).await?;
                         Ok(0)
@@ -124,16 +127,24 @@ async fn first_objects(
         .map_err(|e| s3::error_from_sdk(&e, label))
 }
 
-/// Removes every object version, object and unfinished upload; returns how many.
+/// Removes every object version, object and unfinished upload; returns how many. Keys are
+/// listed URL-encoded and decoded, so every key a server holds (control characters included)
+/// is deleted; a key that stays after its delete stops the loop with its name.
 async fn empty(
+    engine: &Engine,
     client: &aws_sdk_s3::Client,
     account: &Account,
     bucket: &str,
     job: &JobHandle,
 ) -> Result<u32> {
     let label = account.label();
-    let mut deleted = 0u32;
-    let report = |deleted| {
+    let path = RemotePath {
+        profile: account.profile.name.clone(),
+        bucket: bucket.to_string(),
+        key: String::new(),
+    };
+    let mut report = DeleteReport::default();
+    let progress = |deleted| {
         job.report(Event::BucketEmptyProgress {
             job: job.id,
             profile: account.profile.name.clone(),
@@ -144,27 +155,12 @@ async fn empty(
     // Versions first: on a versioned bucket, deleting plain keys only adds delete markers.
     // Each round lists from the start, since what was listed is gone.
     let mut versions_listable = true;
+    let mut previous_first: Option<(String, Option<String>)> = None;
     loop {
         job.check()?;
         let batch = if versions_listable {
-            match client
-                .list_object_versions()
-                .bucket(bucket)
-                .max_keys(DELETE_BATCH)
-                .send()
-                .await
-            {
-                Ok(page) => page
-                    .versions()
-                    .iter()
-                    .map(|v| (v.key(), v.version_id()))
-                    .chain(
-                        page.delete_markers()
-                            .iter()
-                            .map(|m| (m.key(), m.version_id())),
-                    )
-                    .filter_map(|(key, version)| Some(identifier(key?, version)))
-                    .collect(),
+            match versions(client, account, bucket).await {
+                Ok(batch) => batch,
                 Err(err) if s3::is_not_implemented(&err) => {
                     tracing::info!(bucket, endpoint = %label, "the server cannot list object versions; deleting the objects it lists");
                     versions_listable = false;
@@ -173,23 +169,58 @@ async fn empty(
                 Err(err) => return Err(s3::error_from_sdk(&err, &label)),
             }
         } else {
-            first_objects(client, bucket, &label)
+            let scope = Scope {
+                bucket,
+                prefix: "",
+                delimiter: None,
+            };
+            list_page(client, account, &scope, None, DELETE_BATCH)
                 .await?
-                .contents()
-                .iter()
-                .filter_map(|o| Some(identifier(o.key()?, None)))
-                .collect::<Vec<_>>()
+                .entries
+                .into_iter()
+                .map(|e| Doomed::key(e.key, Some(e.size)))
+                .collect()
         };
-        if batch.is_empty() {
+        let Some(first) = batch.first().map(|d| (d.key.clone(), d.version.clone())) else {
             break;
+        };
+        if previous_first.as_ref() == Some(&first) {
+            return Err(Error::new(
+                ErrorCode::S3,
+                format!(
+                    "{label} kept \"{}\" in \"{bucket}\" after deleting it.",
+                    first.0
+                ),
+                "Check that the key may delete objects in this bucket (and that no object lock holds them).",
+            ));
         }
-        deleted += delete_batch(client, bucket, batch, &label).await?;
-        report(deleted);
+        previous_first = Some(first);
+        engine
+            .delete_keys(account, &path, batch, job, &mut report)
+            .await?;
+        if let Some(failed) = report.failed.first() {
+            return Err(Error::new(
+                ErrorCode::S3,
+                format!(
+                    "{label} refused to delete \"{}\" from \"{bucket}\" ({}: {}).",
+                    failed.key, failed.code, failed.message
+                ),
+                "Check that the key may delete objects in this bucket (and that no object lock holds them).",
+            ));
+        }
+        progress(report.deleted);
     }
+    let mut deleted = report.deleted;
     // Unfinished multipart uploads keep a bucket from being deleted on most servers.
     loop {
         job.check()?;
-        let page = match client.list_multipart_uploads().bucket(bucket).send().await {
+        let page = match client
+            .list_multipart_uploads()
+            .bucket(bucket)
+            .encoding_type(EncodingType::Url)
+            .send()
+            .await
+        {
             Ok(page) => page,
             Err(err) if s3::is_not_implemented(&err) => {
                 tracing::info!(bucket, endpoint = %label, "the server cannot list multipart uploads; none aborted");
@@ -200,6 +231,7 @@ async fn empty(
         if page.uploads().is_empty() {
             break;
         }
+        let text = listing_text(client, account, bucket, page.encoding_type()).await;
         for upload in page.uploads() {
             let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
                 continue;
@@ -207,7 +239,7 @@ async fn empty(
             match client
                 .abort_multipart_upload()
                 .bucket(bucket)
-                .key(key)
+                .key(text(key)?)
                 .upload_id(id)
                 .send()
                 .await
@@ -218,57 +250,47 @@ async fn empty(
                 Err(err) => return Err(s3::error_from_sdk(&err, &label)),
             }
         }
-        report(deleted);
+        progress(deleted);
     }
     Ok(deleted)
 }
 
-fn identifier(key: &str, version: Option<&str>) -> ObjectIdentifier {
-    ObjectIdentifier::builder()
-        .key(key)
-        .set_version_id(version.map(str::to_string))
-        .build()
-        .expect("key is set")
-}
-
-/// Deletes one batch with DeleteObjects; a key the server refuses fails the whole delete,
-/// naming it (so emptying never loops on an undeletable key).
-async fn delete_batch(
+/// The first page of object versions and delete markers, keys decoded.
+async fn versions(
     client: &aws_sdk_s3::Client,
+    account: &Account,
     bucket: &str,
-    batch: Vec<ObjectIdentifier>,
-    label: &str,
-) -> Result<u32> {
-    let count = batch.len() as u32;
-    let delete = Delete::builder()
-        .set_objects(Some(batch))
-        .quiet(true)
-        .build()
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::S3,
-                format!("The delete request could not be built: {e}."),
-                "Report this as a bug.",
-            )
-        })?;
-    let out = client
-        .delete_objects()
+) -> std::result::Result<
+    Vec<Doomed>,
+    aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::list_object_versions::ListObjectVersionsError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+> {
+    let page = client
+        .list_object_versions()
         .bucket(bucket)
-        .delete(delete)
+        .encoding_type(EncodingType::Url)
+        .max_keys(DELETE_BATCH)
         .send()
-        .await
-        .map_err(|e| s3::error_from_sdk(&e, label))?;
-    if let Some(failed) = out.errors().first() {
-        return Err(Error::new(
-            ErrorCode::S3,
-            format!(
-                "{label} refused to delete \"{}\" from \"{bucket}\" ({}: {}).",
-                failed.key().unwrap_or("?"),
-                failed.code().unwrap_or("?"),
-                failed.message().unwrap_or("")
-            ),
-            "Check that the key may delete objects in this bucket (and that no object lock holds them).",
-        ));
-    }
-    Ok(count)
+        .await?;
+    let text = listing_text(client, account, bucket, page.encoding_type()).await;
+    let versions = page
+        .versions()
+        .iter()
+        .map(|v| (v.key(), v.version_id(), v.size()));
+    let markers = page
+        .delete_markers()
+        .iter()
+        .map(|m| (m.key(), m.version_id(), None));
+    Ok(versions
+        .chain(markers)
+        .filter_map(|(key, version, size)| {
+            Some(Doomed {
+                key: text(key?).ok()?,
+                version: version.map(str::to_string),
+                size: size.map(|s| s.max(0) as u64),
+            })
+        })
+        .collect())
 }

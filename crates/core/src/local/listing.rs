@@ -72,6 +72,13 @@ pub(crate) fn list(
     start: Bound<Vec<u8>>,
     max: usize,
 ) -> rusqlite::Result<Page> {
+    // `max-keys=0` asks for nothing: S3 answers an empty page that claims no more.
+    if max == 0 {
+        return Ok(Page {
+            entries: Vec::new(),
+            truncated: false,
+        });
+    }
     let upper = successor(prefix);
     let mut cursor = match start {
         Bound::Unbounded => Bound::Included(prefix.to_vec()),

@@ -55,7 +55,7 @@ impl LocalCredentials {
 }
 
 /// `len` characters drawn uniformly from `alphabet` (rejection sampling, no modulo bias).
-fn random_text(len: usize, alphabet: &[u8]) -> String {
+pub(crate) fn random_text(len: usize, alphabet: &[u8]) -> String {
     let limit = 256 - 256 % alphabet.len();
     let mut out = String::with_capacity(len);
     let mut pool = [0u8; 64];

@@ -531,16 +531,49 @@ fn url_encode(bytes: &[u8]) -> String {
     out
 }
 
-/// Listing keys as text, URL-encoded when the client asked for it.
+/// Listing keys as text, URL-encoded when the client asked for it, or when a key holds a
+/// character that XML 1.0 cannot carry at all (NUL and most control characters, even as
+/// `&#x..;`). AWS writes such keys raw and sends XML no parser accepts; this endpoint encodes
+/// the whole page instead and says so in `EncodingType`, so every response is well-formed and
+/// a client that decodes by that element gets every key back exactly.
 struct KeyText {
     url: bool,
 }
 
+/// Whether `bytes` hold a character XML 1.0 forbids (or that a parser would normalize away).
+fn xml_unsafe(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.chars().any(|c| {
+        (c < ' ' && c != '\t' && c != '\n') || c == '\r' || c == '\u{FFFE}' || c == '\u{FFFF}'
+    })
+}
+
 impl KeyText {
-    fn of(encoding: Option<&EncodingType>) -> Self {
+    /// URL-encoding when asked for, or when one of `values` needs it.
+    fn for_values<'a>(
+        encoding: Option<&EncodingType>,
+        mut values: impl Iterator<Item = &'a [u8]>,
+    ) -> Self {
         Self {
-            url: encoding.is_some_and(|e| e.as_str() == "url"),
+            url: encoding.is_some_and(|e| e.as_str() == "url") || values.any(xml_unsafe),
         }
+    }
+    fn of_page<'a>(
+        encoding: Option<&EncodingType>,
+        entries: &'a [Entry],
+        asked: &'a [Option<&'a String>],
+    ) -> Self {
+        let keys = entries.iter().map(|e| match e {
+            Entry::Object(row) => row.key.as_slice(),
+            Entry::Prefix(cp) => cp.as_slice(),
+        });
+        let asked = asked.iter().flatten().map(|v| v.as_bytes());
+        Self::for_values(encoding, keys.chain(asked))
+    }
+    /// The `EncodingType` element of the answer.
+    fn declared(&self) -> Option<EncodingType> {
+        self.url
+            .then(|| EncodingType::from_static(EncodingType::URL))
     }
     fn text(&self, bytes: &[u8]) -> String {
         if self.url {
@@ -591,8 +624,16 @@ fn listing_scope(
     (prefix, delimiter)
 }
 
-fn page_size(max: Option<i32>) -> usize {
-    max.map_or(1000, |m| m.clamp(0, 1000) as usize)
+/// A page limit (`max-keys`, `max-uploads`, `max-parts`): 1,000 at most, never negative.
+fn page_size(max: Option<i32>) -> S3Result<usize> {
+    match max {
+        Some(n) if n < 0 => Err(s3_error!(
+            InvalidArgument,
+            "The page size must be between 0 and 2147483647."
+        )),
+        Some(n) => Ok(n.min(1000) as usize),
+        None => Ok(1000),
+    }
 }
 
 /// Writes `row` as naming `blob`; returns the replaced version's blob, to be released.
@@ -1164,7 +1205,7 @@ impl S3 for LocalS3 {
             }
             (None, None) => Bound::Unbounded,
         };
-        let max = page_size(input.max_keys);
+        let max = page_size(input.max_keys)?;
         let page = self
             .list_page(bucket, signed, prefix, delimiter, start, max)
             .await?;
@@ -1172,13 +1213,21 @@ impl S3 for LocalS3 {
             .truncated
             .then(|| page.entries.last().map(listing::token_for))
             .flatten();
-        let keys = KeyText::of(input.encoding_type.as_ref());
+        let keys = KeyText::of_page(
+            input.encoding_type.as_ref(),
+            &page.entries,
+            &[
+                input.prefix.as_ref(),
+                input.delimiter.as_ref(),
+                input.start_after.as_ref(),
+            ],
+        );
         let count = page.entries.len() as i32;
         let (contents, prefixes) = split_entries(page.entries, &keys);
         let output = ListObjectsV2Output {
             name: Some(input.bucket),
             prefix: Some(keys.opt(input.prefix.as_ref()).unwrap_or_default()),
-            delimiter: keys.opt(input.delimiter.as_ref()),
+            delimiter: keys.opt(input.delimiter.as_ref().filter(|d| !d.is_empty())),
             start_after: keys.opt(input.start_after.as_ref()),
             max_keys: Some(max as i32),
             key_count: Some(count),
@@ -1187,7 +1236,7 @@ impl S3 for LocalS3 {
             next_continuation_token: next,
             contents: Some(contents),
             common_prefixes: Some(prefixes),
-            encoding_type: input.encoding_type,
+            encoding_type: keys.declared(),
             ..Default::default()
         };
         Ok(S3Response::new(output))
@@ -1204,12 +1253,20 @@ impl S3 for LocalS3 {
         let start = input.marker.as_ref().map_or(Bound::Unbounded, |m| {
             listing::resume_after(m.as_bytes(), &prefix, delimiter.as_deref())
         });
-        let max = page_size(input.max_keys);
+        let max = page_size(input.max_keys)?;
         let has_delimiter = delimiter.is_some();
         let page = self
             .list_page(bucket, signed, prefix, delimiter, start, max)
             .await?;
-        let keys = KeyText::of(input.encoding_type.as_ref());
+        let keys = KeyText::of_page(
+            input.encoding_type.as_ref(),
+            &page.entries,
+            &[
+                input.prefix.as_ref(),
+                input.delimiter.as_ref(),
+                input.marker.as_ref(),
+            ],
+        );
         // NextMarker is returned only with a delimiter; without one, clients use the last key.
         let next_marker = (page.truncated && has_delimiter)
             .then(|| {
@@ -1223,14 +1280,14 @@ impl S3 for LocalS3 {
         let output = ListObjectsOutput {
             name: Some(input.bucket),
             prefix: Some(keys.opt(input.prefix.as_ref()).unwrap_or_default()),
-            delimiter: keys.opt(input.delimiter.as_ref()),
+            delimiter: keys.opt(input.delimiter.as_ref().filter(|d| !d.is_empty())),
             marker: Some(keys.opt(input.marker.as_ref()).unwrap_or_default()),
             max_keys: Some(max as i32),
             is_truncated: Some(page.truncated),
             next_marker,
             contents: Some(contents),
             common_prefixes: Some(prefixes),
-            encoding_type: input.encoding_type,
+            encoding_type: keys.declared(),
             ..Default::default()
         };
         Ok(S3Response::new(output))
@@ -1408,7 +1465,7 @@ impl S3 for LocalS3 {
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
         let input = req.input;
-        let limit = page_size(input.max_parts);
+        let limit = page_size(input.max_parts)?;
         let after = input.part_number_marker.unwrap_or(0);
         let (bucket, key, upload_id) = (
             input.bucket.clone(),
@@ -1466,7 +1523,7 @@ impl S3 for LocalS3 {
         req: S3Request<ListMultipartUploadsInput>,
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
         let input = req.input;
-        let limit = page_size(input.max_uploads);
+        let limit = page_size(input.max_uploads)?;
         let (prefix, delimiter) = listing_scope(input.prefix.as_ref(), input.delimiter.as_ref());
         let key_marker = input.key_marker.clone().unwrap_or_default().into_bytes();
         // Without a key marker the upload-id marker is ignored, as S3 does.
@@ -1512,12 +1569,24 @@ impl S3 for LocalS3 {
                 }
             })
             .await?;
-        let keys = KeyText::of(input.encoding_type.as_ref());
+        let keys = KeyText::for_values(
+            input.encoding_type.as_ref(),
+            uploads
+                .iter()
+                .map(|u| u.key.as_slice())
+                .chain(prefixes.iter().map(Vec::as_slice))
+                .chain(
+                    [&input.prefix, &input.delimiter, &input.key_marker]
+                        .into_iter()
+                        .flatten()
+                        .map(|v| v.as_bytes()),
+                ),
+        );
         let output = ListMultipartUploadsOutput {
             bucket: Some(input.bucket),
-            prefix: input.prefix,
-            delimiter: input.delimiter,
-            key_marker: input.key_marker,
+            prefix: keys.opt(input.prefix.as_ref()),
+            delimiter: keys.opt(input.delimiter.as_ref().filter(|d| !d.is_empty())),
+            key_marker: keys.opt(input.key_marker.as_ref()),
             upload_id_marker: input.upload_id_marker,
             max_uploads: Some(limit as i32),
             is_truncated: Some(truncated),
@@ -1552,7 +1621,7 @@ impl S3 for LocalS3 {
                     })
                     .collect(),
             ),
-            encoding_type: input.encoding_type,
+            encoding_type: keys.declared(),
             request_charged: None,
         };
         Ok(S3Response::new(output))

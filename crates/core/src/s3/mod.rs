@@ -70,6 +70,9 @@ pub(crate) struct Account {
     clients: Mutex<HashMap<(String, u32), aws_sdk_s3::Client>>,
     /// Buckets' regions as learned in this process (the catalog keeps listed ones too).
     regions: Mutex<HashMap<String, String>>,
+    /// Whether the server really URL-encodes listings it is asked to (some echo
+    /// `EncodingType=url` and send keys raw); learned on the first listing.
+    pub(crate) encodes_listings: tokio::sync::OnceCell<bool>,
 }
 
 impl Account {
@@ -96,6 +99,7 @@ impl Account {
             identity_cache: IdentityCache::lazy().build(),
             clients: Mutex::new(HashMap::new()),
             regions: Mutex::new(HashMap::new()),
+            encodes_listings: tokio::sync::OnceCell::new(),
         }
     }
 

@@ -1,0 +1,241 @@
+//! Deleting objects and whole folders, in DeleteObjects batches of up to 1,000 keys. A key
+//! the server refuses is reported with its reason; the others are still deleted.
+
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use serde::Serialize;
+
+use super::{Scope, check_key, list_page};
+use crate::activity::Record;
+use crate::buckets::check_name;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::jobs::{Event, JobHandle};
+use crate::remote::RemotePath;
+use crate::s3::{self, Account};
+
+/// Keys per DeleteObjects request (S3's maximum).
+const BATCH: usize = 1000;
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DeleteFailure {
+    pub key: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// An object (or one version of it) to delete, with its size where known.
+#[derive(Debug, Clone)]
+pub(crate) struct Doomed {
+    pub key: String,
+    pub version: Option<String>,
+    pub size: Option<u64>,
+}
+
+impl Doomed {
+    pub fn key(key: String, size: Option<u64>) -> Self {
+        Self {
+            key,
+            version: None,
+            size,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, specta::Type)]
+pub struct DeleteReport {
+    pub deleted: u32,
+    #[specta(type = f64)]
+    pub bytes: u64,
+    pub failed: Vec<DeleteFailure>,
+}
+
+impl Engine {
+    /// Deletes each path: an object, or with `recursive` a folder and everything under it. A
+    /// folder without `recursive` is refused before anything is deleted.
+    pub async fn objects_delete(
+        &self,
+        paths: &[RemotePath],
+        recursive: bool,
+        job: &JobHandle,
+    ) -> Result<DeleteReport> {
+        for path in paths {
+            check_name(&path.bucket, false)?;
+            if path.is_folder() && !recursive {
+                return Err(Error::invalid(
+                    "path",
+                    format!("{path} is a folder."),
+                    "Pass --recursive to delete it with everything under it.",
+                ));
+            }
+        }
+        let mut report = DeleteReport::default();
+        for path in paths {
+            let account = self.account(&path.profile).await?;
+            let before = (report.deleted, report.bytes, report.failed.len());
+            let outcome = if path.is_folder() {
+                self.delete_folder(&account, path, job, &mut report).await
+            } else {
+                self.delete_keys(
+                    &account,
+                    path,
+                    vec![Doomed::key(path.key.clone(), None)],
+                    job,
+                    &mut report,
+                )
+                .await
+            };
+            let record = Record::new("delete", &path.to_string())
+                .counts(
+                    u64::from(report.deleted - before.0),
+                    report.bytes - before.1,
+                )
+                .outcome_of(&outcome)
+                .partial(report.failed.len() - before.2);
+            self.log_activity(record).await;
+            self.jobs().emit(Event::ObjectsChanged {
+                profile: path.profile.clone(),
+                bucket: path.bucket.clone(),
+            });
+            outcome?;
+        }
+        Ok(report)
+    }
+
+    async fn delete_folder(
+        &self,
+        account: &Account,
+        path: &RemotePath,
+        job: &JobHandle,
+        report: &mut DeleteReport,
+    ) -> Result<()> {
+        let scope = Scope {
+            bucket: &path.bucket,
+            prefix: &path.key,
+            delimiter: None,
+        };
+        // Deleting while listing would move the listing's ground; each round lists the first
+        // page again until nothing is left (or only refused keys are).
+        let mut token = None;
+        loop {
+            job.check()?;
+            let page = self
+                .on_bucket(account, &path.bucket, |client| {
+                    let (scope, token) = (&scope, token.clone());
+                    async move { list_page(&client, account, scope, token, BATCH as i32).await }
+                })
+                .await?;
+            let keys: Vec<Doomed> = page
+                .entries
+                .iter()
+                .map(|e| Doomed::key(e.key.clone(), Some(e.size)))
+                .collect();
+            let refused_before = report.failed.len();
+            self.delete_keys(account, path, keys, job, report).await?;
+            // Refused keys stay listed: step past them instead of listing them forever.
+            if report.failed.len() > refused_before {
+                token = page.next.clone();
+                if token.is_none() {
+                    return Ok(());
+                }
+            } else if page.next.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Deletes `keys` (objects, or versions of them) from `path`'s bucket in batches; keys the
+    /// server refuses are added to the report's failures.
+    pub(crate) async fn delete_keys(
+        &self,
+        account: &Account,
+        path: &RemotePath,
+        keys: Vec<Doomed>,
+        job: &JobHandle,
+        report: &mut DeleteReport,
+    ) -> Result<()> {
+        // DeleteObjects names keys in an XML body, which cannot carry control characters:
+        // those keys go one by one (DeleteObject names the key in the URL).
+        let (keys, unsafe_keys): (Vec<_>, Vec<_>) = keys
+            .into_iter()
+            .partition(|d| !d.key.chars().any(char::is_control));
+        for Doomed { key, version, size } in unsafe_keys {
+            job.check()?;
+            check_key(&key)?;
+            self.on_bucket(account, &path.bucket, |client| {
+                let (key, version) = (key.clone(), version.clone());
+                async move {
+                    client
+                        .delete_object()
+                        .bucket(&path.bucket)
+                        .key(key)
+                        .set_version_id(version)
+                        .send()
+                        .await
+                        .map_err(|e| s3::error_from_sdk(&e, &account.label()))
+                }
+            })
+            .await?;
+            report.deleted += 1;
+            report.bytes += size.unwrap_or(0);
+        }
+        for batch in keys.chunks(BATCH) {
+            job.check()?;
+            for doomed in batch {
+                check_key(&doomed.key)?;
+            }
+            let objects: Vec<ObjectIdentifier> = batch
+                .iter()
+                .map(|d| {
+                    ObjectIdentifier::builder()
+                        .key(&d.key)
+                        .set_version_id(d.version.clone())
+                        .build()
+                })
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::invalid("key", e.to_string(), "Check the key."))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| Error::invalid("key", e.to_string(), "Check the key."))?;
+            let answer = self
+                .on_bucket(account, &path.bucket, |client| {
+                    let delete = delete.clone();
+                    async move {
+                        client
+                            .delete_objects()
+                            .bucket(&path.bucket)
+                            .delete(delete)
+                            .send()
+                            .await
+                            .map_err(|e| s3::error_from_sdk(&e, &account.label()))
+                    }
+                })
+                .await?;
+            let refused: Vec<DeleteFailure> = answer
+                .errors()
+                .iter()
+                .map(|e| DeleteFailure {
+                    key: e.key().unwrap_or_default().to_string(),
+                    code: e.code().unwrap_or("Unknown").to_string(),
+                    message: e.message().unwrap_or_default().to_string(),
+                })
+                .collect();
+            for doomed in batch {
+                if !refused.iter().any(|r| r.key == doomed.key) {
+                    report.deleted += 1;
+                    report.bytes += doomed.size.unwrap_or(0);
+                }
+            }
+            report.failed.extend(refused);
+            job.report(Event::ObjectsProgress {
+                job: job.id,
+                profile: path.profile.clone(),
+                action: "delete".into(),
+                objects: report.deleted,
+                bytes: report.bytes,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,62 @@
+//! How much a folder or bucket holds, counted by listing every key under it.
+
+use serde::Serialize;
+
+use super::{Scope, list_page};
+use crate::buckets::check_name;
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::jobs::{Event, JobHandle};
+use crate::remote::RemotePath;
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Usage {
+    /// The remote path counted (`PROFILE:BUCKET/PREFIX`).
+    pub name: String,
+    #[specta(type = f64)]
+    pub objects: u64,
+    #[specta(type = f64)]
+    pub bytes: u64,
+}
+
+impl Engine {
+    /// Counts the objects and bytes under `path` (a folder, a bucket, or a key prefix),
+    /// reporting progress per page; cancellable between pages.
+    pub async fn usage(&self, path: &RemotePath, job: &JobHandle) -> Result<Usage> {
+        check_name(&path.bucket, false)?;
+        let account = self.account(&path.profile).await?;
+        let scope = Scope {
+            bucket: &path.bucket,
+            prefix: &path.key,
+            delimiter: None,
+        };
+        let (mut objects, mut bytes, mut token) = (0u64, 0u64, None);
+        loop {
+            job.check()?;
+            let page = self
+                .on_bucket(&account, &path.bucket, |client| {
+                    let (account, scope, token) = (&account, &scope, token.clone());
+                    async move { list_page(&client, account, scope, token, super::PAGE_SIZE).await }
+                })
+                .await?;
+            objects += page.entries.len() as u64;
+            bytes += page.entries.iter().map(|e| e.size).sum::<u64>();
+            job.report(Event::ObjectsProgress {
+                job: job.id,
+                profile: path.profile.clone(),
+                action: "usage".into(),
+                objects: u32::try_from(objects).unwrap_or(u32::MAX),
+                bytes,
+            });
+            match page.next {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        Ok(Usage {
+            name: path.to_string(),
+            objects,
+            bytes,
+        })
+    }
+}

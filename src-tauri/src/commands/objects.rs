@@ -1,0 +1,141 @@
+use strata_core::activity::Activity;
+use strata_core::jobs::JobId;
+use strata_core::objects::{Link, ObjectDetails, ObjectPage, Usage};
+use strata_core::remote::RemotePath;
+use strata_core::{Engine, Error};
+use tauri::State;
+
+/// One page of a folder's listing; pass `token` back from the previous page for the next.
+#[tauri::command]
+#[specta::specta]
+pub async fn object_list(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    prefix: String,
+    token: Option<String>,
+) -> Result<ObjectPage, Error> {
+    engine
+        .object_list(&profile, &bucket, &prefix, false, token, None)
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn object_head(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+) -> Result<ObjectDetails, Error> {
+    engine.object_head(&profile, &bucket, &key).await
+}
+
+/// Starts downloading objects and folders (keys ending in `/`) of one bucket into the
+/// user's downloads folder; returns the job's id and the folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn objects_download(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    keys: Vec<String>,
+) -> Result<(JobId, String), Error> {
+    let paths = in_bucket(&profile, &bucket, keys);
+    let into = strata_core::home::downloads_folder();
+    let shown = into.display().to_string();
+    Ok((engine.objects_download_start(paths, into), shown))
+}
+
+/// Starts deleting objects and folders (keys ending in `/`, with everything under them).
+#[tauri::command]
+#[specta::specta]
+pub async fn objects_delete(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    keys: Vec<String>,
+) -> Result<JobId, Error> {
+    Ok(engine.objects_delete_start(in_bucket(&profile, &bucket, keys)))
+}
+
+/// Starts a copy, or with `remove_source` a move or rename, of `source` to `target` (remote
+/// paths as users write them).
+#[tauri::command]
+#[specta::specta]
+pub async fn objects_copy(
+    engine: State<'_, Engine>,
+    source: String,
+    target: String,
+    remove_source: bool,
+) -> Result<JobId, Error> {
+    let (source, target) = (RemotePath::parse(&source)?, RemotePath::parse(&target)?);
+    Ok(engine.objects_copy_start(source, target, remove_source))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn folder_create(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+) -> Result<String, Error> {
+    engine.folder_create(&profile, &bucket, &key).await
+}
+
+/// A presigned link valid for `seconds` (at most 7 days).
+#[tauri::command]
+#[specta::specta]
+pub async fn object_presign(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+    seconds: u32,
+    put: bool,
+) -> Result<Link, Error> {
+    let path = RemotePath {
+        profile,
+        bucket,
+        key,
+    };
+    let lifetime = std::time::Duration::from_secs(u64::from(seconds));
+    engine.object_presign(&path, lifetime, put).await
+}
+
+/// Objects and bytes under a folder or bucket, counted by listing.
+#[tauri::command]
+#[specta::specta]
+pub async fn object_usage(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    prefix: String,
+) -> Result<Usage, Error> {
+    let path = RemotePath {
+        profile,
+        bucket,
+        key: prefix,
+    };
+    engine.usage(&path, &engine.new_job()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn activity_list(
+    engine: State<'_, Engine>,
+    limit: Option<u32>,
+) -> Result<Vec<Activity>, Error> {
+    engine.activity_list(limit).await
+}
+
+fn in_bucket(profile: &str, bucket: &str, keys: Vec<String>) -> Vec<RemotePath> {
+    keys.into_iter()
+        .map(|key| RemotePath {
+            profile: profile.to_string(),
+            bucket: bucket.to_string(),
+            key,
+        })
+        .collect()
+}
