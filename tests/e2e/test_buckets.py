@@ -74,11 +74,13 @@ def test_the_bucket_view_lists_searches_and_jumps(strata_home, app_factory):
     app.find_element(By.CSS_SELECTOR, "nav[aria-label='Jump to letter'] button[aria-label='Q: 10']").click()
     wait(app).until(lambda d: selected_name(d).startswith("q"))
     assert selected_name(app) == "qphoto-0170"
-    # Arrows move on from there; Enter opens the bucket with its remote path.
+    # Arrows move on from there; Enter opens the bucket in the browser, under its remote path.
     app.switch_to.active_element.send_keys(Keys.ARROW_DOWN, Keys.ENTER)
-    opened = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=bucket-opened]")))
+    opened = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=object-path]")))
     assert opened.text.startswith("local:q"), opened.text
-    screenshot(app, "12-buckets-letter-q")
+    screenshot(app, "12-buckets-letter-q-opened")
+    app.find_element(By.CSS_SELECTOR, "button[aria-label=Back]").click()
+    wait(app).until(lambda d: summary(d).startswith("360 buckets"))
 
     app.find_element(By.XPATH, "//button[normalize-space()='New bucket']").click()
     app.find_element(By.ID, "bucket-name").send_keys("made-in-the-app")

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import type { Api, Profile, ProfileInput } from "./api";
 import { App } from "./App";
 import { memoryBuckets } from "./testing/memoryBuckets";
+import { memoryObjects } from "./testing/memoryObjects";
 import { TEST_PRESETS } from "./testing/presets";
 
 /** An in-memory stand-in for the shell's commands, enough to drive the screens. */
@@ -14,6 +15,7 @@ function memoryApi(): Api & { profiles: Profile[] } {
     access_key_id: input.access_key_id ?? null, aws_profile: null,
   });
   return {
+    ...memoryObjects({}),
     ...memoryBuckets([]),
     profiles,
     providerPresets: async () => TEST_PRESETS,

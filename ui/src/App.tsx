@@ -1,6 +1,9 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { errorOf, type Api, type ApiError, type Profile, type ProfileInput, type ProviderPreset } from "./api";
 import { BucketBrowser } from "./components/BucketBrowser";
+import { ObjectBrowser } from "./components/ObjectBrowser";
+import { createEventHub, EventsContext } from "./events";
+import { useNavigation } from "./navigation";
 import { ConfirmDialog } from "./components/ConfirmDialog";
 import { ErrorNote } from "./components/ErrorNote";
 import { ProfileDetail } from "./components/ProfileDetail";
@@ -11,7 +14,11 @@ type View = { kind: "profile" } | { kind: "add" } | { kind: "edit"; profile: Pro
 
 export function App({ api }: { api: Api }) {
   const [profiles, setProfiles] = useState<Profile[] | null>(null);
-  const [selected, setSelected] = useState<string | null>(null);
+  const nav = useNavigation(null);
+  const selected = nav.place?.profile ?? null;
+  // One subscription to engine events for the whole app, made before any job starts.
+  const events = useMemo(() => createEventHub(api.onEvent), [api]);
+  useEffect(() => () => events.stop(), [events]);
   const [view, setView] = useState<View>({ kind: "profile" });
   const [confirmDelete, setConfirmDelete] = useState<Profile | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -23,14 +30,15 @@ export function App({ api }: { api: Api }) {
       try {
         const list = await api.listProfiles();
         setProfiles(list);
-        setSelected((current) => {
-          const wanted = select === undefined ? current : select;
-          return list.some((p) => p.name === wanted) ? wanted : (list[0]?.name ?? null);
-        });
+        const wanted = select === undefined ? selected : select;
+        const name = list.some((p) => p.name === wanted) ? wanted : (list[0]?.name ?? null);
+        if (name !== null && name !== selected) nav.go({ profile: name, bucket: null, prefix: "" });
       } catch (thrown) {
         setError(errorOf(thrown));
       }
     },
+    // eslint-style note: `selected` is read at call time; reloading must not re-run on it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
   );
 
@@ -86,12 +94,13 @@ export function App({ api }: { api: Api }) {
   const current = profiles?.find((p) => p.name === selected) ?? null;
 
   return (
+    <EventsContext.Provider value={events}>
     <div className="app">
       <ProfileList
         profiles={profiles ?? []}
         selected={selected}
         onSelect={(name) => {
-          setSelected(name);
+          nav.go({ profile: name, bucket: null, prefix: "" });
           setView({ kind: "profile" });
         }}
         onAdd={() => setView({ kind: "add" })}
@@ -112,7 +121,25 @@ export function App({ api }: { api: Api }) {
         {view.kind === "edit" && (
           <ProfileForm profile={view.profile} presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />
         )}
-        {view.kind === "profile" && current && (
+        {view.kind === "profile" && (nav.canBack || nav.canForward) && (
+          <div className="history">
+            <button type="button" className="button-small" aria-label="Back" onClick={nav.back} disabled={!nav.canBack}>
+              ←
+            </button>
+            <button type="button" className="button-small" aria-label="Forward" onClick={nav.forward} disabled={!nav.canForward}>
+              →
+            </button>
+          </div>
+        )}
+        {view.kind === "profile" && current && nav.place?.bucket != null && (
+          <ObjectBrowser
+            key={`objects-${current.id}-${nav.place.bucket}`}
+            api={api}
+            place={{ ...nav.place, bucket: nav.place.bucket }}
+            onNavigate={nav.go}
+          />
+        )}
+        {view.kind === "profile" && current && nav.place?.bucket == null && (
           <ProfileDetail
             presets={presets}
             key={current.id}
@@ -122,7 +149,14 @@ export function App({ api }: { api: Api }) {
             onDelete={() => setConfirmDelete(current)}
           />
         )}
-        {view.kind === "profile" && current && <BucketBrowser key={`buckets-${current.id}`} api={api} profile={current} />}
+        {view.kind === "profile" && current && nav.place?.bucket == null && (
+          <BucketBrowser
+            key={`buckets-${current.id}`}
+            api={api}
+            profile={current}
+            onOpenBucket={(bucket) => nav.go({ profile: current.name, bucket: bucket.name, prefix: "" })}
+          />
+        )}
         {view.kind === "profile" && profiles?.length === 0 && (
           <section className="panel welcome">
             <h1>Welcome to Strata</h1>
@@ -144,5 +178,6 @@ export function App({ api }: { api: Api }) {
         />
       )}
     </div>
+    </EventsContext.Provider>
   );
 }

@@ -14,6 +14,12 @@ import {
   type ProfileInput,
   type ProfilePatch,
   type ProviderPreset,
+  type Activity,
+  type Entry,
+  type Link,
+  type ObjectDetails,
+  type ObjectPage,
+  type Usage,
 } from "./bindings";
 
 export type {
@@ -28,6 +34,12 @@ export type {
   ProfileInput,
   ProfilePatch,
   ProviderPreset,
+  Activity,
+  Entry,
+  Link,
+  ObjectDetails,
+  ObjectPage,
+  Usage,
 };
 
 /** The bucket catalog of one profile, and its long work (refresh, delete) as jobs. */
@@ -44,7 +56,24 @@ export interface BucketApi {
   onEvent(handler: (event: EngineEvent) => void): () => void;
 }
 
-export interface Api extends BucketApi {
+/** Folders and objects inside buckets; long work (download, delete, copy) as jobs. */
+export interface ObjectApi {
+  listObjects(profile: string, bucket: string, prefix: string, token: string | null): Promise<ObjectPage>;
+  headObject(profile: string, bucket: string, key: string): Promise<ObjectDetails>;
+  /** Starts a download into the downloads folder; returns the job and the folder. */
+  downloadObjects(profile: string, bucket: string, keys: string[]): Promise<[number, string]>;
+  /** Starts deleting objects and folders (keys ending in "/"); returns the job. */
+  deleteObjects(profile: string, bucket: string, keys: string[]): Promise<number>;
+  /** Starts a copy, or a move with `removeSource`, between remote paths; returns the job. */
+  copyObjects(source: string, target: string, removeSource: boolean): Promise<number>;
+  createFolder(profile: string, bucket: string, key: string): Promise<string>;
+  presign(profile: string, bucket: string, key: string, seconds: number, put: boolean): Promise<Link>;
+  usage(profile: string, bucket: string, prefix: string): Promise<Usage>;
+  activity(limit: number | null): Promise<Activity[]>;
+  cancelJob(job: number): Promise<boolean>;
+}
+
+export interface Api extends BucketApi, ObjectApi {
   /** The engine's defaults per provider, for the add form. */
   providerPresets(): Promise<ProviderPreset[]>;
   listProfiles(): Promise<Profile[]>;
@@ -93,6 +122,15 @@ export const tauriApi: Api = {
   createBucket: (profile, bucket, region) => unwrap(commands.bucketCreate(profile, bucket, region)),
   deleteBucket: (profile, bucket, force) => unwrap(commands.bucketDelete(profile, bucket, force)),
   cancelJob: (job) => unwrap(commands.jobCancel(job)),
+  listObjects: (profile, bucket, prefix, token) => unwrap(commands.objectList(profile, bucket, prefix, token)),
+  headObject: (profile, bucket, key) => unwrap(commands.objectHead(profile, bucket, key)),
+  downloadObjects: (profile, bucket, keys) => unwrap(commands.objectsDownload(profile, bucket, keys)),
+  deleteObjects: (profile, bucket, keys) => unwrap(commands.objectsDelete(profile, bucket, keys)),
+  copyObjects: (source, target, removeSource) => unwrap(commands.objectsCopy(source, target, removeSource)),
+  createFolder: (profile, bucket, key) => unwrap(commands.folderCreate(profile, bucket, key)),
+  presign: (profile, bucket, key, seconds, put) => unwrap(commands.objectPresign(profile, bucket, key, seconds, put)),
+  usage: (profile, bucket, prefix) => unwrap(commands.objectUsage(profile, bucket, prefix)),
+  activity: (limit) => unwrap(commands.activityList(limit)),
   onEvent: (handler) => {
     const stop = listen<EngineEvent>("engine-event", (e) => handler(e.payload));
     return () => void stop.then((unlisten) => unlisten());

@@ -68,7 +68,7 @@ export type Activity = {
 	/**  Where a copy or move went. */
 	target: string | null,
 	objects: number,
-	bytes: number | null,
+	bytes: number,
 	/**  `done`, `partial`, `failed` or `cancelled`. */
 	outcome: string,
 	/**  The error, or a link's expiry. */
@@ -142,7 +142,7 @@ export type Entry = {
 	key: string,
 	folder: boolean,
 	/**  Bytes; 0 for folders. */
-	size: number | null,
+	size: number,
 	/**  RFC 3339, UTC; `None` for folders. */
 	last_modified: string | null,
 	storage_class: string | null,
@@ -210,7 +210,7 @@ export type Event =
  *  Work on objects moved on (`action`: download, delete, copy, move, usage): `objects`
  *  done so far, `bytes` they hold.
  */
-{ kind: "objects_progress"; job: number; profile: string; action: string; objects: number; bytes: number | null } | 
+{ kind: "objects_progress"; job: number; profile: string; action: string; objects: number; bytes: number } | 
 /**
  *  Objects under a bucket changed (a delete, copy, move, new folder); folders showing
  *  them should reload.
@@ -252,7 +252,7 @@ export type Link = {
 /**  What HeadObject says of one object. */
 export type ObjectDetails = {
 	key: string,
-	size: number | null,
+	size: number,
 	last_modified: string | null,
 	etag: string | null,
 	content_type: string | null,
@@ -351,8 +351,8 @@ export type SkippedProfile = {
 export type Usage = {
 	/**  The remote path counted (`PROFILE:BUCKET/PREFIX`). */
 	name: string,
-	objects: number | null,
-	bytes: number | null,
+	objects: number,
+	bytes: number,
 };
 
 export type Visibility = "public" | "private";

@@ -22,7 +22,7 @@ pub struct Activity {
     /// Where a copy or move went.
     pub target: Option<String>,
     pub objects: u32,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub bytes: u64,
     /// `done`, `partial`, `failed` or `cancelled`.
     pub outcome: String,

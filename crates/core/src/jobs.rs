@@ -46,7 +46,7 @@ pub enum Event {
         profile: String,
         action: String,
         objects: u32,
-        #[specta(type = f64)]
+        #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
         bytes: u64,
     },
     /// Objects under a bucket changed (a delete, copy, move, new folder); folders showing

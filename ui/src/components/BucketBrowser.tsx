@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ApiError, Bucket, BucketApi, BucketFilter, EngineEvent, Profile } from "../api";
+import { useEngineEvents } from "../events";
 import { errorOf } from "../api";
 import type { Visibility } from "../bindings";
 import { useBucketCatalog } from "../bucketCatalog";
@@ -21,10 +22,12 @@ const CLOCK_TICK_MS = 30_000;
 interface Props {
   api: BucketApi;
   profile: Profile;
+  /** Enter or a double click on a bucket: browse it. */
+  onOpenBucket(bucket: Bucket): void;
 }
 
 /** A profile's buckets from the catalog: search, filter, A–Z jumps, refresh, create, delete. */
-export function BucketBrowser({ api, profile }: Props) {
+export function BucketBrowser({ api, profile, onOpenBucket }: Props) {
   const [search, setSearch] = useState("");
   const [visibility, setVisibility] = useState<Visibility | "">("");
   const filter = useMemo<BucketFilter>(
@@ -33,7 +36,6 @@ export function BucketBrowser({ api, profile }: Props) {
   );
   const catalog = useBucketCatalog(api, profile.name, filter);
   const [selected, setSelected] = useState(0);
-  const [opened, setOpened] = useState<Bucket | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -66,7 +68,6 @@ export function BucketBrowser({ api, profile }: Props) {
       }
       if (!failure) {
         setNotice(`Deleted bucket "${job.bucket.name}".`);
-        setOpened(null);
       } else if (failure.code === "bucket_not_empty" && !job.force) {
         setDialog({ kind: "delete", bucket: job.bucket, notEmpty: failure });
       } else if (failure.code !== "cancelled") {
@@ -76,36 +77,32 @@ export function BucketBrowser({ api, profile }: Props) {
     [track],
   );
 
-  useEffect(
-    () =>
-      api.onEvent((event: EngineEvent) => {
-        const job = progressRef.current;
-        switch (event.kind) {
-          case "buckets_changed":
-            if (event.profile === profile.name) void catalog.reload();
-            break;
-          case "bucket_refresh_progress":
-            if (job?.kind === "refresh" && job.job === event.job) {
-              const text =
-                event.phase === "listing"
-                  ? `Listing… ${count(event.buckets)} buckets`
-                  : `Reading regions and access… ${count(event.checked)} of ${count(event.buckets)}`;
-              track({ ...job, text });
-            }
-            break;
-          case "bucket_empty_progress":
-            if (job?.kind === "delete" && job.job === event.job) {
-              track({ ...job, text: `Emptying "${event.bucket}"… ${count(event.deleted)} deleted` });
-            }
-            break;
-          case "job_finished":
-            if (job?.job === event.job) finish(job, event.error);
-            else endedEarly.current.set(event.job, event.error);
-            break;
+  useEngineEvents((event: EngineEvent) => {
+    const job = progressRef.current;
+    switch (event.kind) {
+      case "buckets_changed":
+        if (event.profile === profile.name) void catalog.reload();
+        break;
+      case "bucket_refresh_progress":
+        if (job?.kind === "refresh" && job.job === event.job) {
+          const text =
+            event.phase === "listing"
+              ? `Listing… ${count(event.buckets)} buckets`
+              : `Reading regions and access… ${count(event.checked)} of ${count(event.buckets)}`;
+          track({ ...job, text });
         }
-      }),
-    [api, profile.name, catalog.reload, track, finish],
-  );
+        break;
+      case "bucket_empty_progress":
+        if (job?.kind === "delete" && job.job === event.job) {
+          track({ ...job, text: `Emptying "${event.bucket}"… ${count(event.deleted)} deleted` });
+        }
+        break;
+      case "job_finished":
+        if (job?.job === event.job) finish(job, event.error);
+        else endedEarly.current.set(event.job, event.error);
+        break;
+    }
+  });
 
   /** Follows a job started just now (it may already have ended). */
   const follow = useCallback(
@@ -196,6 +193,17 @@ export function BucketBrowser({ api, profile }: Props) {
         <button type="button" onClick={refresh} disabled={progress?.kind === "refresh"}>
           Refresh
         </button>
+        <button
+          type="button"
+          className="button-danger"
+          disabled={!catalog.rowAt(selected)}
+          onClick={() => {
+            const bucket = catalog.rowAt(selected);
+            if (bucket) setDialog({ kind: "delete", bucket, notEmpty: null });
+          }}
+        >
+          Delete bucket…
+        </button>
       </div>
       <div className="bucket-status" aria-live="polite">
         {progress ? (
@@ -213,17 +221,6 @@ export function BucketBrowser({ api, profile }: Props) {
       </div>
       {shown && <ErrorNote error={shown} />}
       {notice && <p className="notice">{notice}</p>}
-      {opened && (
-        <div className="bucket-opened" data-testid="bucket-opened">
-          <code>
-            {profile.name}:{opened.name}
-          </code>
-          <span>{opened.region ?? "region not known yet"}</span>
-          <button type="button" className="button-danger button-small" onClick={() => setDialog({ kind: "delete", bucket: opened, notEmpty: null })}>
-            Delete bucket…
-          </button>
-        </div>
-      )}
       <div className="bucket-header" aria-hidden="true">
         <span className="cell-name">Name</span>
         <span className="cell-region">Region</span>
@@ -238,7 +235,7 @@ export function BucketBrowser({ api, profile }: Props) {
           need={catalog.need}
           selected={selected}
           onSelect={setSelected}
-          onOpen={setOpened}
+          onOpen={onOpenBucket}
           onType={(text) => {
             setSearch((current) => current + text);
             searchBox.current?.focus();

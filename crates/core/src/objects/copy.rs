@@ -31,9 +31,9 @@ const STREAM_PART: u64 = 16 << 20;
 pub struct CopyReport {
     pub source: String,
     pub target: String,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub objects: u64,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub bytes: u64,
     /// The sources were deleted after every copy verified.
     pub moved: bool,

@@ -23,7 +23,7 @@ use crate::s3::{self, Account};
 pub struct Downloaded {
     pub key: String,
     pub path: String,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub size: u64,
 }
 
@@ -39,7 +39,7 @@ pub struct Renamed {
 pub struct DownloadReport {
     pub files: Vec<Downloaded>,
     pub renamed: Vec<Renamed>,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub bytes: u64,
 }
 

@@ -40,7 +40,7 @@ pub struct Entry {
     pub key: String,
     pub folder: bool,
     /// Bytes; 0 for folders.
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub size: u64,
     /// RFC 3339, UTC; `None` for folders.
     pub last_modified: Option<String>,
@@ -60,7 +60,7 @@ pub struct ObjectPage {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ObjectDetails {
     pub key: String,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub size: u64,
     pub last_modified: Option<String>,
     pub etag: Option<String>,

@@ -44,7 +44,7 @@ impl Doomed {
 #[derive(Debug, Clone, Default, Serialize, specta::Type)]
 pub struct DeleteReport {
     pub deleted: u32,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub bytes: u64,
     pub failed: Vec<DeleteFailure>,
 }

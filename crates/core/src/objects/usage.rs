@@ -13,9 +13,9 @@ use crate::remote::RemotePath;
 pub struct Usage {
     /// The remote path counted (`PROFILE:BUCKET/PREFIX`).
     pub name: String,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub objects: u64,
-    #[specta(type = f64)]
+    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub bytes: u64,
 }
 

@@ -1,0 +1,122 @@
+"""The object browser in the real window, on the built-in endpoint: open a bucket, enter a
+folder, see the grid, download a file, copy a presigned link, delete with confirmation."""
+import json
+import subprocess
+import urllib.request
+
+import boto3
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import ROOT, screenshot, stop_group
+
+STRATA = ROOT / "target" / "debug" / "strata"
+OBJECTS = {
+    "notes.txt": b"hello from the bucket",
+    "raw/2026/wedding-001.cr3": b"raw bytes 1" * 100,
+    "raw/2026/wedding-002.cr3": b"raw bytes 2" * 100,
+    "raw/cover.jpg": b"\xff\xd8\xff\xe0 a jpeg",
+}
+
+
+def wait(driver, seconds=30):
+    return WebDriverWait(driver, seconds)
+
+
+def object_names(driver):
+    return [e.get_attribute("textContent") for e in driver.find_elements(By.CSS_SELECTOR, ".object-row .cell-name")]
+
+
+def row(driver, name):
+    for element in driver.find_elements(By.CSS_SELECTOR, ".object-row"):
+        if element.find_element(By.CSS_SELECTOR, ".cell-name").get_attribute("textContent") == name:
+            return element
+    raise AssertionError(f"no row {name!r} in {object_names(driver)}")
+
+
+def open_row(driver, element):
+    """Selects a row and opens it with Enter, as a keyboard user does."""
+    element.click()
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+
+
+def button(driver, label):
+    return driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']")
+
+
+def fill_store(strata_home):
+    """Puts a photographer's bucket into the built-in store through `strata serve-local`."""
+    server = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "serve-local"],
+                              stdout=subprocess.PIPE, start_new_session=True, text=True)
+    try:
+        connection = json.loads(server.stdout.readline())
+        s3 = boto3.client("s3", endpoint_url=connection["endpoint"], region_name=connection["region"],
+                          aws_access_key_id=connection["access_key_id"],
+                          aws_secret_access_key=connection["secret_access_key"])
+        s3.create_bucket(Bucket="shoot")
+        for key, body in OBJECTS.items():
+            s3.put_object(Bucket="shoot", Key=key, Body=body)
+    finally:
+        stop_group(server)
+
+
+def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, monkeypatch):
+    fill_store(strata_home)
+    # Downloads go to the user's downloads folder: a private home keeps the test's own.
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    app = app_factory()
+
+    bucket = wait(app).until(ec.visibility_of_element_located(
+        (By.XPATH, "//div[contains(@class,'bucket-row')][.//span[text()='shoot']]")))
+    open_row(app, bucket)
+    wait(app).until(lambda d: object_names(d) == ["📁 raw/", "notes.txt"])
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=object-path]").text == "local:shoot"
+    screenshot(app, "20-objects-bucket-root")
+
+    # Into a folder, then the grid.
+    open_row(app, row(app, "📁 raw/"))
+    wait(app).until(lambda d: object_names(d) == ["📁 2026/", "cover.jpg"])
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=object-path]").text == "local:shoot/raw"
+    open_row(app, row(app, "📁 2026/"))
+    wait(app).until(lambda d: object_names(d) == ["wedding-001.cr3", "wedding-002.cr3"])
+    button(app, "Grid").click()
+    grid = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=object-grid]")))
+    tiles = [t.text for t in grid.find_elements(By.CSS_SELECTOR, ".tile-name")]
+    assert tiles == ["wedding-001.cr3", "wedding-002.cr3"], tiles
+    screenshot(app, "21-objects-grid")
+    button(app, "List").click()
+
+    # Download one file: it lands whole in the downloads folder.
+    row(app, "wedding-002.cr3").click()
+    details = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=object-details]")))
+    assert "1.1 KB" in details.text, details.text
+    screenshot(app, "22-objects-details")
+    button(app, "Download").click()
+    wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".objects .notice"), "Downloaded wedding-002.cr3"))
+    assert (home / "Downloads" / "wedding-002.cr3").read_bytes() == OBJECTS["raw/2026/wedding-002.cr3"]
+
+    # Back to the bucket's root through the breadcrumbs; share a link that works without a key.
+    button(app, "shoot").click()
+    wait(app).until(lambda d: object_names(d) == ["📁 raw/", "notes.txt"])
+    row(app, "notes.txt").click()
+    button(app, "Copy link").click()
+    link = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=link-url]")))
+    url = link.get_attribute("value")
+    screenshot(app, "23-objects-link")
+    with urllib.request.urlopen(url) as answer:
+        assert answer.read() == OBJECTS["notes.txt"]
+    button(app, "Done").click()
+
+    # Delete a folder: the confirmation says how much goes.
+    row(app, "📁 raw/").click()
+    button(app, "Delete…").click()
+    dialog = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[role=alertdialog]")))
+    assert "3 objects" in dialog.text, dialog.text
+    screenshot(app, "24-objects-delete-confirm")
+    dialog.find_element(By.XPATH, ".//button[normalize-space()='Delete']").click()
+    wait(app).until(lambda d: object_names(d) == ["notes.txt"])
+    wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".objects .notice"), "Deleted raw/"))

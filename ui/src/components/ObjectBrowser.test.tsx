@@ -1,0 +1,95 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { createEventHub, EventsContext } from "../events";
+import type { Place } from "../navigation";
+import { memoryObjects } from "../testing/memoryObjects";
+import { ObjectBrowser } from "./ObjectBrowser";
+import { MAX_SCROLL_HEIGHT, scrollScale } from "./VirtualList";
+
+const rows = () => within(screen.getByRole("listbox", { name: "Objects" })).queryAllByRole("option");
+const names = () => rows().map((r) => r.querySelector(".cell-name")?.textContent);
+
+function browse(api: ReturnType<typeof memoryObjects>, prefix = "") {
+  const places: Place[] = [];
+  const hub = createEventHub(() => () => {});
+  const view = render(
+    <EventsContext.Provider value={hub}>
+      <ObjectBrowser api={api} place={{ profile: "local", bucket: "shoot", prefix }} onNavigate={(p) => places.push(p)} />
+    </EventsContext.Provider>,
+  );
+  return { places, view };
+}
+
+describe("ObjectBrowser", () => {
+  it("shows folders first, opens them, and says where it is", async () => {
+    const user = userEvent.setup();
+    const api = memoryObjects({ "b.jpg": 10, "a/x.cr3": 5, "c/y.cr3": 7, "a.txt": 2 });
+    const { places } = browse(api);
+    await waitFor(() => expect(names()).toEqual(["📁 a/", "📁 c/", "a.txt", "b.jpg"]));
+    expect(screen.getByTestId("object-path").textContent).toBe("local:shoot");
+    screen.getByRole("listbox", { name: "Objects" }).focus();
+    await user.keyboard("{Enter}");
+    expect(places).toEqual([{ profile: "local", bucket: "shoot", prefix: "a/" }]);
+  });
+
+  it("sorts by size, filters, and shows an object's details", async () => {
+    const user = userEvent.setup();
+    browse(memoryObjects({ "big.raw": 9_000_000, "small.jpg": 100, "mid.png": 5_000 }));
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    await user.click(screen.getByRole("button", { name: "Size" }));
+    expect(names()).toEqual(["small.jpg", "mid.png", "big.raw"]);
+    await user.click(screen.getByRole("button", { name: /Size/ }));
+    expect(names()).toEqual(["big.raw", "mid.png", "small.jpg"]);
+    await user.type(screen.getByRole("searchbox", { name: "Filter this folder" }), "PNG");
+    await waitFor(() => expect(names()).toEqual(["mid.png"]));
+    const details = await screen.findByTestId("object-details");
+    expect(details.textContent).toContain("5.0 KB");
+    expect(details.textContent).toContain("X-T5");
+  });
+
+  it("deletes a folder after saying how many objects and bytes go", async () => {
+    const user = userEvent.setup();
+    const api = memoryObjects({ "old/1.jpg": 1_500_000, "old/2.jpg": 1_500_000, "keep.jpg": 1 });
+    browse(api);
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    await user.click(rows()[0]);
+    await user.click(screen.getByRole("button", { name: "Delete…" }));
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog.textContent).toContain("2 objects, 3.0 MB");
+    await user.click(within(dialog).getByRole("button", { name: "Delete" }));
+    expect(api.calls.deleted).toEqual([["old/"]]);
+  });
+
+  it("makes a link and shows it", async () => {
+    const user = userEvent.setup();
+    const api = memoryObjects({ "share.jpg": 3 });
+    browse(api);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await user.click(rows()[0]);
+    await user.click(screen.getByRole("button", { name: "Copy link" }));
+    expect(((await screen.findByTestId("link-url")) as HTMLTextAreaElement).value).toContain("shoot/share.jpg");
+    expect(api.calls.presigned).toEqual(["share.jpg"]);
+  });
+
+  it("loads the next page as the list nears the end of what it has", async () => {
+    const keys = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`k${String(i).padStart(5, "0")}`, 1]));
+    browse(memoryObjects(keys, 1000));
+    // The first page is 1,000 rows; the view is near its start, so no more yet...
+    expect(await screen.findByText("1,000+ items")).toBeTruthy();
+    const list = screen.getByRole("listbox", { name: "Objects" });
+    // ...until it is scrolled to the end.
+    list.scrollTop = 1000 * 32;
+    list.dispatchEvent(new Event("scroll"));
+    expect(await screen.findByText("2,000+ items")).toBeTruthy();
+  });
+
+  it("scales the scroll area past WebKit's height limit and still reaches the last row", () => {
+    const viewport = 480;
+    const { height, scale } = scrollScale(1_000_000, viewport);
+    expect(height).toBe(MAX_SCROLL_HEIGHT);
+    const bottom = (height - viewport) * scale;
+    // The view's bottom at the scroll area's end is the last row's bottom (as the list computes it).
+    expect(Math.ceil((bottom + viewport) / 32)).toBe(1_000_000);
+    expect(scrollScale(100, viewport)).toEqual({ height: 3_200, scale: 1 });
+  });
+});

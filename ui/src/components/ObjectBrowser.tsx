@@ -1,0 +1,452 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { errorOf, type ApiError, type Entry, type Link, type ObjectApi, type ObjectDetails } from "../api";
+import { useEngineEvents } from "../events";
+import { remotePath, type Place } from "../navigation";
+import { arrange, size, useObjectListing, type SortKey } from "../objectListing";
+import { count } from "../time";
+import { ConfirmDialog } from "./ConfirmDialog";
+import { ErrorNote } from "./ErrorNote";
+import { AskNameDialog, LinkDialog } from "./ObjectDialogs";
+import { VirtualList, type VirtualListHandle } from "./VirtualList";
+
+type Dialog =
+  | { kind: "delete"; entry: Entry; objects: number; bytes: number }
+  | { kind: "rename"; entry: Entry }
+  | { kind: "new-folder" }
+  | { kind: "link"; link: Link; copied: boolean };
+
+interface Job {
+  id: number;
+  action: string;
+  text: string;
+  /** What to say when it ends well. */
+  done: string;
+}
+
+/** How long a link made from the browser works. */
+const LINK_SECONDS = 24 * 3600;
+
+interface Props {
+  api: ObjectApi;
+  place: Place & { bucket: string };
+  onNavigate(place: Place): void;
+}
+
+/** The folders and objects of one folder of a bucket, with the actions of a file manager. */
+export function ObjectBrowser({ api, place, onNavigate }: Props) {
+  const { profile, bucket, prefix } = place;
+  const listing = useObjectListing(api, profile, bucket, prefix);
+  const [filter, setFilter] = useState("");
+  const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: "name", descending: false });
+  const [grid, setGrid] = useState(false);
+  const [selected, setSelected] = useState(0);
+  const [details, setDetails] = useState<ObjectDetails | null>(null);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [menu, setMenu] = useState<{ x: number; y: number } | null>(null);
+  const [job, setJob] = useState<Job | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const list = useRef<VirtualListHandle>(null);
+  const jobRef = useRef<Job | null>(null);
+  const endedEarly = useRef(new Map<number, ApiError | null>());
+
+  const shown = useMemo(
+    () => arrange(listing.entries, filter, sort.key, sort.descending),
+    [listing.entries, filter, sort],
+  );
+  const current: Entry | undefined = shown[selected];
+
+  useEffect(() => {
+    setSelected(0);
+    setFilter("");
+    setNotice(null);
+  }, [profile, bucket, prefix]);
+
+  // The details of the selected object, read when the selection rests on it.
+  useEffect(() => {
+    setDetails(null);
+    if (!current || current.folder) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      api.headObject(profile, bucket, current.key).then(
+        (d) => live && setDetails(d),
+        () => {},
+      );
+    }, 150);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, profile, bucket, current]);
+
+  const finish = useCallback((ended: Job, failure: ApiError | null) => {
+    jobRef.current = null;
+    setJob(null);
+    if (!failure) setNotice(ended.done);
+    else if (failure.code === "cancelled") setNotice(`${ended.action} cancelled.`);
+    else setError(failure);
+  }, []);
+
+  const follow = useCallback(
+    (started: Job) => {
+      if (endedEarly.current.has(started.id)) {
+        finish(started, endedEarly.current.get(started.id) ?? null);
+      } else {
+        jobRef.current = started;
+        setJob(started);
+      }
+    },
+    [finish],
+  );
+
+  useEngineEvents((event) => {
+    const running = jobRef.current;
+    switch (event.kind) {
+      case "objects_changed":
+        if (event.profile === profile && event.bucket === bucket) listing.reload();
+        break;
+      case "objects_progress":
+        if (running?.id === event.job) {
+          const next = { ...running, text: `${running.action}… ${count(event.objects)} objects, ${size(event.bytes)}` };
+          jobRef.current = next;
+          setJob(next);
+        }
+        break;
+      case "job_finished":
+        if (running?.id === event.job) finish(running, event.error);
+        else endedEarly.current.set(event.job, event.error);
+        break;
+    }
+  });
+
+  async function run(action: string, done: string, start: () => Promise<number>) {
+    setError(null);
+    setNotice(null);
+    setMenu(null);
+    try {
+      const id = await start();
+      follow({ id, action, text: `${action}…`, done });
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  function open(entry: Entry) {
+    if (entry.folder) onNavigate({ ...place, prefix: entry.key });
+  }
+
+  function up() {
+    if (!prefix) return;
+    const parent = prefix.slice(0, prefix.slice(0, -1).lastIndexOf("/") + 1);
+    onNavigate({ ...place, prefix: parent });
+  }
+
+  async function download(entry: Entry) {
+    setError(null);
+    setMenu(null);
+    try {
+      const [id, folder] = await api.downloadObjects(profile, bucket, [entry.key]);
+      follow({ id, action: "Downloading", text: "Downloading…", done: `Downloaded ${entry.name} to ${folder}.` });
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  async function askDelete(entry: Entry) {
+    setMenu(null);
+    setError(null);
+    if (!entry.folder) {
+      setDialog({ kind: "delete", entry, objects: 1, bytes: entry.size });
+      return;
+    }
+    try {
+      const usage = await api.usage(profile, bucket, entry.key);
+      setDialog({ kind: "delete", entry, objects: usage.objects, bytes: usage.bytes });
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  async function share(entry: Entry) {
+    setMenu(null);
+    setError(null);
+    try {
+      const link = await api.presign(profile, bucket, entry.key, LINK_SECONDS, false);
+      const copied = await navigator.clipboard?.writeText(link.url).then(
+        () => true,
+        () => false,
+      );
+      setDialog({ kind: "link", link, copied: copied ?? false });
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  async function newFolder(name: string) {
+    setDialog(null);
+    try {
+      await api.createFolder(profile, bucket, `${prefix}${name}`);
+      setNotice(`Created folder ${name}/.`);
+      listing.reload();
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  function rename(entry: Entry, name: string) {
+    setDialog(null);
+    const target = remotePath(place, `${prefix}${name}`);
+    void run("Renaming", `Renamed ${entry.name} to ${name}${entry.folder ? "/" : ""}.`, () =>
+      api.copyObjects(remotePath(place, entry.key), target, true),
+    );
+  }
+
+  function onKey(e: KeyboardEvent, entry: Entry | undefined) {
+    if (e.key === "Backspace" || (e.key === "ArrowUp" && e.altKey)) {
+      e.preventDefault();
+      up();
+    } else if (entry && e.key === "Delete") {
+      void askDelete(entry);
+    } else if (entry && e.key === "F2") {
+      setDialog({ kind: "rename", entry });
+    }
+  }
+
+  const header = (key: SortKey, label: string, className: string) => (
+    <button
+      type="button"
+      className={`sort ${className}`}
+      aria-pressed={sort.key === key}
+      onClick={() => setSort((s) => ({ key, descending: s.key === key ? !s.descending : false }))}
+    >
+      {label}
+      {sort.key === key ? (sort.descending ? " ↓" : " ↑") : ""}
+    </button>
+  );
+
+  const actions = current ? (
+    <>
+      {current.folder && <button type="button" onClick={() => open(current)}>Open</button>}
+      <button type="button" onClick={() => void download(current)}>Download</button>
+      {!current.folder && <button type="button" onClick={() => void share(current)}>Copy link</button>}
+      <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "rename", entry: current }); }}>Rename…</button>
+      <button type="button" className="button-danger" onClick={() => void askDelete(current)}>Delete…</button>
+    </>
+  ) : null;
+
+  const crumbs = prefix.split("/").filter(Boolean);
+  const shownError = error ?? listing.error;
+
+  return (
+    <section className="objects" aria-label="Objects">
+      <nav className="breadcrumbs" aria-label="Path" data-testid="object-path">
+        <button type="button" className="button-link crumb" onClick={() => onNavigate({ profile, bucket: null, prefix: "" })}>
+          {profile}:
+        </button>
+        <button type="button" className="button-link crumb" onClick={() => onNavigate({ ...place, prefix: "" })}>
+          {bucket}
+        </button>
+        {crumbs.map((name, i) => (
+          <span key={i}>
+            <span className="crumb-sep">/</span>
+            <button
+              type="button"
+              className="button-link crumb"
+              onClick={() => onNavigate({ ...place, prefix: `${crumbs.slice(0, i + 1).join("/")}/` })}
+            >
+              {name}
+            </button>
+          </span>
+        ))}
+      </nav>
+      <div className="bucket-toolbar object-toolbar">
+        <input
+          type="search"
+          className="bucket-search"
+          placeholder="Filter this folder"
+          aria-label="Filter this folder"
+          value={filter}
+          onChange={(e) => {
+            setFilter(e.target.value);
+            setSelected(0);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "ArrowDown" || e.key === "Enter") {
+              e.preventDefault();
+              list.current?.focus();
+            }
+          }}
+        />
+        <button type="button" onClick={up} disabled={!prefix}>
+          Up
+        </button>
+        <button type="button" onClick={() => setDialog({ kind: "new-folder" })}>
+          New folder
+        </button>
+        <button type="button" aria-pressed={grid} onClick={() => setGrid((g) => !g)}>
+          {grid ? "List" : "Grid"}
+        </button>
+        <button type="button" onClick={listing.reload}>
+          Reload
+        </button>
+        <span className="spacer" />
+        {actions}
+      </div>
+      <div className="bucket-status" aria-live="polite">
+        {job ? (
+          <>
+            <span data-testid="object-progress">{job.text}</span>
+            <button type="button" className="button-link" onClick={() => void api.cancelJob(job.id)}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          <span data-testid="object-summary">
+            {listing.loading && listing.entries.length === 0
+              ? "Listing…"
+              : `${count(shown.length)}${listing.done ? "" : "+"} item${shown.length === 1 ? "" : "s"}${filter ? " match" : ""}`}
+          </span>
+        )}
+      </div>
+      {shownError && <ErrorNote error={shownError} />}
+      {notice && <p className="notice">{notice}</p>}
+      <div className="object-body">
+        <div className="object-main">
+          {grid ? (
+            <div className="object-grid" role="listbox" aria-label="Objects" data-testid="object-grid">
+              {shown.slice(0, 500).map((entry, i) => (
+                <div
+                  key={entry.key}
+                  role="option"
+                  aria-selected={i === selected}
+                  className="tile"
+                  onClick={() => setSelected(i)}
+                  onDoubleClick={() => open(entry)}
+                >
+                  <span className="tile-icon" aria-hidden="true">{entry.folder ? "📁" : iconOf(entry.name)}</span>
+                  <span className="tile-name">{entry.name}</span>
+                </div>
+              ))}
+            </div>
+          ) : (
+            <>
+              <div className="object-header">
+                {header("name", "Name", "cell-name")}
+                {header("size", "Size", "cell-size")}
+                {header("date", "Modified", "cell-date")}
+                <span className="cell-class">Class</span>
+              </div>
+              <VirtualList<Entry>
+                handle={list}
+                label="Objects"
+                className="bucket-rows object-rows"
+                rowClassName="bucket-row object-row"
+                total={shown.length}
+                rowAt={(i) => shown[i]}
+                need={(first, last) => listing.need(first, last, listing.entries.length)}
+                selected={selected}
+                onSelect={setSelected}
+                onOpen={open}
+                onKey={onKey}
+                onContextMenu={(_, __, x, y) => setMenu({ x, y })}
+                render={(entry) =>
+                  entry ? (
+                    <>
+                      <span className="cell-name">
+                        {entry.folder ? "📁 " : ""}
+                        {entry.name}
+                      </span>
+                      <span className="cell-size">{entry.folder ? "—" : size(entry.size)}</span>
+                      <span className="cell-date">{entry.last_modified?.slice(0, 16).replace("T", " ") ?? ""}</span>
+                      <span className="cell-class">{entry.storage_class ?? ""}</span>
+                    </>
+                  ) : (
+                    <span className="cell-name loading">…</span>
+                  )
+                }
+              />
+            </>
+          )}
+          {!listing.loading && shown.length === 0 && !shownError && (
+            <p className="empty-list">{filter ? "Nothing here matches." : "This folder is empty."}</p>
+          )}
+        </div>
+        {details && current && !current.folder && <DetailsPanel details={details} path={remotePath(place, details.key)} />}
+      </div>
+      {menu && current && (
+        <div className="menu-backdrop" onClick={() => setMenu(null)}>
+          <div className="context-menu" role="menu" style={{ left: menu.x, top: menu.y }} onClick={(e) => e.stopPropagation()}>
+            {actions}
+          </div>
+        </div>
+      )}
+      {dialog?.kind === "delete" && (
+        <ConfirmDialog
+          title={`Delete ${dialog.entry.name}?`}
+          body={
+            dialog.entry.folder
+              ? `The folder and everything in it: ${count(dialog.objects)} object${dialog.objects === 1 ? "" : "s"}, ${size(dialog.bytes)}. This cannot be undone.`
+              : `1 object, ${size(dialog.bytes)}. This cannot be undone.`
+          }
+          confirmLabel="Delete"
+          onConfirm={() => {
+            const entry = dialog.entry;
+            setDialog(null);
+            void run("Deleting", `Deleted ${entry.name}.`, () => api.deleteObjects(profile, bucket, [entry.key]));
+          }}
+          onCancel={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === "rename" && (
+        <AskNameDialog
+          title={`Rename ${dialog.entry.name}`}
+          label="New name"
+          initial={dialog.entry.name.replace(/\/$/, "")}
+          action="Rename"
+          onSubmit={(name) => rename(dialog.entry, name)}
+          onCancel={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === "new-folder" && (
+        <AskNameDialog title="New folder" label="Name" initial="" action="Create folder" onSubmit={newFolder} onCancel={() => setDialog(null)} />
+      )}
+      {dialog?.kind === "link" && <LinkDialog link={dialog.link} copied={dialog.copied} onClose={() => setDialog(null)} />}
+    </section>
+  );
+}
+
+function DetailsPanel({ details, path }: { details: ObjectDetails; path: string }) {
+  const facts: [string, string][] = [
+    ["Size", `${size(details.size)} (${count(details.size)} bytes)`],
+    ["Modified", details.last_modified?.replace("T", " ").replace("Z", " UTC") ?? "—"],
+    ["Type", details.content_type ?? "—"],
+    ["ETag", details.etag ?? "—"],
+    ["Class", details.storage_class ?? "STANDARD"],
+    ...details.checksums.map(([name, value]): [string, string] => [name, value]),
+    ...details.metadata.map(([name, value]): [string, string] => [`meta: ${name}`, value]),
+  ];
+  if (details.restore) facts.push(["Restore", details.restore]);
+  return (
+    <aside className="details" aria-label="Details" data-testid="object-details">
+      <h3>{details.key.split("/").pop()}</h3>
+      <code className="details-path">{path}</code>
+      <dl>
+        {facts.map(([name, value]) => (
+          <div key={name}>
+            <dt>{name}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </aside>
+  );
+}
+
+function iconOf(name: string): string {
+  const extension = name.split(".").pop()?.toLowerCase() ?? "";
+  if (["jpg", "jpeg", "png", "gif", "webp", "heic", "tif", "tiff"].includes(extension)) return "🖼";
+  if (["cr2", "cr3", "nef", "arw", "dng", "raf", "orf", "rw2"].includes(extension)) return "📷";
+  if (["mp4", "mov", "mkv", "avi"].includes(extension)) return "🎞";
+  return "📄";
+}
+

@@ -1,0 +1,36 @@
+// One subscription to the engine's event stream for the whole app. It is made once, when the
+// app starts and before any job is, so no job's end can slip past a view that subscribes
+// late; views register handlers synchronously and keep them current without re-subscribing.
+import { createContext, useContext, useEffect, useRef } from "react";
+import type { EngineEvent } from "./api";
+
+type Handler = (event: EngineEvent) => void;
+
+export interface EventHub {
+  subscribe(handler: Handler): () => void;
+}
+
+/** Starts listening through `listen` and fans every event out to the current handlers. */
+export function createEventHub(listen: (handler: Handler) => () => void): EventHub & { stop(): void } {
+  const handlers = new Set<Handler>();
+  const stop = listen((event) => {
+    for (const handler of [...handlers]) handler(event);
+  });
+  return {
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => void handlers.delete(handler);
+    },
+    stop,
+  };
+}
+
+export const EventsContext = createContext<EventHub | null>(null);
+
+/** Calls the latest `handler` with every engine event while the component is mounted. */
+export function useEngineEvents(handler: Handler) {
+  const hub = useContext(EventsContext);
+  const latest = useRef(handler);
+  latest.current = handler;
+  useEffect(() => hub?.subscribe((event) => latest.current(event)), [hub]);
+}

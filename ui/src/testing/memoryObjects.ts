@@ -1,0 +1,61 @@
+import type { Entry, ObjectApi, ObjectDetails } from "../api";
+
+/** An in-memory stand-in for the object commands: keys with sizes, folders by "/". */
+export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
+  const store = new Map(Object.entries(keys));
+  let nextJob = 100;
+  const calls: { deleted: string[][]; presigned: string[] } = { deleted: [], presigned: [] };
+  const api: ObjectApi & { store: Map<string, number>; calls: typeof calls } = {
+    store,
+    calls,
+    listObjects: async (_profile, _bucket, prefix, token) => {
+      const seen = new Set<string>();
+      const entries: Entry[] = [];
+      for (const key of [...store.keys()].sort()) {
+        if (!key.startsWith(prefix) || key === prefix) continue;
+        const rest = key.slice(prefix.length);
+        const slash = rest.indexOf("/");
+        if (slash >= 0) {
+          const folder = prefix + rest.slice(0, slash + 1);
+          if (seen.has(folder)) continue;
+          seen.add(folder);
+          entries.push({ name: rest.slice(0, slash + 1), key: folder, folder: true, size: 0, last_modified: null, storage_class: null, etag: null });
+        } else {
+          entries.push({ name: rest, key, folder: false, size: store.get(key) ?? 0, last_modified: "2026-11-20T10:00:00Z", storage_class: "STANDARD", etag: "e" });
+        }
+      }
+      const start = token ? Number(token) : 0;
+      const page = entries.slice(start, start + pageSize);
+      const next = start + pageSize < entries.length ? String(start + pageSize) : null;
+      return { entries: page, next };
+    },
+    headObject: async (_profile, _bucket, key): Promise<ObjectDetails> => ({
+      key, size: store.get(key) ?? 0, last_modified: "2026-11-20T10:00:00Z", etag: "e", content_type: "image/jpeg",
+      cache_control: null, storage_class: "STANDARD", metadata: [["camera", "X-T5"]], checksums: [], restore: null,
+    }),
+    downloadObjects: async () => [nextJob++, "/home/me/Downloads"],
+    deleteObjects: async (_profile, _bucket, doomed) => {
+      calls.deleted.push(doomed);
+      for (const key of [...store.keys()]) {
+        if (doomed.some((d) => (d.endsWith("/") ? key.startsWith(d) : key === d))) store.delete(key);
+      }
+      return nextJob++;
+    },
+    copyObjects: async () => nextJob++,
+    createFolder: async (_profile, _bucket, key) => {
+      store.set(`${key}/`, 0);
+      return `${key}/`;
+    },
+    presign: async (_profile, bucket, key, _seconds, put) => {
+      calls.presigned.push(key);
+      return { url: `http://127.0.0.1:9/${bucket}/${key}?X-Amz-Signature=abc`, method: put ? "PUT" : "GET", expires_at: "2026-11-24T10:00:00Z" };
+    },
+    usage: async (profile, bucket, prefix) => {
+      const under = [...store.entries()].filter(([k]) => k.startsWith(prefix));
+      return { name: `${profile}:${bucket}/${prefix}`, objects: under.length, bytes: under.reduce((n, [, s]) => n + s, 0) };
+    },
+    activity: async () => [],
+    cancelJob: async () => true,
+  };
+  return api;
+}
