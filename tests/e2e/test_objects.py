@@ -5,6 +5,7 @@ import subprocess
 import urllib.request
 
 import boto3
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -26,19 +27,29 @@ def wait(driver, seconds=30):
 
 
 def object_names(driver):
-    return [e.get_attribute("textContent") for e in driver.find_elements(By.CSS_SELECTOR, ".object-row .cell-name")]
+    # Read in one script: the list re-renders while pages arrive, which would leave element
+    # handles stale between two WebDriver calls.
+    return driver.execute_script(
+        "return [...document.querySelectorAll('.object-row .cell-name')].map(e => e.textContent)")
 
 
-def row(driver, name):
-    for element in driver.find_elements(By.CSS_SELECTOR, ".object-row"):
-        if element.find_element(By.CSS_SELECTOR, ".cell-name").get_attribute("textContent") == name:
-            return element
-    raise AssertionError(f"no row {name!r} in {object_names(driver)}")
+def click_row(driver, name, selector=".object-row"):
+    """Clicks the row showing `name`, looking it up again if it was re-rendered meanwhile."""
+    def attempt(d):
+        try:
+            for element in d.find_elements(By.CSS_SELECTOR, selector):
+                if element.find_element(By.CSS_SELECTOR, ".cell-name").get_attribute("textContent") == name:
+                    element.click()
+                    return True
+        except StaleElementReferenceException:
+            pass
+        return False
+    wait(driver).until(attempt)
 
 
-def open_row(driver, element):
+def open_row(driver, name, selector=".object-row"):
     """Selects a row and opens it with Enter, as a keyboard user does."""
-    element.click()
+    click_row(driver, name, selector)
     driver.switch_to.active_element.send_keys(Keys.ENTER)
 
 
@@ -70,18 +81,16 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     app = app_factory()
 
-    bucket = wait(app).until(ec.visibility_of_element_located(
-        (By.XPATH, "//div[contains(@class,'bucket-row')][.//span[text()='shoot']]")))
-    open_row(app, bucket)
+    open_row(app, "shoot", ".bucket-row")
     wait(app).until(lambda d: object_names(d) == ["📁 raw/", "notes.txt"])
     assert app.find_element(By.CSS_SELECTOR, "[data-testid=object-path]").text == "local:shoot"
     screenshot(app, "20-objects-bucket-root")
 
     # Into a folder, then the grid.
-    open_row(app, row(app, "📁 raw/"))
+    open_row(app, "📁 raw/")
     wait(app).until(lambda d: object_names(d) == ["📁 2026/", "cover.jpg"])
     assert app.find_element(By.CSS_SELECTOR, "[data-testid=object-path]").text == "local:shoot/raw"
-    open_row(app, row(app, "📁 2026/"))
+    open_row(app, "📁 2026/")
     wait(app).until(lambda d: object_names(d) == ["wedding-001.cr3", "wedding-002.cr3"])
     button(app, "Grid").click()
     grid = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=object-grid]")))
@@ -91,7 +100,7 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     button(app, "List").click()
 
     # Download one file: it lands whole in the downloads folder.
-    row(app, "wedding-002.cr3").click()
+    click_row(app, "wedding-002.cr3")
     details = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=object-details]")))
     assert "1.1 KB" in details.text, details.text
     screenshot(app, "22-objects-details")
@@ -102,7 +111,7 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     # Back to the bucket's root through the breadcrumbs; share a link that works without a key.
     button(app, "shoot").click()
     wait(app).until(lambda d: object_names(d) == ["📁 raw/", "notes.txt"])
-    row(app, "notes.txt").click()
+    click_row(app, "notes.txt")
     button(app, "Copy link").click()
     link = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=link-url]")))
     url = link.get_attribute("value")
@@ -112,7 +121,7 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     button(app, "Done").click()
 
     # Delete a folder: the confirmation says how much goes.
-    row(app, "📁 raw/").click()
+    click_row(app, "📁 raw/")
     button(app, "Delete…").click()
     dialog = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[role=alertdialog]")))
     assert "3 objects" in dialog.text, dialog.text
