@@ -1,0 +1,253 @@
+//! Request and response bodies: streaming an upload into a verified temporary file, the
+//! checksums a client claims, GET preconditions, and streaming a file back.
+
+use super::*;
+
+/// Which checksums a request asks the server to verify: the ones given as headers, the
+/// declared algorithm, and those announced as trailers.
+pub(super) fn requested_checksums(
+    headers: &http::HeaderMap,
+    algorithm: Option<&ChecksumAlgorithm>,
+    given: &[Option<String>; 5],
+) -> s3s::checksum::ChecksumHasher {
+    let mut hasher = s3s::checksum::ChecksumHasher::default();
+    let trailer = headers
+        .get("x-amz-trailer")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let algorithm = algorithm
+        .map(|a| a.as_str().to_ascii_lowercase())
+        .unwrap_or_default();
+    let wants = |name: &str, index: usize| {
+        given[index].is_some()
+            || algorithm == name
+            || trailer.contains(&format!("x-amz-checksum-{name}"))
+    };
+    if wants("crc32", 0) {
+        hasher.crc32 = Some(Default::default());
+    }
+    if wants("crc32c", 1) {
+        hasher.crc32c = Some(Default::default());
+    }
+    if wants("sha1", 2) {
+        hasher.sha1 = Some(Default::default());
+    }
+    if wants("sha256", 3) {
+        hasher.sha256 = Some(Default::default());
+    }
+    if wants("crc64nvme", 4) {
+        hasher.crc64nvme = Some(Default::default());
+    }
+    hasher
+}
+/// What was received of a body, written to a temporary file.
+pub(super) struct Received {
+    pub(super) temp: PathBuf,
+    pub(super) size: i64,
+    pub(super) md5: [u8; 16],
+    /// algorithm -> base64 value, verified against what the client sent.
+    pub(super) checksums: HashMap<String, String>,
+}
+impl Received {
+    pub(super) fn etag(&self) -> String {
+        hex_simd::encode_to_string(self.md5, hex_simd::AsciiCase::Lower)
+    }
+
+    pub(super) fn checksums_json(&self) -> Option<String> {
+        (!self.checksums.is_empty())
+            .then(|| serde_json::to_string(&self.checksums).unwrap_or_default())
+    }
+}
+/// The checksums a client sent for a body, by algorithm.
+pub(super) struct ClaimedChecksums {
+    pub(super) content_md5: Option<String>,
+    pub(super) values: [Option<String>; 5],
+    pub(super) trailers: Option<s3s::TrailingHeaders>,
+    pub(super) content_length: Option<i64>,
+}
+pub(super) const ALGORITHMS: [&str; 5] = ["crc32", "crc32c", "sha1", "sha256", "crc64nvme"];
+/// Streams `body` into a temporary file, fsyncs it, and verifies its MD5 and checksums.
+pub(super) async fn receive(
+    store: &Store,
+    body: Option<StreamingBlob>,
+    mut hasher: s3s::checksum::ChecksumHasher,
+    claimed: ClaimedChecksums,
+) -> S3Result<Received> {
+    let temp = store.blobs.temp_path();
+    let outcome = async {
+        // Bodies arrive in small chunks: buffer them so each blocking write is large.
+        let mut file = tokio::io::BufWriter::with_capacity(
+            WRITE_BUFFER,
+            tokio::fs::File::create(&temp).await.map_err(internal)?,
+        );
+        let mut md5 = Md5::new();
+        let mut size: i64 = 0;
+        if let Some(mut body) = body {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk
+                    .map_err(|e| s3_error!(IncompleteBody, "The body could not be read: {e}"))?;
+                md5.update(&chunk);
+                hasher.update(&chunk);
+                size += chunk.len() as i64;
+                file.write_all(&chunk).await.map_err(internal)?;
+            }
+        }
+        file.flush().await.map_err(internal)?;
+        file.get_ref().sync_all().await.map_err(internal)?;
+        if let Some(expected) = claimed.content_length
+            && expected != size
+        {
+            return Err(s3_error!(
+                IncompleteBody,
+                "Expected {expected} bytes, received {size}."
+            ));
+        }
+        let md5: [u8; 16] = md5.finalize().into();
+        if let Some(content_md5) = &claimed.content_md5 {
+            let expected = base64_simd::STANDARD
+                .decode_to_vec(content_md5)
+                .map_err(|_| s3_error!(InvalidDigest, "Content-MD5 is not base64."))?;
+            if expected != md5 {
+                return Err(s3_error!(
+                    BadDigest,
+                    "The Content-MD5 you specified did not match what was received."
+                ));
+            }
+        }
+        let computed = hasher.finalize();
+        let computed = [
+            computed.checksum_crc32,
+            computed.checksum_crc32c,
+            computed.checksum_sha1,
+            computed.checksum_sha256,
+            computed.checksum_crc64nvme,
+        ];
+        let trailers = claimed.trailers.and_then(|t| t.take());
+        let mut checksums = HashMap::new();
+        for ((name, computed), given) in ALGORITHMS.iter().zip(computed).zip(claimed.values) {
+            let Some(computed) = computed else { continue };
+            let given = given.or_else(|| {
+                trailers
+                    .as_ref()
+                    .and_then(|t| t.get(format!("x-amz-checksum-{name}")))
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            });
+            if let Some(given) = given
+                && given != computed
+            {
+                return Err(s3_error!(
+                    BadDigest,
+                    "The {} you specified did not match the calculated checksum.",
+                    name.to_uppercase()
+                ));
+            }
+            checksums.insert((*name).to_string(), computed);
+        }
+        Ok(Received {
+            temp: temp.clone(),
+            size,
+            md5,
+            checksums,
+        })
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = tokio::fs::remove_file(&temp).await;
+    }
+    outcome
+}
+pub(super) fn etag_matches(condition: &ETagCondition, etag: &str) -> bool {
+    match condition {
+        ETagCondition::Any => true,
+        ETagCondition::ETag(tag) => tag.value() == etag,
+    }
+}
+/// GET/HEAD preconditions (RFC 9110 order): If-Match, If-Unmodified-Since, If-None-Match,
+/// If-Modified-Since.
+pub(super) fn check_preconditions(
+    row: &ObjectRow,
+    if_match: Option<&ETagCondition>,
+    if_unmodified_since: Option<&Timestamp>,
+    if_none_match: Option<&ETagCondition>,
+    if_modified_since: Option<&Timestamp>,
+) -> S3Result<()> {
+    // HTTP dates have whole seconds: compare at that precision.
+    let modified = UNIX_EPOCH + Duration::from_secs((row.modified_ms / 1000).max(0) as u64);
+    if let Some(cond) = if_match {
+        if !etag_matches(cond, &row.etag) {
+            return Err(s3_error!(
+                PreconditionFailed,
+                "At least one of the preconditions you specified did not hold."
+            ));
+        }
+    } else if let Some(since) = if_unmodified_since
+        && modified > system_time(since)
+    {
+        return Err(s3_error!(
+            PreconditionFailed,
+            "At least one of the preconditions you specified did not hold."
+        ));
+    }
+    if let Some(cond) = if_none_match {
+        if etag_matches(cond, &row.etag) {
+            return Err(S3Error::new(S3ErrorCode::NotModified));
+        }
+    } else if let Some(since) = if_modified_since
+        && modified <= system_time(since)
+    {
+        return Err(S3Error::new(S3ErrorCode::NotModified));
+    }
+    Ok(())
+}
+pub(super) fn wants_checksums(mode: Option<&ChecksumMode>) -> bool {
+    mode.is_some_and(|m| m.as_str().eq_ignore_ascii_case("ENABLED"))
+}
+/// Reads the object row, following one concurrent replacement if its blob vanished between
+/// the lookup and the open.
+pub(super) async fn open_object(
+    store: &Arc<Store>,
+    bucket: &str,
+    key: &str,
+) -> S3Result<(ObjectRow, tokio::fs::File)> {
+    for _ in 0..2 {
+        let (bucket_name, key_bytes) = (bucket.to_string(), key.as_bytes().to_vec());
+        let s = Arc::clone(store);
+        let row = tokio::task::spawn_blocking(move || {
+            db(index::get_object(&s.conn(), &bucket_name, &key_bytes))
+        })
+        .await
+        .map_err(internal)??
+        .ok_or_else(|| s3_error!(NoSuchKey, "The key {key} does not exist."))?;
+        match tokio::fs::File::open(store.blobs.path(&row.blob)).await {
+            Ok(file) => return Ok((row, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(internal(e)),
+        }
+    }
+    Err(s3_error!(NoSuchKey, "The key {key} does not exist."))
+}
+/// A response body of `len` bytes of `file` from `start`.
+pub(super) async fn file_body(
+    mut file: tokio::fs::File,
+    start: u64,
+    len: u64,
+) -> S3Result<StreamingBlob> {
+    file.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(internal)?;
+    let reader = file.take(len);
+    let stream = futures_util::stream::unfold(reader, |mut reader| async move {
+        let mut buf = vec![0u8; READ_CHUNK];
+        match reader.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(bytes::Bytes::from(buf)), reader))
+            }
+            Err(e) => Some((Err(e), reader)),
+        }
+    });
+    Ok(StreamingBlob::wrap(stream))
+}

@@ -1,0 +1,313 @@
+//! PutObject, GetObject, HeadObject, DeleteObject(s), CopyObject.
+
+use super::*;
+
+use super::bodies::*;
+
+pub(super) fn copy_source(source: &CopySource) -> S3Result<(String, String)> {
+    match source {
+        CopySource::Bucket { bucket, key, .. } => Ok((bucket.to_string(), key.to_string())),
+        _ => Err(s3_error!(
+            NotImplemented,
+            "Only bucket/key copy sources are supported."
+        )),
+    }
+}
+
+pub(super) async fn put_object(
+    s3: &LocalS3,
+    req: S3Request<PutObjectInput>,
+) -> S3Result<S3Response<PutObjectOutput>> {
+    let signed = signed_region(&req);
+    let input = req.input;
+    check_key(&input.key)?;
+    let bucket = input.bucket.clone();
+    s3.bucket_region(&bucket, signed, false).await?;
+    let storage_class = storage_class_of(input.storage_class.as_ref())?;
+    let (hasher, claimed) = claimed_checksums!(input, &req.headers, req.trailing_headers);
+    let received = receive(&s3.store, input.body, hasher, claimed).await?;
+    let row = ObjectRow {
+        key: input.key.as_bytes().to_vec(),
+        blob: String::new(),
+        size: received.size,
+        etag: received.etag(),
+        modified_ms: now_ms(),
+        storage_class,
+        headers: content_headers(
+            input.content_type.as_ref(),
+            input.content_encoding.as_ref(),
+            input.content_disposition.as_ref(),
+            input.content_language.as_ref(),
+            input.cache_control.as_ref(),
+        ),
+        user_metadata: metadata_json(input.metadata.as_ref()),
+        checksums: received.checksums_json(),
+        parts_count: None,
+    };
+    let (bucket, if_none_match) = (input.bucket.clone(), input.if_none_match.clone());
+    let temp = received.temp.clone();
+    let etag = row.etag.clone();
+    s3.index(move |s| {
+        s.commit(Source::Temp(temp), "put:after-install", |tx, blob| {
+            if let Some(cond) = &if_none_match
+                && let Some(existing) = db(index::get_object(tx, &bucket, &row.key))?
+                && etag_matches(cond, &existing.etag)
+            {
+                return Err(s3_error!(
+                    PreconditionFailed,
+                    "The object exists and If-None-Match was given."
+                ));
+            }
+            let replaced = put_row(tx, &bucket, row, blob)?;
+            Ok(((), replaced))
+        })
+    })
+    .await?;
+    let mut output = PutObjectOutput {
+        e_tag: Some(quoted(&etag)),
+        size: Some(received.size),
+        ..Default::default()
+    };
+    set_checksums!(output, &received.checksums);
+    Ok(S3Response::new(output))
+}
+
+pub(super) async fn get_object(
+    s3: &LocalS3,
+    req: S3Request<GetObjectInput>,
+) -> S3Result<S3Response<GetObjectOutput>> {
+    let signed = signed_region(&req);
+    let input = req.input;
+    let bucket = input.bucket.clone();
+    s3.bucket_region(&bucket, signed, false).await?;
+    let (row, file) = open_object(&s3.store, &input.bucket, &input.key).await?;
+    check_preconditions(
+        &row,
+        input.if_match.as_ref(),
+        input.if_unmodified_since.as_ref(),
+        input.if_none_match.as_ref(),
+        input.if_modified_since.as_ref(),
+    )?;
+    let size = row.size as u64;
+    let (start, len, content_range) = match &input.range {
+        None => (0, size, None),
+        Some(range) => {
+            let r = range.check(size)?;
+            (
+                r.start,
+                r.end - r.start,
+                Some(format!(
+                    "bytes {}-{}/{size}",
+                    r.start,
+                    r.end.saturating_sub(1)
+                )),
+            )
+        }
+    };
+    let mut out = GetObjectOutput::default();
+    describe_object!(
+        out,
+        &row,
+        content_range.is_none() && wants_checksums(input.checksum_mode.as_ref())
+    );
+    apply_overrides!(out, input);
+    out.content_length = Some(len as i64);
+    out.content_range = content_range;
+    out.body = Some(file_body(file, start, len).await?);
+    Ok(S3Response::new(out))
+}
+
+pub(super) async fn head_object(
+    s3: &LocalS3,
+    req: S3Request<HeadObjectInput>,
+) -> S3Result<S3Response<HeadObjectOutput>> {
+    let signed = signed_region(&req);
+    let input = req.input;
+    let bucket = input.bucket.clone();
+    let key = input.key.as_bytes().to_vec();
+    let row = s3
+        .index(move |s| {
+            bucket_for(s, &bucket, signed.as_deref(), false)?;
+            db(index::get_object(&s.conn(), &bucket, &key))
+        })
+        .await?
+        .ok_or_else(|| s3_error!(NoSuchKey, "The key does not exist."))?;
+    check_preconditions(
+        &row,
+        input.if_match.as_ref(),
+        input.if_unmodified_since.as_ref(),
+        input.if_none_match.as_ref(),
+        input.if_modified_since.as_ref(),
+    )?;
+    let mut out = HeadObjectOutput::default();
+    describe_object!(out, &row, wants_checksums(input.checksum_mode.as_ref()));
+    apply_overrides!(out, input);
+    out.content_length = Some(row.size);
+    Ok(S3Response::new(out))
+}
+
+pub(super) async fn delete_object(
+    s3: &LocalS3,
+    req: S3Request<DeleteObjectInput>,
+) -> S3Result<S3Response<DeleteObjectOutput>> {
+    let (bucket, signed) = (req.input.bucket.clone(), signed_region(&req));
+    let key = req.input.key.as_bytes().to_vec();
+    s3.index(move |s| {
+        bucket_for(s, &bucket, signed.as_deref(), false)?;
+        s.write(|tx| {
+            Ok((
+                (),
+                db(index::delete_object(tx, &bucket, &key))?
+                    .into_iter()
+                    .collect(),
+            ))
+        })
+    })
+    .await?;
+    Ok(S3Response::new(DeleteObjectOutput::default()))
+}
+
+pub(super) async fn delete_objects(
+    s3: &LocalS3,
+    req: S3Request<DeleteObjectsInput>,
+) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    let (bucket, signed) = (req.input.bucket.clone(), signed_region(&req));
+    let quiet = req.input.delete.quiet.unwrap_or(false);
+    let keys: Vec<String> = req
+        .input
+        .delete
+        .objects
+        .iter()
+        .map(|o| o.key.clone())
+        .collect();
+    if keys.len() > 1000 {
+        return Err(s3_error!(
+            MalformedXML,
+            "DeleteObjects takes at most 1000 keys."
+        ));
+    }
+    let (deleted, errors) = s3
+        .index(move |s| {
+            bucket_for(s, &bucket, signed.as_deref(), false)?;
+            s.write(|tx| {
+                let (mut deleted, mut errors, mut released) = (Vec::new(), Vec::new(), Vec::new());
+                for key in keys {
+                    if key.len() > MAX_KEY_BYTES {
+                        errors.push(Error {
+                            code: Some("KeyTooLongError".into()),
+                            key: Some(key),
+                            message: Some("Object keys are at most 1024 bytes.".into()),
+                            version_id: None,
+                        });
+                        continue;
+                    }
+                    released.extend(db(index::delete_object(tx, &bucket, key.as_bytes()))?);
+                    deleted.push(DeletedObject {
+                        key: Some(key),
+                        ..Default::default()
+                    });
+                }
+                Ok(((deleted, errors), released))
+            })
+        })
+        .await?;
+    let output = DeleteObjectsOutput {
+        deleted: (!quiet).then_some(deleted),
+        errors: Some(errors),
+        ..Default::default()
+    };
+    Ok(S3Response::new(output))
+}
+
+pub(super) async fn copy_object(
+    s3: &LocalS3,
+    req: S3Request<CopyObjectInput>,
+) -> S3Result<S3Response<CopyObjectOutput>> {
+    let signed = signed_region(&req);
+    let input = req.input;
+    check_key(&input.key)?;
+    let (source_bucket, source_key) = copy_source(&input.copy_source)?;
+    let bucket = input.bucket.clone();
+    let source = {
+        let (sb, sk) = (source_bucket.clone(), source_key.as_bytes().to_vec());
+        s3.index(move |s| {
+            bucket_for(s, &bucket, signed.as_deref(), false)?;
+            db(index::bucket_region(&s.conn(), &sb))?
+                .ok_or_else(|| s3_error!(NoSuchBucket, "The source bucket {sb} does not exist."))?;
+            db(index::get_object(&s.conn(), &sb, &sk))
+        })
+        .await?
+        .ok_or_else(|| s3_error!(NoSuchKey, "The source key {source_key} does not exist."))?
+    };
+    if let Some(cond) = &input.copy_source_if_match
+        && !etag_matches(cond, &source.etag)
+    {
+        return Err(s3_error!(
+            PreconditionFailed,
+            "The source's ETag does not match x-amz-copy-source-if-match."
+        ));
+    }
+    if let Some(cond) = &input.copy_source_if_none_match
+        && etag_matches(cond, &source.etag)
+    {
+        return Err(s3_error!(
+            PreconditionFailed,
+            "The source's ETag matches x-amz-copy-source-if-none-match."
+        ));
+    }
+    let replace = input
+        .metadata_directive
+        .as_ref()
+        .is_some_and(|d| d.as_str() == "REPLACE");
+    let storage_class = storage_class_of(input.storage_class.as_ref())?;
+    let same_object = source_bucket == input.bucket && source_key == input.key;
+    if same_object && !replace && input.storage_class.is_none() {
+        return Err(s3_error!(
+            InvalidRequest,
+            "This copy request is illegal because it is trying to copy an object to itself without changing the \
+             object's metadata, storage class, website redirect location or encryption attributes."
+        ));
+    }
+    let (headers, user_metadata) = if replace {
+        let headers = content_headers(
+            input.content_type.as_ref(),
+            input.content_encoding.as_ref(),
+            input.content_disposition.as_ref(),
+            input.content_language.as_ref(),
+            input.cache_control.as_ref(),
+        );
+        (headers, metadata_json(input.metadata.as_ref()))
+    } else {
+        (source.headers.clone(), source.user_metadata.clone())
+    };
+    let row = ObjectRow {
+        key: input.key.as_bytes().to_vec(),
+        modified_ms: now_ms(),
+        storage_class,
+        headers,
+        user_metadata,
+        ..source.clone()
+    };
+    let (bucket, source_blob) = (input.bucket.clone(), source.blob.clone());
+    let result_row = row.clone();
+    s3.index(move |s| {
+        s.commit(
+            Source::Link(source_blob),
+            "copy:after-install",
+            |tx, blob| {
+                let replaced = put_row(tx, &bucket, row, blob)?;
+                Ok(((), replaced))
+            },
+        )
+    })
+    .await?;
+    let output = CopyObjectOutput {
+        copy_object_result: Some(CopyObjectResult {
+            e_tag: Some(quoted(&result_row.etag)),
+            last_modified: Some(timestamp(result_row.modified_ms)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    Ok(S3Response::new(output))
+}
