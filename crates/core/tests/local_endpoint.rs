@@ -1230,3 +1230,229 @@ async fn listings_are_always_well_formed_and_follow_s3_at_the_edges() {
         .unwrap();
     assert_eq!(deleted.emptied, 2);
 }
+
+/// Sends `request` as raw bytes and returns what came back before the server closed the
+/// connection or `wait` passed (`None`: still open then).
+async fn raw_exchange(url: &str, request: &[u8], wait: Duration) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = url.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(host).await.unwrap();
+    socket.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    match tokio::time::timeout(wait, socket.read_to_end(&mut answer)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&answer).into_owned()),
+        Err(_) => None,
+    }
+}
+
+/// S3's behaviour at the HTTP edges, as boto3 and curl see it on AWS.
+#[tokio::test]
+async fn the_endpoint_answers_like_s3_at_the_http_edges() {
+    let s3 = Local::start().await;
+    s3.bucket("edges").await;
+    s3.put("edges", "k", b"0123456789").await;
+
+    // Every answer has a request id; an error's body carries the same one.
+    let missing = s3
+        .client
+        .get_object()
+        .bucket("edges")
+        .key("none")
+        .send()
+        .await
+        .unwrap_err();
+    let raw = missing.raw_response().unwrap();
+    let id = raw.headers().get("x-amz-request-id").unwrap().to_string();
+    let body = String::from_utf8_lossy(raw.body().bytes().unwrap()).into_owned();
+    assert!(
+        body.contains(&format!("<RequestId>{id}</RequestId>")),
+        "{body}"
+    );
+
+    // Several ranges, or a range that is not one, from a browser on a presigned link:
+    // ignored, the whole object comes back.
+    let config = PresigningConfig::expires_in(Duration::from_secs(600)).unwrap();
+    let link = s3
+        .client
+        .get_object()
+        .bucket("edges")
+        .key("k")
+        .presigned(config)
+        .await
+        .unwrap();
+    let target = link
+        .uri()
+        .trim_start_matches(&s3.endpoint.url())
+        .to_string();
+    let host = s3.endpoint.url().trim_start_matches("http://").to_string();
+    for range in ["bytes=0-1,3-4", "bytes=abc"] {
+        let request = format!(
+            "GET {target} HTTP/1.1\r\nhost: {host}\r\nrange: {range}\r\nconnection: close\r\n\r\n"
+        );
+        let answer = raw_exchange(
+            &s3.endpoint.url(),
+            request.as_bytes(),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("0123456789"), "{answer}");
+    }
+    // A range past the end cannot be served: 416 InvalidRange, as on S3.
+    assert_eq!(
+        code(
+            s3.client
+                .get_object()
+                .bucket("edges")
+                .key("k")
+                .range("bytes=100-200")
+                .send()
+                .await
+        ),
+        "InvalidRange"
+    );
+
+    // fetch-owner=true returns owners; by default ListObjectsV2 does not.
+    let with = s3
+        .client
+        .list_objects_v2()
+        .bucket("edges")
+        .fetch_owner(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(with.contents()[0].owner().is_some());
+    let without = s3
+        .client
+        .list_objects_v2()
+        .bucket("edges")
+        .send()
+        .await
+        .unwrap();
+    assert!(without.contents()[0].owner().is_none());
+
+    // Non-ASCII metadata as S3 clients encode it (RFC 2047) comes back as sent.
+    s3.client
+        .put_object()
+        .bucket("edges")
+        .key("meta")
+        .metadata("photographer", "=?UTF-8?B?SsO8cmdlbg==?=")
+        .body(ByteStream::from_static(b"m"))
+        .send()
+        .await
+        .unwrap();
+    let head = s3
+        .client
+        .head_object()
+        .bucket("edges")
+        .key("meta")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.metadata().unwrap()["photographer"],
+        "=?UTF-8?B?SsO8cmdlbg==?="
+    );
+
+    // A presigned URL claiming more than 7 days is refused before its signature is checked.
+    let config = PresigningConfig::expires_in(Duration::from_secs(3600)).unwrap();
+    let url = s3
+        .client
+        .get_object()
+        .bucket("edges")
+        .key("k")
+        .presigned(config)
+        .await
+        .unwrap();
+    let long = url
+        .uri()
+        .replace("X-Amz-Expires=3600", "X-Amz-Expires=604801");
+    let (status, body) = http_request("GET", &long).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("AuthorizationQueryParametersError"));
+
+    // A PUT with Transfer-Encoding: chunked and no Content-Length is taken.
+    let config = PresigningConfig::expires_in(Duration::from_secs(600)).unwrap();
+    let put = s3
+        .client
+        .put_object()
+        .bucket("edges")
+        .key("chunked")
+        .presigned(config)
+        .await
+        .unwrap();
+    let target = put.uri().trim_start_matches(&s3.endpoint.url()).to_string();
+    let request = format!(
+        "PUT {target} HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    );
+    let answer = raw_exchange(
+        &s3.endpoint.url(),
+        request.as_bytes(),
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let got = s3
+        .client
+        .get_object()
+        .bucket("edges")
+        .key("chunked")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"hello world"
+    );
+}
+
+/// A client that sends half its headers, or half its body, and stalls is let go after the idle
+/// timeout: the connection is closed and nothing is stored.
+#[tokio::test]
+async fn a_stalled_connection_is_closed_after_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = LocalCredentials {
+        access_key_id: ACCESS_KEY.into(),
+        secret: SECRET_KEY.into(),
+    };
+    let endpoint = local::serve_with(
+        dir.path(),
+        "127.0.0.1:0".parse().unwrap(),
+        credentials,
+        Duration::from_secs(1),
+    )
+    .await
+    .unwrap();
+    let client = sdk_client(&endpoint.url(), ACCESS_KEY, SECRET_KEY);
+    client.create_bucket().bucket("stall").send().await.unwrap();
+
+    let half_headers = b"GET /stall HTTP/1.1\r\nhost: x\r\nx-amz-date: 2026";
+    let closed = raw_exchange(&endpoint.url(), half_headers, Duration::from_secs(10)).await;
+    assert!(closed.is_some(), "the connection was held open");
+
+    let config = PresigningConfig::expires_in(Duration::from_secs(600)).unwrap();
+    let put = client
+        .put_object()
+        .bucket("stall")
+        .key("half")
+        .presigned(config)
+        .await
+        .unwrap();
+    let target = put.uri().trim_start_matches(&endpoint.url()).to_string();
+    let host = endpoint.url().trim_start_matches("http://").to_string();
+    let request =
+        format!("PUT {target} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 100\r\n\r\n0123456789");
+    let answer = raw_exchange(&endpoint.url(), request.as_bytes(), Duration::from_secs(10))
+        .await
+        .expect("the connection was held open");
+    assert!(answer.contains("RequestTimeout"), "{answer}");
+    let listed = client
+        .list_objects_v2()
+        .bucket("stall")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.key_count(), Some(0), "no half object");
+}

@@ -41,6 +41,7 @@ pub(super) fn requested_checksums(
     }
     hasher
 }
+
 /// What was received of a body, written to a temporary file.
 pub(super) struct Received {
     pub(super) temp: PathBuf,
@@ -49,6 +50,7 @@ pub(super) struct Received {
     /// algorithm -> base64 value, verified against what the client sent.
     pub(super) checksums: HashMap<String, String>,
 }
+
 impl Received {
     pub(super) fn etag(&self) -> String {
         hex_simd::encode_to_string(self.md5, hex_simd::AsciiCase::Lower)
@@ -59,6 +61,7 @@ impl Received {
             .then(|| serde_json::to_string(&self.checksums).unwrap_or_default())
     }
 }
+
 /// The checksums a client sent for a body, by algorithm.
 pub(super) struct ClaimedChecksums {
     pub(super) content_md5: Option<String>,
@@ -66,10 +69,12 @@ pub(super) struct ClaimedChecksums {
     pub(super) trailers: Option<s3s::TrailingHeaders>,
     pub(super) content_length: Option<i64>,
 }
+
 pub(super) const ALGORITHMS: [&str; 5] = ["crc32", "crc32c", "sha1", "sha256", "crc64nvme"];
 /// Streams `body` into a temporary file, fsyncs it, and verifies its MD5 and checksums.
 pub(super) async fn receive(
     store: &Store,
+    idle: Duration,
     body: Option<StreamingBlob>,
     mut hasher: s3s::checksum::ChecksumHasher,
     claimed: ClaimedChecksums,
@@ -84,7 +89,14 @@ pub(super) async fn receive(
         let mut md5 = Md5::new();
         let mut size: i64 = 0;
         if let Some(mut body) = body {
-            while let Some(chunk) = body.next().await {
+            loop {
+                let Ok(next) = tokio::time::timeout(idle, body.next()).await else {
+                    return Err(s3_error!(
+                        RequestTimeout,
+                        "Your socket connection to the server was not read from or written to within the timeout period."
+                    ));
+                };
+                let Some(chunk) = next else { break };
                 let chunk = chunk
                     .map_err(|e| s3_error!(IncompleteBody, "The body could not be read: {e}"))?;
                 md5.update(&chunk);
@@ -158,12 +170,14 @@ pub(super) async fn receive(
     }
     outcome
 }
+
 pub(super) fn etag_matches(condition: &ETagCondition, etag: &str) -> bool {
     match condition {
         ETagCondition::Any => true,
         ETagCondition::ETag(tag) => tag.value() == etag,
     }
 }
+
 /// GET/HEAD preconditions (RFC 9110 order): If-Match, If-Unmodified-Since, If-None-Match,
 /// If-Modified-Since.
 pub(super) fn check_preconditions(
@@ -201,9 +215,11 @@ pub(super) fn check_preconditions(
     }
     Ok(())
 }
+
 pub(super) fn wants_checksums(mode: Option<&ChecksumMode>) -> bool {
     mode.is_some_and(|m| m.as_str().eq_ignore_ascii_case("ENABLED"))
 }
+
 /// Reads the object row, following one concurrent replacement if its blob vanished between
 /// the lookup and the open.
 pub(super) async fn open_object(
@@ -228,6 +244,7 @@ pub(super) async fn open_object(
     }
     Err(s3_error!(NoSuchKey, "The key {key} does not exist."))
 }
+
 /// A response body of `len` bytes of `file` from `start`.
 pub(super) async fn file_body(
     mut file: tokio::fs::File,

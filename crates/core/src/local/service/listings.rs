@@ -15,6 +15,7 @@ pub(super) fn url_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
 /// Listing keys as text, URL-encoded when the client asked for it, or when a key holds a
 /// character that XML 1.0 cannot carry at all (NUL and most control characters, even as
 /// `&#x..;`). AWS writes such keys raw and sends XML no parser accepts; this endpoint encodes
@@ -23,6 +24,7 @@ pub(super) fn url_encode(bytes: &[u8]) -> String {
 pub(super) struct KeyText {
     pub(super) url: bool,
 }
+
 /// Whether `bytes` hold a character XML 1.0 forbids (or that a parser would normalize away).
 pub(super) fn xml_unsafe(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
@@ -30,6 +32,7 @@ pub(super) fn xml_unsafe(bytes: &[u8]) -> bool {
         (c < ' ' && c != '\t' && c != '\n') || c == '\r' || c == '\u{FFFE}' || c == '\u{FFFF}'
     })
 }
+
 impl KeyText {
     /// URL-encoding when asked for, or when one of `values` needs it.
     pub(super) fn for_values<'a>(
@@ -68,8 +71,11 @@ impl KeyText {
         value.map(|v| self.text(v.as_bytes()))
     }
 }
-pub(super) fn listed_object(row: &ObjectRow, keys: &KeyText) -> Object {
+
+/// An object's listing entry; `owners` adds its owner (ListObjectsV2 with fetch-owner, v1).
+pub(super) fn listed_object(row: &ObjectRow, keys: &KeyText, owners: bool) -> Object {
     Object {
+        owner: owners.then(owner),
         key: Some(keys.text(&row.key)),
         size: Some(row.size),
         e_tag: Some(quoted(&row.etag)),
@@ -78,15 +84,17 @@ pub(super) fn listed_object(row: &ObjectRow, keys: &KeyText) -> Object {
         ..Default::default()
     }
 }
+
 pub(super) fn split_entries(
     entries: Vec<Entry>,
     keys: &KeyText,
+    owners: bool,
 ) -> (Vec<Object>, Vec<CommonPrefix>) {
     let mut objects = Vec::new();
     let mut prefixes = Vec::new();
     for entry in entries {
         match entry {
-            Entry::Object(row) => objects.push(listed_object(&row, keys)),
+            Entry::Object(row) => objects.push(listed_object(&row, keys, owners)),
             Entry::Prefix(cp) => prefixes.push(CommonPrefix {
                 prefix: Some(keys.text(&cp)),
             }),
@@ -94,6 +102,7 @@ pub(super) fn split_entries(
     }
     (objects, prefixes)
 }
+
 /// A listing's prefix and delimiter as bytes; an empty delimiter is none.
 pub(super) fn listing_scope(
     prefix: Option<&String>,
@@ -105,6 +114,7 @@ pub(super) fn listing_scope(
         .map(|d| d.clone().into_bytes());
     (prefix, delimiter)
 }
+
 /// A page limit (`max-keys`, `max-uploads`, `max-parts`): 1,000 at most, never negative.
 pub(super) fn page_size(max: Option<i32>) -> S3Result<usize> {
     match max {
@@ -151,7 +161,7 @@ pub(super) async fn list_objects_v2(
         ],
     );
     let count = page.entries.len() as i32;
-    let (contents, prefixes) = split_entries(page.entries, &keys);
+    let (contents, prefixes) = split_entries(page.entries, &keys, input.fetch_owner == Some(true));
     let output = ListObjectsV2Output {
         name: Some(input.bucket),
         prefix: Some(keys.opt(input.prefix.as_ref()).unwrap_or_default()),
@@ -204,7 +214,7 @@ pub(super) async fn list_objects(
             })
         })
         .flatten();
-    let (contents, prefixes) = split_entries(page.entries, &keys);
+    let (contents, prefixes) = split_entries(page.entries, &keys, true);
     let output = ListObjectsOutput {
         name: Some(input.bucket),
         prefix: Some(keys.opt(input.prefix.as_ref()).unwrap_or_default()),

@@ -33,11 +33,13 @@ const WRITE_BUFFER: usize = 1024 * 1024;
 
 pub(crate) struct LocalS3 {
     store: Arc<Store>,
+    /// How long an arriving body may stall before the request fails with RequestTimeout.
+    idle: Duration,
 }
 
 impl LocalS3 {
-    pub fn new(store: Arc<Store>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<Store>, idle: Duration) -> Self {
+        Self { store, idle }
     }
 
     /// The bucket's region, once the bucket is known to exist and the request was signed for

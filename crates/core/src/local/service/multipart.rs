@@ -20,12 +20,14 @@ pub(super) fn multipart_etag(part_etags: &[String]) -> S3Result<String> {
         part_etags.len()
     ))
 }
+
 pub(super) fn upload_not_found(upload_id: &str) -> S3Error {
     s3_error!(
         NoSuchUpload,
         "The upload {upload_id} does not exist; it may have been completed or aborted."
     )
 }
+
 pub(super) fn check_part_number(n: i32) -> S3Result<()> {
     if (1..=MAX_PART_NUMBER).contains(&n) {
         Ok(())
@@ -36,6 +38,7 @@ pub(super) fn check_part_number(n: i32) -> S3Result<()> {
         ))
     }
 }
+
 /// `bytes=first-last` of an UploadPartCopy, checked against the source's size.
 pub(super) fn copy_range(range: Option<&str>, size: i64) -> S3Result<(u64, u64)> {
     let Some(range) = range else {
@@ -122,7 +125,7 @@ pub(super) async fn upload_part(
     })
     .await?;
     let (hasher, claimed) = claimed_checksums!(input, &req.headers, req.trailing_headers);
-    let received = receive(&s3.store, input.body, hasher, claimed).await?;
+    let received = receive(&s3.store, s3.idle, input.body, hasher, claimed).await?;
     let mut output = UploadPartOutput {
         e_tag: Some(quoted(&received.etag())),
         ..Default::default()

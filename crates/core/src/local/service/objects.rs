@@ -25,7 +25,7 @@ pub(super) async fn put_object(
     s3.bucket_region(&bucket, signed, false).await?;
     let storage_class = storage_class_of(input.storage_class.as_ref())?;
     let (hasher, claimed) = claimed_checksums!(input, &req.headers, req.trailing_headers);
-    let received = receive(&s3.store, input.body, hasher, claimed).await?;
+    let received = receive(&s3.store, s3.idle, input.body, hasher, claimed).await?;
     let row = ObjectRow {
         key: input.key.as_bytes().to_vec(),
         blob: String::new(),
