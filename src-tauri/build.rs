@@ -24,6 +24,9 @@ const COMMANDS: &[&str] = &[
     "object_presign",
     "object_usage",
     "activity_list",
+    "object_edit",
+    "object_tags",
+    "object_tags_set",
 ];
 
 fn main() {

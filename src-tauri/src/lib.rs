@@ -39,6 +39,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::objects::object_presign,
             commands::objects::object_usage,
             commands::objects::activity_list,
+            commands::objects::object_edit,
+            commands::objects::object_tags,
+            commands::objects::object_tags_set,
         ])
         .typ::<strata_core::jobs::Event>()
 }

@@ -18,6 +18,7 @@ import {
   type Entry,
   type Link,
   type ObjectDetails,
+  type ObjectEdit,
   type ObjectPage,
   type Usage,
 } from "./bindings";
@@ -38,6 +39,7 @@ export type {
   Entry,
   Link,
   ObjectDetails,
+  ObjectEdit,
   ObjectPage,
   Usage,
 };
@@ -60,6 +62,9 @@ export interface BucketApi {
 export interface ObjectApi {
   listObjects(profile: string, bucket: string, prefix: string, token: string | null): Promise<ObjectPage>;
   headObject(profile: string, bucket: string, key: string): Promise<ObjectDetails>;
+  editObject(profile: string, bucket: string, key: string, edit: ObjectEdit): Promise<ObjectDetails>;
+  objectTags(profile: string, bucket: string, key: string): Promise<[string, string][]>;
+  setObjectTags(profile: string, bucket: string, key: string, tags: [string, string][]): Promise<void>;
   /** Starts a download into the downloads folder; returns the job and the folder. */
   downloadObjects(profile: string, bucket: string, keys: string[]): Promise<[number, string]>;
   /** Starts deleting objects and folders (keys ending in "/"); returns the job. */
@@ -124,6 +129,9 @@ export const tauriApi: Api = {
   cancelJob: (job) => unwrap(commands.jobCancel(job)),
   listObjects: (profile, bucket, prefix, token) => unwrap(commands.objectList(profile, bucket, prefix, token)),
   headObject: (profile, bucket, key) => unwrap(commands.objectHead(profile, bucket, key)),
+  editObject: (profile, bucket, key, edit) => unwrap(commands.objectEdit(profile, bucket, key, edit)),
+  objectTags: (profile, bucket, key) => unwrap(commands.objectTags(profile, bucket, key)),
+  setObjectTags: (profile, bucket, key, tags) => unwrap(commands.objectTagsSet(profile, bucket, key, tags)).then(() => undefined),
   downloadObjects: (profile, bucket, keys) => unwrap(commands.objectsDownload(profile, bucket, keys)),
   deleteObjects: (profile, bucket, keys) => unwrap(commands.objectsDelete(profile, bucket, keys)),
   copyObjects: (source, target, removeSource) => unwrap(commands.objectsCopy(source, target, removeSource)),

@@ -53,6 +53,10 @@ export const commands = {
 	/**  Objects and bytes under a folder or bucket, counted by listing. */
 	objectUsage: (profile: string, bucket: string, prefix: string) => typedError<Usage, ApiError>(__TAURI_INVOKE("object_usage", { profile, bucket, prefix })),
 	activityList: (limit: number | null) => typedError<Activity[], ApiError>(__TAURI_INVOKE("activity_list", { limit })),
+	/**  Replaces an object's content type, cache-control and user metadata (bytes kept). */
+	objectEdit: (profile: string, bucket: string, key: string, edit: ObjectEdit) => typedError<ObjectDetails, ApiError>(__TAURI_INVOKE("object_edit", { profile, bucket, key, edit })),
+	objectTags: (profile: string, bucket: string, key: string) => typedError<([string, string])[], ApiError>(__TAURI_INVOKE("object_tags", { profile, bucket, key })),
+	objectTagsSet: (profile: string, bucket: string, key: string, tags: ([string, string])[]) => typedError<null, ApiError>(__TAURI_INVOKE("object_tags_set", { profile, bucket, key, tags })),
 };
 
 /* Types */
@@ -264,6 +268,14 @@ export type ObjectDetails = {
 	checksums: ([string, string])[],
 	/**  The `x-amz-restore` status of an archived object. */
 	restore: string | null,
+};
+
+/**  The describing fields a user may change; the bytes, storage class and tags are kept. */
+export type ObjectEdit = {
+	content_type: string | null,
+	cache_control: string | null,
+	/**  User metadata, names without `x-amz-meta-`; replaces all of it. */
+	metadata: ([string, string])[],
 };
 
 /**  One page of a listing: folders and objects in key order, and the token of the next page. */

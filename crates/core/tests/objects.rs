@@ -556,3 +556,99 @@ async fn a_bucket_region_is_discovered_once_per_profile() {
     }
     assert_eq!(discovery.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// Content type, cache-control, unicode metadata and tags change without touching the bytes.
+async fn edit_in_place(endpoint: &str) {
+    let client = sdk_client(endpoint, ACCESS_KEY, SECRET_KEY);
+    client.create_bucket().bucket("edit").send().await.unwrap();
+    client
+        .put_object()
+        .bucket("edit")
+        .key("photo.jpg")
+        .content_disposition("inline")
+        .body(ByteStream::from_static(b"jpeg bytes"))
+        .send()
+        .await
+        .unwrap();
+    let (_home, engine) = engine_for(endpoint).await;
+    let path = at("s:edit/photo.jpg");
+    let edit = strata_core::objects::ObjectEdit {
+        content_type: Some("image/jpeg".into()),
+        cache_control: Some("max-age=3600".into()),
+        metadata: vec![
+            ("photographer".into(), "Jürgen Ögren".into()),
+            ("shoot".into(), "wedding".into()),
+        ],
+    };
+    let details = engine.object_edit(&path, edit).await.unwrap();
+    assert_eq!(details.content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(details.cache_control.as_deref(), Some("max-age=3600"));
+    assert_eq!(
+        details.metadata,
+        [
+            ("photographer".to_string(), "Jürgen Ögren".to_string()),
+            ("shoot".into(), "wedding".into())
+        ]
+    );
+    let raw = client
+        .head_object()
+        .bucket("edit")
+        .key("photo.jpg")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        raw.content_disposition(),
+        Some("inline"),
+        "other headers are kept"
+    );
+    assert!(
+        raw.metadata().unwrap()["photographer"].starts_with("=?UTF-8?B?"),
+        "sent as S3 clients send it"
+    );
+    let body = client
+        .get_object()
+        .bucket("edit")
+        .key("photo.jpg")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        body.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"jpeg bytes"
+    );
+
+    let tags = vec![
+        ("client".to_string(), "Smith".to_string()),
+        ("year".into(), "2026".into()),
+    ];
+    engine.object_tags_set(&path, tags.clone()).await.unwrap();
+    assert_eq!(engine.object_tags(&path).await.unwrap(), tags);
+    let too_many: Vec<(String, String)> =
+        (0..11).map(|i| (format!("k{i}"), String::new())).collect();
+    assert_eq!(
+        engine
+            .object_tags_set(&path, too_many)
+            .await
+            .unwrap_err()
+            .field,
+        Some("tags")
+    );
+    engine.object_tags_set(&path, Vec::new()).await.unwrap();
+    assert!(engine.object_tags(&path).await.unwrap().is_empty());
+    let log = engine.activity_list(Some(3)).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["edit_tags", "edit_tags", "edit_metadata"]);
+}
+
+#[tokio::test]
+async fn the_built_in_endpoint_edits_metadata_and_tags_in_place() {
+    let (_dir, server) = serve_local().await;
+    edit_in_place(&server.url()).await;
+}
+
+#[tokio::test]
+async fn moto_edits_metadata_and_tags_in_place() {
+    let moto = Moto::start();
+    edit_in_place(&moto.endpoint).await;
+}

@@ -1,6 +1,6 @@
 use strata_core::activity::Activity;
 use strata_core::jobs::JobId;
-use strata_core::objects::{Link, ObjectDetails, ObjectPage, Usage};
+use strata_core::objects::{Link, ObjectDetails, ObjectEdit, ObjectPage, Usage};
 use strata_core::remote::RemotePath;
 use strata_core::{Engine, Error};
 use tauri::State;
@@ -128,6 +128,62 @@ pub async fn activity_list(
     limit: Option<u32>,
 ) -> Result<Vec<Activity>, Error> {
     engine.activity_list(limit).await
+}
+
+/// Replaces an object's content type, cache-control and user metadata (bytes kept).
+#[tauri::command]
+#[specta::specta]
+pub async fn object_edit(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+    edit: ObjectEdit,
+) -> Result<ObjectDetails, Error> {
+    let path = RemotePath {
+        profile,
+        bucket,
+        key,
+    };
+    engine.object_edit(&path, edit).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn object_tags(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+) -> Result<Vec<(String, String)>, Error> {
+    engine
+        .object_tags(&RemotePath {
+            profile,
+            bucket,
+            key,
+        })
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn object_tags_set(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+    tags: Vec<(String, String)>,
+) -> Result<(), Error> {
+    engine
+        .object_tags_set(
+            &RemotePath {
+                profile,
+                bucket,
+                key,
+            },
+            tags,
+        )
+        .await
 }
 
 fn in_bucket(profile: &str, bucket: &str, keys: Vec<String>) -> Vec<RemotePath> {

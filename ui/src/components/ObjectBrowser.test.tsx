@@ -71,6 +71,25 @@ describe("ObjectBrowser", () => {
     expect(api.calls.presigned).toEqual(["share.jpg"]);
   });
 
+  it("edits an object's type, metadata and tags", async () => {
+    const user = userEvent.setup();
+    const api = memoryObjects({ "portrait.jpg": 10 });
+    browse(api);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await user.click(rows()[0]);
+    await screen.findByTestId("object-details");
+    await user.click(screen.getByRole("button", { name: "Edit…" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit object" });
+    const type = within(dialog).getByLabelText("Content type");
+    await user.clear(type);
+    await user.type(type, "image/png");
+    await user.type(within(dialog).getByLabelText(/^Tags/), "client=Smith");
+    await user.click(within(dialog).getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("Saved the details of portrait.jpg.")).toBeTruthy();
+    expect(api.tags).toEqual([["client", "Smith"]]);
+    expect(screen.getByTestId("object-details").textContent).toContain("image/png");
+  });
+
   it("loads the next page as the list nears the end of what it has", async () => {
     const keys = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`k${String(i).padStart(5, "0")}`, 1]));
     browse(memoryObjects(keys, 1000));

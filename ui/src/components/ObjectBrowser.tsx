@@ -1,19 +1,20 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
-import { errorOf, type ApiError, type Entry, type Link, type ObjectApi, type ObjectDetails } from "../api";
+import { errorOf, type ApiError, type Entry, type Link, type ObjectApi, type ObjectDetails, type ObjectEdit } from "../api";
 import { useEngineEvents } from "../events";
 import { remotePath, type Place } from "../navigation";
 import { arrange, size, useObjectListing, type SortKey } from "../objectListing";
 import { count } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
-import { AskNameDialog, LinkDialog } from "./ObjectDialogs";
+import { AskNameDialog, EditObjectDialog, LinkDialog } from "./ObjectDialogs";
 import { VirtualList, type VirtualListHandle } from "./VirtualList";
 
 type Dialog =
   | { kind: "delete"; entry: Entry; objects: number; bytes: number }
   | { kind: "rename"; entry: Entry }
   | { kind: "new-folder" }
-  | { kind: "link"; link: Link; copied: boolean };
+  | { kind: "link"; link: Link; copied: boolean }
+  | { kind: "edit"; details: ObjectDetails; tags: [string, string][] | null };
 
 interface Job {
   id: number;
@@ -182,6 +183,21 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     }
   }
 
+  async function askEdit(details: ObjectDetails) {
+    setMenu(null);
+    // A server without tagging still lets the rest be edited.
+    const tags = await api.objectTags(profile, bucket, details.key).catch(() => null);
+    setDialog({ kind: "edit", details, tags });
+  }
+
+  async function saveEdit(details: ObjectDetails, edit: ObjectEdit, tags: [string, string][] | null) {
+    const saved = await api.editObject(profile, bucket, details.key, edit);
+    if (tags !== null) await api.setObjectTags(profile, bucket, details.key, tags);
+    setDialog(null);
+    setDetails(saved);
+    setNotice(`Saved the details of ${details.key.split("/").pop()}.`);
+  }
+
   async function newFolder(name: string) {
     setDialog(null);
     try {
@@ -229,6 +245,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
       {current.folder && <button type="button" onClick={() => open(current)}>Open</button>}
       <button type="button" onClick={() => void download(current)}>Download</button>
       {!current.folder && <button type="button" onClick={() => void share(current)}>Copy link</button>}
+      {details && !current.folder && <button type="button" onClick={() => void askEdit(details)}>Edit…</button>}
       <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "rename", entry: current }); }}>Rename…</button>
       <button type="button" className="button-danger" onClick={() => void askDelete(current)}>Delete…</button>
     </>
@@ -409,6 +426,14 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
       )}
       {dialog?.kind === "new-folder" && (
         <AskNameDialog title="New folder" label="Name" initial="" action="Create folder" onSubmit={newFolder} onCancel={() => setDialog(null)} />
+      )}
+      {dialog?.kind === "edit" && (
+        <EditObjectDialog
+          details={dialog.details}
+          tags={dialog.tags}
+          onSave={(edit, tags) => saveEdit(dialog.details, edit, tags)}
+          onCancel={() => setDialog(null)}
+        />
       )}
       {dialog?.kind === "link" && <LinkDialog link={dialog.link} copied={dialog.copied} onClose={() => setDialog(null)} />}
     </section>

@@ -4,9 +4,11 @@ import type { Entry, ObjectApi, ObjectDetails } from "../api";
 export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
   const store = new Map(Object.entries(keys));
   let nextJob = 100;
+  const tags: [string, string][] = [];
   const calls: { deleted: string[][]; presigned: string[] } = { deleted: [], presigned: [] };
-  const api: ObjectApi & { store: Map<string, number>; calls: typeof calls } = {
+  const api: ObjectApi & { store: Map<string, number>; calls: typeof calls; tags: [string, string][] } = {
     store,
+    tags,
     calls,
     listObjects: async (_profile, _bucket, prefix, token) => {
       const seen = new Set<string>();
@@ -33,6 +35,14 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
       key, size: store.get(key) ?? 0, last_modified: "2026-11-20T10:00:00Z", etag: "e", content_type: "image/jpeg",
       cache_control: null, storage_class: "STANDARD", metadata: [["camera", "X-T5"]], checksums: [], restore: null,
     }),
+    editObject: async (_profile, _bucket, key, edit) => ({
+      key, size: store.get(key) ?? 0, last_modified: null, etag: "e", content_type: edit.content_type,
+      cache_control: edit.cache_control, storage_class: "STANDARD", metadata: edit.metadata, checksums: [], restore: null,
+    }),
+    objectTags: async () => tags,
+    setObjectTags: async (_profile, _bucket, _key, next) => {
+      tags.splice(0, tags.length, ...next);
+    },
     downloadObjects: async () => [nextJob++, "/home/me/Downloads"],
     deleteObjects: async (_profile, _bucket, doomed) => {
       calls.deleted.push(doomed);

@@ -3,7 +3,10 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../../migrations/local/0001_index.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/local/0001_index.sql"),
+    include_str!("../../migrations/local/0002_tags.sql"),
+];
 
 /// The headers an object keeps and returns as they were given.
 #[derive(Debug, Clone, Default)]
@@ -29,10 +32,12 @@ pub(crate) struct ObjectRow {
     /// JSON object: checksum algorithm (`crc32c`, …) -> base64 value.
     pub checksums: Option<String>,
     pub parts_count: Option<i64>,
+    /// JSON object of the object's tags.
+    pub tags: Option<String>,
 }
 
 pub(crate) const OBJECT_COLUMNS: &str = "key, blob, size, etag, modified_ms, storage_class, content_type, content_encoding, \
-     content_disposition, content_language, cache_control, user_metadata, checksums, parts_count";
+     content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags";
 
 /// The five content headers, from `first` on in a row.
 fn headers_at(row: &Row<'_>, first: usize) -> rusqlite::Result<ContentHeaders> {
@@ -57,6 +62,7 @@ pub(crate) fn object_from_row(row: &Row<'_>) -> rusqlite::Result<ObjectRow> {
         user_metadata: row.get(11)?,
         checksums: row.get(12)?,
         parts_count: row.get(13)?,
+        tags: row.get(14)?,
     })
 }
 
@@ -156,8 +162,8 @@ pub(crate) fn put_object(
         .optional()?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, modified_ms, storage_class, content_type,
-             content_encoding, content_disposition, content_language, cache_control, user_metadata, checksums, parts_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             content_encoding, content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         bucket,
@@ -175,8 +181,23 @@ pub(crate) fn put_object(
         row.user_metadata,
         row.checksums,
         row.parts_count,
+        row.tags,
     ])?;
     Ok(old)
+}
+
+/// Replaces an object's tags; `false` when there is no such object.
+pub(crate) fn set_tags(
+    conn: &Connection,
+    bucket: &str,
+    key: &[u8],
+    tags: Option<&str>,
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE objects SET tags = ?3 WHERE bucket = ?1 AND key = ?2",
+        params![bucket, key, tags],
+    )?;
+    Ok(changed == 1)
 }
 
 /// Removes the object row; returns its blob, if it existed.

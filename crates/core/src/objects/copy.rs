@@ -59,7 +59,7 @@ fn is_md5(etag: &str) -> bool {
 }
 
 /// Percent-encodes `bucket/key` for the x-amz-copy-source header.
-fn copy_source(bucket: &str, key: &str) -> String {
+pub(super) fn copy_source(bucket: &str, key: &str) -> String {
     let mut out = format!("{bucket}/");
     for &b in key.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {

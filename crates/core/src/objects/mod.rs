@@ -8,6 +8,7 @@
 
 mod copy;
 mod download;
+mod edit;
 mod links;
 pub(crate) mod remove;
 mod usage;
@@ -16,7 +17,9 @@ use aws_sdk_s3::types::EncodingType;
 use serde::Serialize;
 
 pub use copy::CopyReport;
+use copy::copy_source;
 pub use download::{DownloadReport, Downloaded, Renamed};
+pub use edit::ObjectEdit;
 pub use links::{Link, MAX_LINK_SECONDS, parse_lifetime};
 pub use remove::{DeleteFailure, DeleteReport};
 pub use usage::Usage;
@@ -343,7 +346,11 @@ impl Engine {
                     .map_err(|e| head_error(&e, account, bucket, key))?;
                 let mut metadata: Vec<(String, String)> = head
                     .metadata()
-                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), edit::shown_value(v)))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 metadata.sort();
                 let checksums = [

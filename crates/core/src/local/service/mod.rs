@@ -279,6 +279,73 @@ fn content_headers(
     }
 }
 
+/// S3's limits on object tags.
+const MAX_TAGS: usize = 10;
+const MAX_TAG_KEY: usize = 128;
+const MAX_TAG_VALUE: usize = 256;
+
+/// Checks `(key, value)` pairs against S3's tag rules and stores them as a JSON object
+/// (`None` for no tags).
+fn tags_json(pairs: Vec<(String, String)>) -> S3Result<Option<String>> {
+    if pairs.len() > MAX_TAGS {
+        return Err(s3_error!(
+            InvalidTag,
+            "Object tags cannot be greater than 10"
+        ));
+    }
+    let mut tags = std::collections::BTreeMap::new();
+    for (key, value) in pairs {
+        if key.is_empty()
+            || key.chars().count() > MAX_TAG_KEY
+            || value.chars().count() > MAX_TAG_VALUE
+        {
+            return Err(s3_error!(
+                InvalidTag,
+                "The TagKey or TagValue you have provided is invalid."
+            ));
+        }
+        if tags.insert(key, value).is_some() {
+            return Err(s3_error!(
+                InvalidTag,
+                "Cannot provide multiple Tags with the same key"
+            ));
+        }
+    }
+    Ok((!tags.is_empty()).then(|| serde_json::to_string(&tags).unwrap_or_default()))
+}
+
+/// The `x-amz-tagging` header's tags: a URL-encoded query string (`a=1&b=2`).
+fn tags_of_header(header: Option<&str>) -> S3Result<Option<String>> {
+    let Some(header) = header.filter(|h| !h.is_empty()) else {
+        return Ok(None);
+    };
+    let decode = |text: &str| {
+        crate::objects::url_decode(text)
+            .map_err(|_| s3_error!(InvalidArgument, "The x-amz-tagging header is not valid."))
+    };
+    let pairs = header
+        .split('&')
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode(k)?, decode(v)?))
+        })
+        .collect::<S3Result<Vec<_>>>()?;
+    tags_json(pairs)
+}
+
+/// The stored tags as S3's tag set.
+fn tag_set(json: Option<&str>) -> TagSet {
+    let tags: std::collections::BTreeMap<String, String> = json
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    tags.into_iter()
+        .map(|(key, value)| Tag {
+            key: Some(key),
+            value: Some(value),
+        })
+        .collect()
+}
+
 /// Writes `row` as naming `blob`; returns the replaced version's blob, to be released.
 fn put_row(
     tx: &rusqlite::Transaction<'_>,
@@ -337,6 +404,9 @@ operations! {
     objects::delete_object(DeleteObjectInput) -> DeleteObjectOutput;
     objects::delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
     objects::copy_object(CopyObjectInput) -> CopyObjectOutput;
+    objects::get_object_tagging(GetObjectTaggingInput) -> GetObjectTaggingOutput;
+    objects::put_object_tagging(PutObjectTaggingInput) -> PutObjectTaggingOutput;
+    objects::delete_object_tagging(DeleteObjectTaggingInput) -> DeleteObjectTaggingOutput;
     listings::list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
     listings::list_objects(ListObjectsInput) -> ListObjectsOutput;
     multipart::create_multipart_upload(CreateMultipartUploadInput) -> CreateMultipartUploadOutput;

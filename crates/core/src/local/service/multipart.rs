@@ -481,6 +481,7 @@ pub(super) async fn complete_multipart_upload(
         return Err(e);
     }
     let row = ObjectRow {
+        tags: None,
         key: upload.key.clone(),
         blob: String::new(),
         size: chosen.iter().map(|p| p.size).sum(),

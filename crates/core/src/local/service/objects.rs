@@ -43,6 +43,7 @@ pub(super) async fn put_object(
         user_metadata: metadata_json(input.metadata.as_ref()),
         checksums: received.checksums_json(),
         parts_count: None,
+        tags: tags_of_header(input.tagging.as_deref())?,
     };
     let (bucket, if_none_match) = (input.bucket.clone(), input.if_none_match.clone());
     let temp = received.temp.clone();
@@ -280,12 +281,22 @@ pub(super) async fn copy_object(
     } else {
         (source.headers.clone(), source.user_metadata.clone())
     };
+    let replace_tags = input
+        .tagging_directive
+        .as_ref()
+        .is_some_and(|d| d.as_str() == "REPLACE");
+    let tags = if replace_tags {
+        tags_of_header(input.tagging.as_deref())?
+    } else {
+        source.tags.clone()
+    };
     let row = ObjectRow {
         key: input.key.as_bytes().to_vec(),
         modified_ms: now_ms(),
         storage_class,
         headers,
         user_metadata,
+        tags,
         ..source.clone()
     };
     let (bucket, source_blob) = (input.bucket.clone(), source.blob.clone());
@@ -310,4 +321,70 @@ pub(super) async fn copy_object(
         ..Default::default()
     };
     Ok(S3Response::new(output))
+}
+
+pub(super) async fn get_object_tagging(
+    s3: &LocalS3,
+    req: S3Request<GetObjectTaggingInput>,
+) -> S3Result<S3Response<GetObjectTaggingOutput>> {
+    let signed = signed_region(&req);
+    let (bucket, key) = (req.input.bucket, req.input.key);
+    s3.bucket_region(&bucket, signed, false).await?;
+    let row = s3
+        .index(move |s| db(index::get_object(&s.conn(), &bucket, key.as_bytes())))
+        .await?
+        .ok_or_else(|| s3_error!(NoSuchKey))?;
+    Ok(S3Response::new(GetObjectTaggingOutput {
+        tag_set: tag_set(row.tags.as_deref()),
+        version_id: None,
+    }))
+}
+
+pub(super) async fn put_object_tagging(
+    s3: &LocalS3,
+    req: S3Request<PutObjectTaggingInput>,
+) -> S3Result<S3Response<PutObjectTaggingOutput>> {
+    let signed = signed_region(&req);
+    let input = req.input;
+    s3.bucket_region(&input.bucket, signed, false).await?;
+    let pairs = input
+        .tagging
+        .tag_set
+        .into_iter()
+        .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
+        .collect();
+    let tags = tags_json(pairs)?;
+    set_tags(s3, input.bucket, input.key, tags).await?;
+    Ok(S3Response::new(PutObjectTaggingOutput { version_id: None }))
+}
+
+pub(super) async fn delete_object_tagging(
+    s3: &LocalS3,
+    req: S3Request<DeleteObjectTaggingInput>,
+) -> S3Result<S3Response<DeleteObjectTaggingOutput>> {
+    let signed = signed_region(&req);
+    let input = req.input;
+    s3.bucket_region(&input.bucket, signed, false).await?;
+    set_tags(s3, input.bucket, input.key, None).await?;
+    Ok(S3Response::new(DeleteObjectTaggingOutput {
+        version_id: None,
+    }))
+}
+
+async fn set_tags(s3: &LocalS3, bucket: String, key: String, tags: Option<String>) -> S3Result<()> {
+    let found = s3
+        .index(move |s| {
+            db(index::set_tags(
+                &s.conn(),
+                &bucket,
+                key.as_bytes(),
+                tags.as_deref(),
+            ))
+        })
+        .await?;
+    if found {
+        Ok(())
+    } else {
+        Err(s3_error!(NoSuchKey))
+    }
 }
