@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "object_edit",
     "object_tags",
     "object_tags_set",
+    "object_thumbnail",
 ];
 
 fn main() {

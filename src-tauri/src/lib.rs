@@ -42,6 +42,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::objects::object_edit,
             commands::objects::object_tags,
             commands::objects::object_tags_set,
+            commands::objects::object_thumbnail,
         ])
         .typ::<strata_core::jobs::Event>()
 }

@@ -18,7 +18,7 @@ OBJECTS = {
     "notes.txt": b"hello from the bucket",
     "raw/2026/wedding-001.cr3": b"raw bytes 1" * 100,
     "raw/2026/wedding-002.cr3": b"raw bytes 2" * 100,
-    "raw/cover.jpg": b"\xff\xd8\xff\xe0 a jpeg",
+    "raw/cover.jpg": (ROOT / "tests" / "e2e" / "fixtures" / "cover.jpg").read_bytes(),
 }
 
 
@@ -82,21 +82,26 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     app = app_factory()
 
     open_row(app, "shoot", ".bucket-row")
-    wait(app).until(lambda d: object_names(d) == ["📁 raw/", "notes.txt"])
+    wait(app).until(lambda d: object_names(d) == ["raw/", "notes.txt"])
     assert app.find_element(By.CSS_SELECTOR, "[data-testid=object-path]").text == "local:shoot"
     screenshot(app, "20-objects-bucket-root")
 
-    # Into a folder, then the grid.
-    open_row(app, "📁 raw/")
-    wait(app).until(lambda d: object_names(d) == ["📁 2026/", "cover.jpg"])
+    # Into a folder; the grid shows the photo's thumbnail, made by the engine.
+    open_row(app, "raw/")
+    wait(app).until(lambda d: object_names(d) == ["2026/", "cover.jpg"])
     assert app.find_element(By.CSS_SELECTOR, "[data-testid=object-path]").text == "local:shoot/raw"
-    open_row(app, "📁 2026/")
+    button(app, "Grid").click()
+    thumb = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=object-grid] img.tile-thumb")))
+    assert thumb.get_attribute("src").startswith("data:image/jpeg;base64,")
+    assert app.execute_script("return arguments[0].naturalWidth", thumb) == 320
+    screenshot(app, "21-objects-grid-thumbnails")
+    button(app, "List").click()
+    open_row(app, "2026/")
     wait(app).until(lambda d: object_names(d) == ["wedding-001.cr3", "wedding-002.cr3"])
     button(app, "Grid").click()
     grid = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=object-grid]")))
     tiles = [t.text for t in grid.find_elements(By.CSS_SELECTOR, ".tile-name")]
     assert tiles == ["wedding-001.cr3", "wedding-002.cr3"], tiles
-    screenshot(app, "21-objects-grid")
     button(app, "List").click()
 
     # Download one file: it lands whole in the downloads folder.
@@ -110,7 +115,7 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
 
     # Back to the bucket's root through the breadcrumbs; share a link that works without a key.
     button(app, "shoot").click()
-    wait(app).until(lambda d: object_names(d) == ["📁 raw/", "notes.txt"])
+    wait(app).until(lambda d: object_names(d) == ["raw/", "notes.txt"])
     click_row(app, "notes.txt")
     button(app, "Copy link").click()
     link = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=link-url]")))
@@ -121,7 +126,7 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     button(app, "Done").click()
 
     # Delete a folder: the confirmation says how much goes.
-    click_row(app, "📁 raw/")
+    click_row(app, "raw/")
     button(app, "Delete…").click()
     dialog = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[role=alertdialog]")))
     assert "3 objects" in dialog.text, dialog.text

@@ -20,6 +20,7 @@ import {
   type ObjectDetails,
   type ObjectEdit,
   type ObjectPage,
+  type Thumbnail,
   type Usage,
 } from "./bindings";
 
@@ -41,6 +42,7 @@ export type {
   ObjectDetails,
   ObjectEdit,
   ObjectPage,
+  Thumbnail,
   Usage,
 };
 
@@ -65,6 +67,8 @@ export interface ObjectApi {
   editObject(profile: string, bucket: string, key: string, edit: ObjectEdit): Promise<ObjectDetails>;
   objectTags(profile: string, bucket: string, key: string): Promise<[string, string][]>;
   setObjectTags(profile: string, bucket: string, key: string, tags: [string, string][]): Promise<void>;
+  /** A thumbnail of an image or camera RAW file. */
+  thumbnail(profile: string, bucket: string, key: string): Promise<Thumbnail>;
   /** Starts a download into the downloads folder; returns the job and the folder. */
   downloadObjects(profile: string, bucket: string, keys: string[]): Promise<[number, string]>;
   /** Starts deleting objects and folders (keys ending in "/"); returns the job. */
@@ -130,6 +134,7 @@ export const tauriApi: Api = {
   listObjects: (profile, bucket, prefix, token) => unwrap(commands.objectList(profile, bucket, prefix, token)),
   headObject: (profile, bucket, key) => unwrap(commands.objectHead(profile, bucket, key)),
   editObject: (profile, bucket, key, edit) => unwrap(commands.objectEdit(profile, bucket, key, edit)),
+  thumbnail: (profile, bucket, key) => unwrap(commands.objectThumbnail(profile, bucket, key)),
   objectTags: (profile, bucket, key) => unwrap(commands.objectTags(profile, bucket, key)),
   setObjectTags: (profile, bucket, key, tags) => unwrap(commands.objectTagsSet(profile, bucket, key, tags)).then(() => undefined),
   downloadObjects: (profile, bucket, keys) => unwrap(commands.objectsDownload(profile, bucket, keys)),

@@ -57,6 +57,8 @@ export const commands = {
 	objectEdit: (profile: string, bucket: string, key: string, edit: ObjectEdit) => typedError<ObjectDetails, ApiError>(__TAURI_INVOKE("object_edit", { profile, bucket, key, edit })),
 	objectTags: (profile: string, bucket: string, key: string) => typedError<([string, string])[], ApiError>(__TAURI_INVOKE("object_tags", { profile, bucket, key })),
 	objectTagsSet: (profile: string, bucket: string, key: string, tags: ([string, string])[]) => typedError<null, ApiError>(__TAURI_INVOKE("object_tags_set", { profile, bucket, key, tags })),
+	/**  A thumbnail of an image or camera RAW file (cached by the engine). */
+	objectThumbnail: (profile: string, bucket: string, key: string) => typedError<Thumbnail, ApiError>(__TAURI_INVOKE("object_thumbnail", { profile, bucket, key })),
 };
 
 /* Types */
@@ -358,6 +360,15 @@ export type Retry =
 export type SkippedProfile = {
 	name: string,
 	reason: string,
+};
+
+export type Thumbnail = {
+	/**  `image/jpeg`. */
+	mime: string,
+	/**  The image, base64 (for a `data:` URL). */
+	data: string,
+	width: number,
+	height: number,
 };
 
 export type Usage = {

@@ -652,3 +652,84 @@ async fn moto_edits_metadata_and_tags_in_place() {
     let moto = Moto::start();
     edit_in_place(&moto.endpoint).await;
 }
+
+fn photo(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut out)
+        .encode_image(&image)
+        .unwrap();
+    out
+}
+
+/// Thumbnails of a real JPEG and of a RAW file made here (a TIFF-like header, an embedded
+/// 1600×1067 JPEG preview, then 10 MiB of sensor data): the RAW is read by a ranged GET of its
+/// first 4 MiB only, and a second request is served from the cache without a GET.
+#[tokio::test]
+async fn thumbnails_come_from_a_bounded_read_and_are_cached() {
+    let (_dir, server) = serve_local().await;
+    let client = sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY);
+    client.create_bucket().bucket("shoot").send().await.unwrap();
+    let mut raw = b"II*\0\x08\0\0\0strata test raw".to_vec();
+    raw.extend_from_slice(&photo(160, 120));
+    raw.extend_from_slice(&photo(1600, 1067));
+    raw.extend((0..10 << 20).map(|i: u32| (i % 253) as u8));
+    let objects: BTreeMap<String, Vec<u8>> = [
+        ("photo.jpg".to_string(), photo(2000, 1500)),
+        ("IMG_0001.CR3".to_string(), raw),
+        ("notes.txt".to_string(), b"text".to_vec()),
+    ]
+    .into();
+    put_all(&client, "shoot", &objects).await;
+    let gets = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = gets.clone();
+    let proxy = FaultProxy::start(&server.url(), move |head, _| {
+        if head.method == "GET" && head.uri.path().starts_with("/shoot/") {
+            let range = head
+                .headers
+                .get("range")
+                .map(|r| r.to_str().unwrap().to_string());
+            seen.lock()
+                .unwrap()
+                .push(format!("{} {}", head.uri.path(), range.unwrap_or_default()));
+        }
+        Fault::Forward
+    })
+    .await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+
+    let jpeg = engine
+        .object_thumbnail(&at("s:shoot/photo.jpg"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (jpeg.width, jpeg.height, jpeg.mime.as_str()),
+        (320, 240, "image/jpeg")
+    );
+    let raw = engine
+        .object_thumbnail(&at("s:shoot/IMG_0001.CR3"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (raw.width, raw.height),
+        (320, 213),
+        "the large preview, not the small one"
+    );
+    assert_eq!(
+        *gets.lock().unwrap(),
+        ["/shoot/photo.jpg ", "/shoot/IMG_0001.CR3 bytes=0-4194303"]
+    );
+    let again = engine
+        .object_thumbnail(&at("s:shoot/IMG_0001.CR3"))
+        .await
+        .unwrap();
+    assert_eq!(again.data, raw.data);
+    assert_eq!(gets.lock().unwrap().len(), 2, "served from the cache");
+    let none = engine
+        .object_thumbnail(&at("s:shoot/notes.txt"))
+        .await
+        .unwrap_err();
+    assert_eq!(none.field, Some("key"));
+}

@@ -92,6 +92,7 @@ async fn handle(
     counter: &AtomicUsize,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
+    let head_request = parts.method == hyper::Method::HEAD;
     let fault = rule(&parts, counter.fetch_add(1, Ordering::SeqCst));
     if let Fault::DelayMs(ms) = fault {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -139,7 +140,11 @@ async fn handle(
             body = Bytes::from(stripped);
         }
     }
-    head.headers.remove("content-length");
+    // The body was collected (and may have changed): its length is set anew. A HEAD answer's
+    // Content-Length describes the object, not this empty body: it stays.
+    if !head_request {
+        head.headers.remove("content-length");
+    }
     head.headers.remove("transfer-encoding");
     Response::from_parts(head, Full::new(body))
 }

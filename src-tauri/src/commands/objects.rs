@@ -1,6 +1,6 @@
 use strata_core::activity::Activity;
 use strata_core::jobs::JobId;
-use strata_core::objects::{Link, ObjectDetails, ObjectEdit, ObjectPage, Usage};
+use strata_core::objects::{Link, ObjectDetails, ObjectEdit, ObjectPage, Thumbnail, Usage};
 use strata_core::remote::RemotePath;
 use strata_core::{Engine, Error};
 use tauri::State;
@@ -183,6 +183,24 @@ pub async fn object_tags_set(
             },
             tags,
         )
+        .await
+}
+
+/// A thumbnail of an image or camera RAW file (cached by the engine).
+#[tauri::command]
+#[specta::specta]
+pub async fn object_thumbnail(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+) -> Result<Thumbnail, Error> {
+    engine
+        .object_thumbnail(&RemotePath {
+            profile,
+            bucket,
+            key,
+        })
         .await
 }
 

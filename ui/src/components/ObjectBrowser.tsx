@@ -7,6 +7,8 @@ import { count } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
 import { AskNameDialog, EditObjectDialog, LinkDialog } from "./ObjectDialogs";
+import { FileIcon, FolderIcon, kindOf } from "./Icons";
+import { Thumb } from "./Thumb";
 import { VirtualList, type VirtualListHandle } from "./VirtualList";
 
 type Dialog =
@@ -340,7 +342,20 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
                   onClick={() => setSelected(i)}
                   onDoubleClick={() => open(entry)}
                 >
-                  <span className="tile-icon" aria-hidden="true">{entry.folder ? "📁" : iconOf(entry.name)}</span>
+                  <span className="tile-icon" aria-hidden="true">
+                    {entry.folder ? (
+                      <FolderIcon size={56} />
+                    ) : (
+                      <Thumb
+                        api={api}
+                        profile={profile}
+                        bucket={bucket}
+                        objectKey={entry.key}
+                        fallback={<FileIcon size={56} kind={kindOf(entry.name)} />}
+                        className="tile-thumb"
+                      />
+                    )}
+                  </span>
                   <span className="tile-name">{entry.name}</span>
                 </div>
               ))}
@@ -369,10 +384,8 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
                 render={(entry) =>
                   entry ? (
                     <>
-                      <span className="cell-name">
-                        {entry.folder ? "📁 " : ""}
-                        {entry.name}
-                      </span>
+                      <span className="cell-icon">{entry.folder ? <FolderIcon /> : <FileIcon kind={kindOf(entry.name)} />}</span>
+                      <span className="cell-name">{entry.name}</span>
                       <span className="cell-size">{entry.folder ? "—" : size(entry.size)}</span>
                       <span className="cell-date">{entry.last_modified?.slice(0, 16).replace("T", " ") ?? ""}</span>
                       <span className="cell-class">{entry.storage_class ?? ""}</span>
@@ -388,7 +401,11 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
             <p className="empty-list">{filter ? "Nothing here matches." : "This folder is empty."}</p>
           )}
         </div>
-        {details && current && !current.folder && <DetailsPanel details={details} path={remotePath(place, details.key)} />}
+        {details && current && !current.folder && (
+          <DetailsPanel details={details} path={remotePath(place, details.key)}>
+            <Thumb api={api} profile={profile} bucket={bucket} objectKey={details.key} fallback={null} className="preview" />
+          </DetailsPanel>
+        )}
       </div>
       {menu && current && (
         <div className="menu-backdrop" onClick={() => setMenu(null)}>
@@ -440,7 +457,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
   );
 }
 
-function DetailsPanel({ details, path }: { details: ObjectDetails; path: string }) {
+function DetailsPanel({ details, path, children }: { details: ObjectDetails; path: string; children: React.ReactNode }) {
   const facts: [string, string][] = [
     ["Size", `${size(details.size)} (${count(details.size)} bytes)`],
     ["Modified", details.last_modified?.replace("T", " ").replace("Z", " UTC") ?? "—"],
@@ -453,6 +470,7 @@ function DetailsPanel({ details, path }: { details: ObjectDetails; path: string 
   if (details.restore) facts.push(["Restore", details.restore]);
   return (
     <aside className="details" aria-label="Details" data-testid="object-details">
+      {children}
       <h3>{details.key.split("/").pop()}</h3>
       <code className="details-path">{path}</code>
       <dl>
@@ -467,11 +485,4 @@ function DetailsPanel({ details, path }: { details: ObjectDetails; path: string 
   );
 }
 
-function iconOf(name: string): string {
-  const extension = name.split(".").pop()?.toLowerCase() ?? "";
-  if (["jpg", "jpeg", "png", "gif", "webp", "heic", "tif", "tiff"].includes(extension)) return "🖼";
-  if (["cr2", "cr3", "nef", "arw", "dng", "raf", "orf", "rw2"].includes(extension)) return "📷";
-  if (["mp4", "mov", "mkv", "avi"].includes(extension)) return "🎞";
-  return "📄";
-}
 

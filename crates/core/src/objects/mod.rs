@@ -10,6 +10,7 @@ mod copy;
 mod download;
 mod edit;
 mod links;
+mod preview;
 pub(crate) mod remove;
 mod usage;
 
@@ -21,6 +22,7 @@ use copy::copy_source;
 pub use download::{DownloadReport, Downloaded, Renamed};
 pub use edit::ObjectEdit;
 pub use links::{Link, MAX_LINK_SECONDS, parse_lifetime};
+pub use preview::{THUMBNAIL_PX, Thumbnail};
 pub use remove::{DeleteFailure, DeleteReport};
 pub use usage::Usage;
 
