@@ -69,7 +69,7 @@ pub(crate) fn embedded_jpegs(bytes: &[u8]) -> Vec<&[u8]> {
         }
         start = at + 3;
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|(area, _)| std::cmp::Reverse(*area));
     found.into_iter().map(|(_, jpeg)| jpeg).collect()
 }
 
