@@ -90,6 +90,21 @@ describe("ObjectBrowser", () => {
     expect(screen.getByTestId("object-details").textContent).toContain("image/png");
   });
 
+  it("moves an object to a folder typed as a remote path", async () => {
+    const user = userEvent.setup();
+    const api = memoryObjects({ "a.jpg": 1 });
+    browse(api);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await user.click(rows()[0]);
+    await user.click(screen.getByRole("button", { name: "Move to…" }));
+    const field = within(screen.getByRole("dialog")).getByRole("textbox");
+    expect((field as HTMLInputElement).value).toBe("local:shoot");
+    await user.clear(field);
+    await user.type(field, "archive:cold/2026");
+    await user.click(screen.getByRole("button", { name: "Move" }));
+    expect(api.calls.copied).toEqual([["local:shoot/a.jpg", "archive:cold/2026/", true]]);
+  });
+
   it("loads the next page as the list nears the end of what it has", async () => {
     const keys = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`k${String(i).padStart(5, "0")}`, 1]));
     browse(memoryObjects(keys, 1000));

@@ -14,6 +14,7 @@ import { VirtualList, type VirtualListHandle } from "./VirtualList";
 type Dialog =
   | { kind: "delete"; entry: Entry; objects: number; bytes: number }
   | { kind: "rename"; entry: Entry }
+  | { kind: "copy"; entry: Entry; move: boolean }
   | { kind: "new-folder" }
   | { kind: "link"; link: Link; copied: boolean }
   | { kind: "edit"; details: ObjectDetails; tags: [string, string][] | null };
@@ -200,6 +201,26 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     setNotice(`Saved the details of ${details.key.split("/").pop()}.`);
   }
 
+  async function folderSize(entry: Entry) {
+    setMenu(null);
+    setError(null);
+    try {
+      const usage = await api.usage(profile, bucket, entry.key);
+      setNotice(`${entry.name}: ${count(usage.objects)} object${usage.objects === 1 ? "" : "s"}, ${size(usage.bytes)}.`);
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  function copyTo(entry: Entry, target: string, move: boolean) {
+    setDialog(null);
+    const into = target.endsWith("/") || !target.includes("/") ? target : `${target}/`;
+    const verb = move ? "Moving" : "Copying";
+    void run(verb, `${move ? "Moved" : "Copied"} ${entry.name} to ${into}.`, () =>
+      api.copyObjects(remotePath(place, entry.key), into, move),
+    );
+  }
+
   async function newFolder(name: string) {
     setDialog(null);
     try {
@@ -249,6 +270,9 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
       {!current.folder && <button type="button" onClick={() => void share(current)}>Copy link</button>}
       {details && !current.folder && <button type="button" onClick={() => void askEdit(details)}>Edit…</button>}
       <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "rename", entry: current }); }}>Rename…</button>
+      <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "copy", entry: current, move: false }); }}>Copy to…</button>
+      <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "copy", entry: current, move: true }); }}>Move to…</button>
+      <button type="button" onClick={() => void folderSize(current)}>Count size</button>
       <button type="button" className="button-danger" onClick={() => void askDelete(current)}>Delete…</button>
     </>
   ) : null;
@@ -308,9 +332,13 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
         <button type="button" onClick={listing.reload}>
           Reload
         </button>
-        <span className="spacer" />
-        {actions}
       </div>
+      {current && (
+        <div className="selection-bar" aria-label="Selection">
+          <span className="selection-name">{current.name}</span>
+          {actions}
+        </div>
+      )}
       <div className="bucket-status" aria-live="polite">
         {job ? (
           <>
@@ -438,6 +466,17 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
           initial={dialog.entry.name.replace(/\/$/, "")}
           action="Rename"
           onSubmit={(name) => rename(dialog.entry, name)}
+          onCancel={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === "copy" && (
+        <AskNameDialog
+          title={`${dialog.move ? "Move" : "Copy"} ${dialog.entry.name} to`}
+          label="Folder (PROFILE:BUCKET/FOLDER/, any profile)"
+          initial={remotePath(place)}
+          action={dialog.move ? "Move" : "Copy"}
+          allowSlash
+          onSubmit={(target) => copyTo(dialog.entry, target, dialog.move)}
           onCancel={() => setDialog(null)}
         />
       )}

@@ -7,12 +7,14 @@ interface AskNameProps {
   label: string;
   initial: string;
   action: string;
+  /** Paths may hold "/" (a target folder); names may not. */
+  allowSlash?: boolean;
   onSubmit(name: string): void;
   onCancel(): void;
 }
 
-/** Asks for one name (a new folder, a new name for a rename). */
-export function AskNameDialog({ title, label, initial, action, onSubmit, onCancel }: AskNameProps) {
+/** Asks for one name (a new folder, a new name for a rename) or a target path. */
+export function AskNameDialog({ title, label, initial, action, allowSlash, onSubmit, onCancel }: AskNameProps) {
   const [name, setName] = useState(initial);
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -28,7 +30,7 @@ export function AskNameDialog({ title, label, initial, action, onSubmit, onCance
           <button type="button" onClick={onCancel}>
             Cancel
           </button>
-          <button type="submit" className="button-primary" disabled={!name.trim() || name.includes("/")}>
+          <button type="submit" className="button-primary" disabled={!name.trim() || (!allowSlash && name.includes("/"))}>
             {action}
           </button>
         </div>

@@ -5,7 +5,7 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
   const store = new Map(Object.entries(keys));
   let nextJob = 100;
   const tags: [string, string][] = [];
-  const calls: { deleted: string[][]; presigned: string[] } = { deleted: [], presigned: [] };
+  const calls: { deleted: string[][]; presigned: string[]; copied: [string, string, boolean][] } = { deleted: [], presigned: [], copied: [] };
   const api: ObjectApi & { store: Map<string, number>; calls: typeof calls; tags: [string, string][] } = {
     store,
     tags,
@@ -52,7 +52,10 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
       }
       return nextJob++;
     },
-    copyObjects: async () => nextJob++,
+    copyObjects: async (source, target, removeSource) => {
+      calls.copied.push([source, target, removeSource]);
+      return nextJob++;
+    },
     createFolder: async (_profile, _bucket, key) => {
       store.set(`${key}/`, 0);
       return `${key}/`;
