@@ -134,3 +134,12 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     dialog.find_element(By.XPATH, ".//button[normalize-space()='Delete']").click()
     wait(app).until(lambda d: object_names(d) == ["notes.txt"])
     wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".objects .notice"), "Deleted raw/"))
+
+    # The activity view lists what happened, newest first.
+    button(app, "Activity").click()
+    table = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".activity-table")))
+    rows = [r.text for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert "Deleted" in rows[0], rows
+    assert "local:shoot/raw/" in rows[0], rows
+    assert any("Download link" in r and "local:shoot/notes.txt" in r for r in rows), rows
+    screenshot(app, "25-activity")

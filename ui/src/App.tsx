@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { errorOf, type Api, type ApiError, type Profile, type ProfileInput, type ProviderPreset } from "./api";
+import { ActivityView } from "./components/ActivityView";
 import { BucketBrowser } from "./components/BucketBrowser";
 import { ObjectBrowser } from "./components/ObjectBrowser";
 import { createEventHub, EventsContext } from "./events";
@@ -10,7 +11,7 @@ import { ProfileDetail } from "./components/ProfileDetail";
 import { ProfileForm } from "./components/ProfileForm";
 import { ProfileList } from "./components/ProfileList";
 
-type View = { kind: "profile" } | { kind: "add" } | { kind: "edit"; profile: Profile };
+type View = { kind: "profile" } | { kind: "add" } | { kind: "edit"; profile: Profile } | { kind: "activity" };
 
 export function App({ api }: { api: Api }) {
   const [profiles, setProfiles] = useState<Profile[] | null>(null);
@@ -106,6 +107,7 @@ export function App({ api }: { api: Api }) {
         onAdd={() => setView({ kind: "add" })}
         onImport={importAws}
         onRestoreLocal={restoreLocal}
+        onActivity={() => setView({ kind: "activity" })}
       />
       <main className="main">
         {error && (
@@ -117,6 +119,7 @@ export function App({ api }: { api: Api }) {
           </div>
         )}
         {notice && <p className="notice">{notice}</p>}
+        {view.kind === "activity" && <ActivityView api={api} />}
         {view.kind === "add" && <ProfileForm presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />}
         {view.kind === "edit" && (
           <ProfileForm profile={view.profile} presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />

@@ -9,9 +9,10 @@ interface Props {
   onImport(): void;
   /** Offered when the built-in `local` profile was removed. */
   onRestoreLocal(): void;
+  onActivity(): void;
 }
 
-export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal }: Props) {
+export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal, onActivity }: Props) {
   const hasLocal = profiles.some((p) => p.provider === "local");
   return (
     <nav className="sidebar" aria-label="Profiles">
@@ -49,6 +50,9 @@ export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onR
           ))}
         </ul>
       )}
+      <button type="button" className="button-link sidebar-link" onClick={onActivity}>
+        Activity
+      </button>
       {!hasLocal && (
         <button type="button" className="button-link restore" onClick={onRestoreLocal}>
           Restore built-in local storage
