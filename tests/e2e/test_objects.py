@@ -96,6 +96,10 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     assert app.execute_script("return arguments[0].naturalWidth", thumb) == 320
     screenshot(app, "21-objects-grid-thumbnails")
     button(app, "List").click()
+    click_row(app, "cover.jpg")
+    preview = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=object-details] img.preview")))
+    assert preview.get_attribute("src").startswith("data:image/jpeg;base64,")
+    screenshot(app, "22-objects-preview")
     open_row(app, "2026/")
     wait(app).until(lambda d: object_names(d) == ["wedding-001.cr3", "wedding-002.cr3"])
     button(app, "Grid").click()

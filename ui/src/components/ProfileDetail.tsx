@@ -39,33 +39,39 @@ export function ProfileDetail({ profile, presets, onTest, onEdit, onDelete }: Pr
   ];
 
   return (
-    <section className="panel" aria-label={`Profile ${profile.name}`}>
-      <h1>{profile.name}</h1>
+    <section className="profile-head" aria-label={`Profile ${profile.name}`}>
+      <div className="profile-title">
+        <h1>{profile.name}</h1>
+        <span className="profile-where">{whereItLives(profile)}</span>
+        <span className="spacer" />
+        <button type="button" className="button-primary button-small" onClick={runTest} disabled={test.state === "testing"}>
+          {test.state === "testing" ? "Testing…" : "Test connection"}
+        </button>
+        <button type="button" className="button-small" onClick={onEdit}>
+          Edit
+        </button>
+        <button type="button" className="button-danger button-small" onClick={onDelete}>
+          Delete
+        </button>
+      </div>
       {builtIn && (
         <p className="lead">
           Strata's own storage, on this computer: no account needed. Other S3 tools can use it too with{" "}
           <code>strata serve-local</code>.
         </p>
       )}
-      <dl className="facts">
-        {rows.map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{v}</dd>
-          </div>
-        ))}
-      </dl>
-      <div className="actions actions-left">
-        <button type="button" className="button-primary" onClick={runTest} disabled={test.state === "testing"}>
-          {test.state === "testing" ? "Testing…" : "Test connection"}
-        </button>
-        <button type="button" onClick={onEdit}>
-          Edit
-        </button>
-        <button type="button" className="button-danger" onClick={onDelete}>
-          Delete
-        </button>
-      </div>
+      {/* The profile's settings are one click away rather than above every bucket list. */}
+      <details className="profile-facts">
+        <summary>Profile details</summary>
+        <dl className="facts">
+          {rows.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      </details>
       <div data-testid="test-outcome" aria-live="polite">
         {test.state === "done" && (
           <div className={test.report.warning ? "note note-warning" : "note note-ok"}>
