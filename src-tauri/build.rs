@@ -28,6 +28,9 @@ const COMMANDS: &[&str] = &[
     "object_tags",
     "object_tags_set",
     "object_thumbnail",
+    "object_public_url",
+    "profile_public_base",
+    "profile_public_base_set",
 ];
 
 fn main() {

@@ -43,6 +43,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::objects::object_tags,
             commands::objects::object_tags_set,
             commands::objects::object_thumbnail,
+            commands::objects::object_public_url,
+            commands::objects::profile_public_base,
+            commands::objects::profile_public_base_set,
         ])
         .typ::<strata_core::jobs::Event>()
 }

@@ -19,6 +19,8 @@ function memoryApi(): Api & { profiles: Profile[] } {
     ...memoryBuckets([]),
     profiles,
     providerPresets: async () => TEST_PRESETS,
+    profilePublicBase: async () => null,
+    setProfilePublicBase: async () => {},
     listProfiles: async () => [...profiles],
     addProfile: async (input) => {
       const p = toProfile(input, profiles.length + 1);

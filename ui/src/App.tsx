@@ -93,6 +93,18 @@ export function App({ api }: { api: Api }) {
   }
 
   const current = profiles?.find((p) => p.name === selected) ?? null;
+  const currentName = current?.name ?? null;
+  // One object per profile, so the field does not re-read the setting on every render.
+  const publicBase = useMemo(
+    () =>
+      currentName === null
+        ? undefined
+        : {
+            load: () => api.profilePublicBase(currentName),
+            save: (base: string | null) => api.setProfilePublicBase(currentName, base),
+          },
+    [api, currentName],
+  );
 
   return (
     <EventsContext.Provider value={events}>
@@ -150,6 +162,7 @@ export function App({ api }: { api: Api }) {
             onTest={api.testProfile}
             onEdit={() => setView({ kind: "edit", profile: current })}
             onDelete={() => setConfirmDelete(current)}
+            publicBase={publicBase}
           />
         )}
         {view.kind === "profile" && current && nav.place?.bucket == null && (

@@ -67,6 +67,8 @@ export interface ObjectApi {
   editObject(profile: string, bucket: string, key: string, edit: ObjectEdit): Promise<ObjectDetails>;
   objectTags(profile: string, bucket: string, key: string): Promise<[string, string][]>;
   setObjectTags(profile: string, bucket: string, key: string, tags: [string, string][]): Promise<void>;
+  /** The plain URL of an object: works for anyone when it is public. */
+  publicUrl(profile: string, bucket: string, key: string): Promise<string>;
   /** A thumbnail of an image or camera RAW file. */
   thumbnail(profile: string, bucket: string, key: string): Promise<Thumbnail>;
   /** Starts a download into the downloads folder; returns the job and the folder. */
@@ -83,6 +85,9 @@ export interface ObjectApi {
 }
 
 export interface Api extends BucketApi, ObjectApi {
+  /** The base URL public objects are served from (a CDN), per profile. */
+  profilePublicBase(profile: string): Promise<string | null>;
+  setProfilePublicBase(profile: string, base: string | null): Promise<void>;
   /** The engine's defaults per provider, for the add form. */
   providerPresets(): Promise<ProviderPreset[]>;
   listProfiles(): Promise<Profile[]>;
@@ -134,6 +139,9 @@ export const tauriApi: Api = {
   listObjects: (profile, bucket, prefix, token) => unwrap(commands.objectList(profile, bucket, prefix, token)),
   headObject: (profile, bucket, key) => unwrap(commands.objectHead(profile, bucket, key)),
   editObject: (profile, bucket, key, edit) => unwrap(commands.objectEdit(profile, bucket, key, edit)),
+  publicUrl: (profile, bucket, key) => unwrap(commands.objectPublicUrl(profile, bucket, key)),
+  profilePublicBase: (profile) => unwrap(commands.profilePublicBase(profile)),
+  setProfilePublicBase: (profile, base) => unwrap(commands.profilePublicBaseSet(profile, base)).then(() => undefined),
   thumbnail: (profile, bucket, key) => unwrap(commands.objectThumbnail(profile, bucket, key)),
   objectTags: (profile, bucket, key) => unwrap(commands.objectTags(profile, bucket, key)),
   setObjectTags: (profile, bucket, key, tags) => unwrap(commands.objectTagsSet(profile, bucket, key, tags)).then(() => undefined),

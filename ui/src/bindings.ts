@@ -59,6 +59,11 @@ export const commands = {
 	objectTagsSet: (profile: string, bucket: string, key: string, tags: ([string, string])[]) => typedError<null, ApiError>(__TAURI_INVOKE("object_tags_set", { profile, bucket, key, tags })),
 	/**  A thumbnail of an image or camera RAW file (cached by the engine). */
 	objectThumbnail: (profile: string, bucket: string, key: string) => typedError<Thumbnail, ApiError>(__TAURI_INVOKE("object_thumbnail", { profile, bucket, key })),
+	/**  The plain URL of an object (works for anyone when it is public). */
+	objectPublicUrl: (profile: string, bucket: string, key: string) => typedError<string, ApiError>(__TAURI_INVOKE("object_public_url", { profile, bucket, key })),
+	/**  The profile's public base URL (CDN, custom domain), if set. */
+	profilePublicBase: (profile: string) => typedError<string | null, ApiError>(__TAURI_INVOKE("profile_public_base", { profile })),
+	profilePublicBaseSet: (profile: string, base: string | null) => typedError<null, ApiError>(__TAURI_INVOKE("profile_public_base_set", { profile, base })),
 };
 
 /* Types */

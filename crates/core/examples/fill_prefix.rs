@@ -42,5 +42,8 @@ async fn main() {
             }
         })
         .await;
-    eprintln!("{count} objects in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "{count} objects in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }

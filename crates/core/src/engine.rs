@@ -361,6 +361,7 @@ impl Engine {
                 if current.provider == Provider::Local {
                     crate::catalog::set_setting(&tx, LOCAL_REMOVED_SETTING, Some("1"))?;
                 }
+                crate::objects::forget_profile_settings(&tx, current.id)?;
                 tx.commit()?;
                 Ok(current.id)
             })

@@ -66,6 +66,17 @@ impl RemotePath {
     pub fn is_folder(&self) -> bool {
         self.key.is_empty() || self.key.ends_with('/')
     }
+
+    /// The last part of the path, as a file manager names it: an object's or a folder's own
+    /// name, or the bucket's for its root.
+    pub fn name(&self) -> &str {
+        self.key
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.bucket)
+    }
 }
 
 #[cfg(test)]

@@ -733,3 +733,56 @@ async fn thumbnails_come_from_a_bounded_read_and_are_cached() {
         .unwrap_err();
     assert_eq!(none.field, Some("key"));
 }
+
+/// An object's public URL: in the profile's addressing style (moto serves it to anyone), or
+/// under the public base URL the user set (a CDN); the setting leaves with the profile.
+#[tokio::test]
+async fn public_urls_follow_the_addressing_style_or_the_cdn_base() {
+    let moto = Moto::start();
+    let client = sdk_client(&moto.endpoint, ACCESS_KEY, SECRET_KEY);
+    client.create_bucket().bucket("site").send().await.unwrap();
+    client
+        .put_object()
+        .bucket("site")
+        .key("img/a b+ü.jpg")
+        .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+        .body(ByteStream::from_static(b"public bytes"))
+        .send()
+        .await
+        .unwrap();
+    let (_home, engine) = engine_for(&moto.endpoint).await;
+    let path = at("s:site/img/a b+ü.jpg");
+    let url = engine.object_public_url(&path).await.unwrap();
+    assert_eq!(
+        url,
+        format!("{}/site/img/a%20b%2B%C3%BC.jpg", moto.endpoint)
+    );
+    assert_eq!(
+        http_request("GET", &url).await,
+        (200, b"public bytes".to_vec())
+    );
+
+    engine
+        .profile_public_base_set("s", Some("https://cdn.example.com/photos/".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        engine.object_public_url(&path).await.unwrap(),
+        "https://cdn.example.com/photos/img/a%20b%2B%C3%BC.jpg"
+    );
+    let refused = engine
+        .profile_public_base_set("s", Some("ftp://x".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.field, Some("public_base_url"));
+    engine.profile_remove("s").await.unwrap();
+    engine
+        .profile_add(input("s", &moto.endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    assert_eq!(
+        engine.profile_public_base("s").await.unwrap(),
+        None,
+        "a new profile starts without it"
+    );
+}

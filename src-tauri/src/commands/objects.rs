@@ -204,6 +204,44 @@ pub async fn object_thumbnail(
         .await
 }
 
+/// The plain URL of an object (works for anyone when it is public).
+#[tauri::command]
+#[specta::specta]
+pub async fn object_public_url(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+) -> Result<String, Error> {
+    engine
+        .object_public_url(&RemotePath {
+            profile,
+            bucket,
+            key,
+        })
+        .await
+}
+
+/// The profile's public base URL (CDN, custom domain), if set.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_public_base(
+    engine: State<'_, Engine>,
+    profile: String,
+) -> Result<Option<String>, Error> {
+    engine.profile_public_base(&profile).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_public_base_set(
+    engine: State<'_, Engine>,
+    profile: String,
+    base: Option<String>,
+) -> Result<(), Error> {
+    engine.profile_public_base_set(&profile, base).await
+}
+
 fn in_bucket(profile: &str, bucket: &str, keys: Vec<String>) -> Vec<RemotePath> {
     keys.into_iter()
         .map(|key| RemotePath {

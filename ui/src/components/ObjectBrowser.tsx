@@ -186,6 +186,21 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     }
   }
 
+  async function copyPublicUrl(entry: Entry) {
+    setMenu(null);
+    setError(null);
+    try {
+      const url = await api.publicUrl(profile, bucket, entry.key);
+      const copied = await navigator.clipboard?.writeText(url).then(
+        () => true,
+        () => false,
+      );
+      setNotice(`${copied ? "Copied" : "Public URL"}: ${url} (it works for anyone only when the object or bucket is public).`);
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
   async function askEdit(details: ObjectDetails) {
     setMenu(null);
     // A server without tagging still lets the rest be edited.
@@ -268,6 +283,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
       {current.folder && <button type="button" onClick={() => open(current)}>Open</button>}
       <button type="button" onClick={() => void download(current)}>Download</button>
       {!current.folder && <button type="button" onClick={() => void share(current)}>Copy link</button>}
+      {!current.folder && <button type="button" onClick={() => void copyPublicUrl(current)}>Public URL</button>}
       {details && !current.folder && <button type="button" onClick={() => void askEdit(details)}>Edit…</button>}
       <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "rename", entry: current }); }}>Rename…</button>
       <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "copy", entry: current, move: false }); }}>Copy to…</button>

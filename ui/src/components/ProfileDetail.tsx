@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { errorOf, type ApiError, type ConnectionReport, type Profile } from "../api";
 import { presetOf, whereItLives, type ProviderPreset } from "../presets";
 import { ErrorNote } from "./ErrorNote";
@@ -15,9 +15,11 @@ interface Props {
   onTest(name: string): Promise<ConnectionReport>;
   onEdit(): void;
   onDelete(): void;
+  /** The profile's public base URL (CDN), read and saved through the engine. */
+  publicBase?: { load(): Promise<string | null>; save(base: string | null): Promise<void> };
 }
 
-export function ProfileDetail({ profile, presets, onTest, onEdit, onDelete }: Props) {
+export function ProfileDetail({ profile, presets, onTest, onEdit, onDelete, publicBase }: Props) {
   const [test, setTest] = useState<TestState>({ state: "idle" });
 
   async function runTest() {
@@ -71,6 +73,7 @@ export function ProfileDetail({ profile, presets, onTest, onEdit, onDelete }: Pr
             </div>
           ))}
         </dl>
+        {publicBase && <PublicBaseField api={publicBase} />}
       </details>
       <div data-testid="test-outcome" aria-live="polite">
         {test.state === "done" && (
@@ -82,5 +85,37 @@ export function ProfileDetail({ profile, presets, onTest, onEdit, onDelete }: Pr
         {test.state === "failed" && <ErrorNote error={test.error} />}
       </div>
     </section>
+  );
+}
+
+/** Where public objects are served from (a CDN or custom domain), for their public URLs. */
+function PublicBaseField({ api }: { api: NonNullable<Props["publicBase"]> }) {
+  const [value, setValue] = useState("");
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    api.load().then((base) => setValue(base ?? ""), () => {});
+  }, [api]);
+  async function save() {
+    setError(null);
+    try {
+      await api.save(value.trim() || null);
+      setSaved(value.trim() ? "Saved: public URLs start with it." : "Cleared: public URLs use the bucket's address.");
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+  return (
+    <div className="public-base">
+      <label htmlFor="public-base">Public base URL (CDN or custom domain, optional)</label>
+      <div className="public-base-row">
+        <input id="public-base" value={value} placeholder="https://cdn.example.com" onChange={(e) => setValue(e.target.value)} />
+        <button type="button" className="button-small" onClick={() => void save()}>
+          Save
+        </button>
+      </div>
+      {saved && <p className="field-help">{saved}</p>}
+      {error && <ErrorNote error={error} />}
+    </div>
   );
 }

@@ -40,6 +40,7 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
       cache_control: edit.cache_control, storage_class: "STANDARD", metadata: edit.metadata, checksums: [], restore: null,
     }),
     objectTags: async () => tags,
+    publicUrl: async (_profile, bucket, key) => `http://127.0.0.1:9/${bucket}/${key}`,
     thumbnail: async () => ({ mime: "image/jpeg", data: "/9j/", width: 320, height: 240 }),
     setObjectTags: async (_profile, _bucket, _key, next) => {
       tags.splice(0, tags.length, ...next);

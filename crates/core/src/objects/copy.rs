@@ -58,29 +58,15 @@ fn is_md5(etag: &str) -> bool {
     etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Percent-encodes `bucket/key` for the x-amz-copy-source header.
+/// `bucket/key`, percent-encoded, for the x-amz-copy-source header.
 pub(super) fn copy_source(bucket: &str, key: &str) -> String {
-    let mut out = format!("{bucket}/");
-    for &b in key.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!("{bucket}/{}", super::url_encode(key.as_bytes()))
 }
 
 /// Where a copy of `source` lands when the target is `target`: inside it when the target is
 /// a folder (ends with `/`, or is a bucket root), else under the target's exact name.
 fn target_base(source: &RemotePath, target: &RemotePath) -> String {
-    let name = source
-        .key
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .filter(|n| !n.is_empty())
-        .unwrap_or(&source.bucket);
+    let name = source.name();
     let folder = if source.is_folder() { "/" } else { "" };
     if target.is_folder() {
         format!("{}{name}{folder}", target.key)

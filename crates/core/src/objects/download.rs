@@ -158,8 +158,7 @@ impl Engine {
                 self.download_folder(&account, source, &root, job, &mut report)
                     .await?;
             } else {
-                let name = source.key.rsplit('/').next().unwrap_or(&source.key);
-                let (relative, reason) = safe_relative(name);
+                let (relative, reason) = safe_relative(source.name());
                 let target = inside(&root, &relative)?;
                 self.download_one(&account, source, &target, &root, reason, job, &mut report)
                     .await?;
@@ -217,14 +216,7 @@ impl Engine {
         job: &JobHandle,
         report: &mut DownloadReport,
     ) -> Result<()> {
-        let folder_name = source
-            .key
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .filter(|n| !n.is_empty())
-            .unwrap_or(&source.bucket);
-        let (base, base_reason) = safe_relative(folder_name);
+        let (base, base_reason) = safe_relative(source.name());
         let scope = Scope {
             bucket: &source.bucket,
             prefix: &source.key,

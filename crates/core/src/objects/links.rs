@@ -133,3 +133,94 @@ impl Engine {
         })
     }
 }
+
+/// The setting that holds a profile's public base URL (a CDN or custom domain).
+fn base_setting(profile_id: u32) -> String {
+    format!("public_base_url:{profile_id}")
+}
+
+/// Removes what this module keeps for a profile (its public base URL), as it is removed.
+pub(crate) fn forget_profile_settings(conn: &rusqlite::Connection, profile_id: u32) -> Result<()> {
+    crate::catalog::set_setting(conn, &base_setting(profile_id), None)
+}
+
+impl Engine {
+    /// The plain URL of an object, which works for anyone when the object (or its bucket) is
+    /// public: under the profile's public base URL when one is set (a CDN, a custom domain),
+    /// else the bucket's address in the profile's addressing style.
+    pub async fn object_public_url(&self, path: &RemotePath) -> Result<String> {
+        check_name(&path.bucket, false)?;
+        check_key(&path.key)?;
+        let account = self.account(&path.profile).await?;
+        let id = account.profile.id;
+        let base = self
+            .blocking(move |conn, _| crate::catalog::setting(conn, &base_setting(id)))
+            .await?;
+        let key = super::url_encode(path.key.as_bytes());
+        if let Some(base) = base {
+            return Ok(format!("{}/{key}", base.trim_end_matches('/')));
+        }
+        let profile = &account.profile;
+        let Some(endpoint) = &profile.endpoint else {
+            let region = account
+                .known_region(&path.bucket)
+                .unwrap_or_else(|| profile.region.clone());
+            return Ok(format!(
+                "https://{}.s3.{region}.amazonaws.com/{key}",
+                path.bucket
+            ));
+        };
+        if profile.path_style {
+            return Ok(format!("{endpoint}/{}/{key}", path.bucket));
+        }
+        let url = url::Url::parse(endpoint).map_err(|e| {
+            Error::invalid("endpoint", e.to_string(), "Check the profile's endpoint.")
+        })?;
+        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        Ok(format!(
+            "{}://{}.{}{port}/{key}",
+            url.scheme(),
+            path.bucket,
+            url.host_str().unwrap_or_default()
+        ))
+    }
+
+    /// The profile's public base URL (a CDN or custom domain), if set.
+    pub async fn profile_public_base(&self, profile: &str) -> Result<Option<String>> {
+        let name = profile.to_string();
+        self.blocking(move |conn, _| {
+            let id = crate::profile::get(conn, &name)?.id;
+            crate::catalog::setting(conn, &base_setting(id))
+        })
+        .await
+    }
+
+    /// Sets (or, with `None` or an empty text, clears) the profile's public base URL.
+    pub async fn profile_public_base_set(&self, profile: &str, base: Option<String>) -> Result<()> {
+        let base = base
+            .map(|b| b.trim().trim_end_matches('/').to_string())
+            .filter(|b| !b.is_empty());
+        if let Some(base) = &base {
+            let url = url::Url::parse(base).map_err(|e| {
+                Error::invalid(
+                    "public_base_url",
+                    format!("\"{base}\" is not a URL ({e})."),
+                    "Enter the address objects are served from, like https://cdn.example.com/photos.",
+                )
+            })?;
+            if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
+                return Err(Error::invalid(
+                    "public_base_url",
+                    "The public base URL must be an http:// or https:// address without a query.",
+                    "Enter the address objects are served from, like https://cdn.example.com/photos.",
+                ));
+            }
+        }
+        let name = profile.to_string();
+        self.blocking(move |conn, _| {
+            let id = crate::profile::get(conn, &name)?.id;
+            crate::catalog::set_setting(conn, &base_setting(id), base.as_deref())
+        })
+        .await
+    }
+}

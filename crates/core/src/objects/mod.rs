@@ -21,6 +21,7 @@ pub use copy::CopyReport;
 use copy::copy_source;
 pub use download::{DownloadReport, Downloaded, Renamed};
 pub use edit::ObjectEdit;
+pub(crate) use links::forget_profile_settings;
 pub use links::{Link, MAX_LINK_SECONDS, parse_lifetime};
 pub use preview::{THUMBNAIL_PX, Thumbnail};
 pub use remove::{DeleteFailure, DeleteReport};
@@ -78,6 +79,20 @@ pub struct ObjectDetails {
     pub checksums: Vec<(String, String)>,
     /// The `x-amz-restore` status of an archived object.
     pub restore: Option<String>,
+}
+
+/// Percent-encodes like S3's `encoding-type=url`: all but unreserved characters and `/`
+/// (also right for a key in a URL path and in `x-amz-copy-source`).
+pub(crate) fn url_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Decodes a listing value sent with `encoding-type=url` (`+` is a space, as S3 writes it).

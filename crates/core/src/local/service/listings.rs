@@ -3,19 +3,6 @@
 
 use super::*;
 
-/// Percent-encodes like S3's `encoding-type=url`: all but unreserved characters and `/`.
-pub(super) fn url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Listing keys as text, URL-encoded when the client asked for it, or when a key holds a
 /// character that XML 1.0 cannot carry at all (NUL and most control characters, even as
 /// `&#x..;`). AWS writes such keys raw and sends XML no parser accepts; this endpoint encodes
@@ -62,7 +49,7 @@ impl KeyText {
     }
     pub(super) fn text(&self, bytes: &[u8]) -> String {
         if self.url {
-            url_encode(bytes)
+            crate::objects::url_encode(bytes)
         } else {
             String::from_utf8_lossy(bytes).into_owned()
         }
