@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "job_cancel",
     "provider_presets",
     "object_list",
+    "object_list_recent",
     "object_head",
     "objects_download",
     "objects_delete",

@@ -31,6 +31,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::buckets::bucket_delete,
             commands::buckets::job_cancel,
             commands::objects::object_list,
+            commands::objects::object_list_recent,
             commands::objects::object_head,
             commands::objects::objects_download,
             commands::objects::objects_delete,

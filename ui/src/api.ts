@@ -63,6 +63,8 @@ export interface BucketApi {
 /** Folders and objects inside buckets; long work (download, delete, copy) as jobs. */
 export interface ObjectApi {
   listObjects(profile: string, bucket: string, prefix: string, token: string | null): Promise<ObjectPage>;
+  /** The folder's first page as last listed, from the catalog (no request). */
+  listRecent(profile: string, bucket: string, prefix: string): Promise<ObjectPage | null>;
   headObject(profile: string, bucket: string, key: string): Promise<ObjectDetails>;
   editObject(profile: string, bucket: string, key: string, edit: ObjectEdit): Promise<ObjectDetails>;
   objectTags(profile: string, bucket: string, key: string): Promise<[string, string][]>;
@@ -137,6 +139,7 @@ export const tauriApi: Api = {
   deleteBucket: (profile, bucket, force) => unwrap(commands.bucketDelete(profile, bucket, force)),
   cancelJob: (job) => unwrap(commands.jobCancel(job)),
   listObjects: (profile, bucket, prefix, token) => unwrap(commands.objectList(profile, bucket, prefix, token)),
+  listRecent: (profile, bucket, prefix) => unwrap(commands.objectListRecent(profile, bucket, prefix)),
   headObject: (profile, bucket, key) => unwrap(commands.objectHead(profile, bucket, key)),
   editObject: (profile, bucket, key, edit) => unwrap(commands.objectEdit(profile, bucket, key, edit)),
   publicUrl: (profile, bucket, key) => unwrap(commands.objectPublicUrl(profile, bucket, key)),

@@ -34,6 +34,8 @@ export const commands = {
 	jobCancel: (job: number) => typedError<boolean, ApiError>(__TAURI_INVOKE("job_cancel", { job })),
 	/**  One page of a folder's listing; pass `token` back from the previous page for the next. */
 	objectList: (profile: string, bucket: string, prefix: string, token: string | null) => typedError<ObjectPage, ApiError>(__TAURI_INVOKE("object_list", { profile, bucket, prefix, token })),
+	/**  The folder's first page as last listed (from the catalog, no request), to show at once. */
+	objectListRecent: (profile: string, bucket: string, prefix: string) => typedError<ObjectPage | null, ApiError>(__TAURI_INVOKE("object_list_recent", { profile, bucket, prefix })),
 	objectHead: (profile: string, bucket: string, key: string) => typedError<ObjectDetails, ApiError>(__TAURI_INVOKE("object_head", { profile, bucket, key })),
 	/**
 	 *  Starts downloading objects and folders (keys ending in `/`) of one bucket into the

@@ -13,6 +13,8 @@ export function useObjectListing(api: ObjectApi, profile: string, bucket: string
   const [done, setDone] = useState(false);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<ApiError | null>(null);
+  /** The rows shown are the folder's last known first page, while a fresh one loads. */
+  const [stale, setStale] = useState(false);
   const generation = useRef(0);
   const next = useRef<string | null>(null);
   const busy = useRef(false);
@@ -25,6 +27,7 @@ export function useObjectListing(api: ObjectApi, profile: string, bucket: string
         const page = await api.listObjects(profile, bucket, prefix, token);
         if (current !== generation.current) return;
         next.current = page.next;
+        setStale(false);
         setEntries((before) => (token === null ? page.entries : [...before, ...page.entries]));
         setDone(page.next === null);
         setError(null);
@@ -49,8 +52,20 @@ export function useObjectListing(api: ObjectApi, profile: string, bucket: string
   useEffect(() => {
     setEntries([]);
     setDone(false);
+    setStale(false);
+    const current = generation.current + 1;
     reload();
-  }, [reload]);
+    // The last known first page, shown until the fresh one arrives.
+    void api.listRecent(profile, bucket, prefix).then(
+      (recent) => {
+        if (recent && current === generation.current && busy.current) {
+          setEntries(recent.entries);
+          setStale(true);
+        }
+      },
+      () => {},
+    );
+  }, [reload, api, profile, bucket, prefix]);
 
   /** Asks for the next page when the view reaches within a page of the loaded end. */
   const need = useCallback(
@@ -62,7 +77,7 @@ export function useObjectListing(api: ObjectApi, profile: string, bucket: string
     [loadPage],
   );
 
-  return { entries, done, loading, error, reload, need };
+  return { entries, done, loading, stale, error, reload, need };
 }
 
 /** Folders first, then by `key`; `filter` keeps names containing it (ignoring case). */

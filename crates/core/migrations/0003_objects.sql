@@ -18,3 +18,17 @@ CREATE TABLE activity (
     outcome  TEXT NOT NULL,
     detail   TEXT
 );
+
+-- The first page of each folder listed lately, so going back to a folder shows it at once
+-- while a fresh listing loads. Bounded: the oldest are dropped past a few hundred.
+CREATE TABLE listings (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+    bucket     TEXT NOT NULL,
+    prefix     TEXT NOT NULL,
+    -- Milliseconds since the Unix epoch.
+    fetched_at INTEGER NOT NULL,
+    -- The page as JSON (entries and the next token).
+    page       TEXT NOT NULL,
+    PRIMARY KEY (profile_id, bucket, prefix)
+);
+CREATE INDEX listings_by_age ON listings (fetched_at);

@@ -99,7 +99,7 @@ fn insert(conn: &Connection, record: &Record) -> Result<()> {
         "INSERT INTO activity (at, action, source, target, objects, bytes, outcome, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         rusqlite::params![
-            now_ms(),
+            crate::catalog::now_ms(),
             record.action,
             record.source,
             record.target,
@@ -110,12 +110,6 @@ fn insert(conn: &Connection, record: &Record) -> Result<()> {
         ],
     )?;
     Ok(())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn list(conn: &Connection, limit: Option<u32>) -> Result<Vec<Activity>> {

@@ -90,6 +90,13 @@ pub fn set_setting(conn: &Connection, key: &str, value: Option<&str>) -> Result<
     Ok(())
 }
 
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Seconds since the Unix epoch, for `created_at` / `updated_at` columns.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

@@ -786,3 +786,57 @@ async fn public_urls_follow_the_addressing_style_or_the_cdn_base() {
         "a new profile starts without it"
     );
 }
+
+/// A folder's first page is kept after it is listed, and shown again without a request; only
+/// the most recent few hundred folders are kept.
+#[tokio::test]
+async fn recently_listed_folders_are_kept_in_the_catalog() {
+    let (_dir, server) = serve_local().await;
+    let client = sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY);
+    client
+        .create_bucket()
+        .bucket("recent")
+        .send()
+        .await
+        .unwrap();
+    put_all(&client, "recent", &tree()).await;
+    let (_home, engine) = engine_for(&server.url()).await;
+    assert!(
+        engine
+            .object_list_recent("s", "recent", "photos/")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let fresh = engine
+        .object_list("s", "recent", "photos/", false, None, None)
+        .await
+        .unwrap();
+    let kept = engine
+        .object_list_recent("s", "recent", "photos/")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.entries, fresh.entries);
+    for i in 0..310 {
+        engine
+            .object_list("s", "recent", &format!("none-{i:03}/"), false, None, None)
+            .await
+            .unwrap();
+    }
+    assert!(
+        engine
+            .object_list_recent("s", "recent", "photos/")
+            .await
+            .unwrap()
+            .is_none(),
+        "the oldest went"
+    );
+    assert!(
+        engine
+            .object_list_recent("s", "recent", "none-309/")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

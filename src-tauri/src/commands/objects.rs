@@ -20,6 +20,18 @@ pub async fn object_list(
         .await
 }
 
+/// The folder's first page as last listed (from the catalog, no request), to show at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn object_list_recent(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    prefix: String,
+) -> Result<Option<ObjectPage>, Error> {
+    engine.object_list_recent(&profile, &bucket, &prefix).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn object_head(

@@ -105,6 +105,20 @@ describe("ObjectBrowser", () => {
     expect(api.calls.copied).toEqual([["local:shoot/a.jpg", "archive:cold/2026/", true]]);
   });
 
+  it("shows a folder as last listed at once, then the fresh listing", async () => {
+    const api = memoryObjects({ "new.jpg": 1 });
+    let answer: () => void = () => {};
+    const slow = api.listObjects;
+    api.listObjects = (...args) => new Promise((resolve) => (answer = () => void slow(...args).then(resolve)));
+    api.listRecent = async () => ({ entries: [{ name: "old.jpg", key: "old.jpg", folder: false, size: 1, last_modified: null, storage_class: null, etag: null }], next: null });
+    browse(api);
+    await waitFor(() => expect(names()).toEqual(["old.jpg"]));
+    expect(screen.getByTestId("object-summary").textContent).toContain("as last listed");
+    answer();
+    await waitFor(() => expect(names()).toEqual(["new.jpg"]));
+    expect(screen.getByTestId("object-summary").textContent).not.toContain("as last listed");
+  });
+
   it("loads the next page as the list nears the end of what it has", async () => {
     const keys = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`k${String(i).padStart(5, "0")}`, 1]));
     browse(memoryObjects(keys, 1000));

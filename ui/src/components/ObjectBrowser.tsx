@@ -367,7 +367,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
           <span data-testid="object-summary">
             {listing.loading && listing.entries.length === 0
               ? "Listing…"
-              : `${count(shown.length)}${listing.done ? "" : "+"} item${shown.length === 1 ? "" : "s"}${filter ? " match" : ""}`}
+              : `${count(shown.length)}${listing.done ? "" : "+"} item${shown.length === 1 ? "" : "s"}${filter ? " match" : ""}${listing.stale ? " · as last listed, refreshing…" : ""}`}
           </span>
         )}
       </div>

@@ -31,6 +31,7 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
       const next = start + pageSize < entries.length ? String(start + pageSize) : null;
       return { entries: page, next };
     },
+    listRecent: async () => null,
     headObject: async (_profile, _bucket, key): Promise<ObjectDetails> => ({
       key, size: store.get(key) ?? 0, last_modified: "2026-11-20T10:00:00Z", etag: "e", content_type: "image/jpeg",
       cache_control: null, storage_class: "STANDARD", metadata: [["camera", "X-T5"]], checksums: [], restore: null,

@@ -11,11 +11,12 @@ mod download;
 mod edit;
 mod links;
 mod preview;
+mod recent;
 pub(crate) mod remove;
 mod usage;
 
 use aws_sdk_s3::types::EncodingType;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use copy::CopyReport;
 use copy::copy_source;
@@ -38,7 +39,7 @@ use crate::s3::{self, Account};
 pub const PAGE_SIZE: i32 = 1000;
 
 /// A folder or an object in a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Entry {
     /// What to show: the key below the listed prefix (a folder's ends with `/`).
     pub name: String,
@@ -55,7 +56,7 @@ pub struct Entry {
 }
 
 /// One page of a listing: folders and objects in key order, and the token of the next page.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 pub struct ObjectPage {
     pub entries: Vec<Entry>,
     /// Pass it back for the next page; `None` on the last page.
@@ -333,11 +334,18 @@ impl Engine {
             prefix,
             delimiter: (!recursive).then_some("/"),
         };
-        self.on_bucket(&account, bucket, |client| {
-            let (account, scope, token) = (&account, &scope, token.clone());
-            async move { list_page(&client, account, scope, token, page_size).await }
-        })
-        .await
+        let first = token.is_none() && !recursive;
+        let page = self
+            .on_bucket(&account, bucket, |client| {
+                let (account, scope, token) = (&account, &scope, token.clone());
+                async move { list_page(&client, account, scope, token, page_size).await }
+            })
+            .await?;
+        if first {
+            self.remember_listing(account.profile.id, bucket, prefix, &page)
+                .await;
+        }
+        Ok(page)
     }
 
     /// The details of one object (HeadObject).
