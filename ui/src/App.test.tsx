@@ -7,7 +7,7 @@ import { memoryObjects } from "./testing/memoryObjects";
 import { TEST_PRESETS } from "./testing/presets";
 
 /** An in-memory stand-in for the shell's commands, enough to drive the screens. */
-function memoryApi(): Api & { profiles: Profile[] } {
+function memoryApi(buckets: string[] = []): Api & { profiles: Profile[] } {
   const profiles: Profile[] = [];
   const toProfile = (input: ProfileInput, id: number): Profile => ({
     name: input.name, id, provider: input.provider ?? "other", endpoint: input.endpoint || null,
@@ -16,7 +16,7 @@ function memoryApi(): Api & { profiles: Profile[] } {
   });
   return {
     ...memoryObjects({}),
-    ...memoryBuckets([]),
+    ...memoryBuckets(buckets),
     profiles,
     providerPresets: async () => TEST_PRESETS,
     profilePublicBase: async () => null,
@@ -69,6 +69,22 @@ describe("App", () => {
     await user.click(screen.getByRole("button", { name: "Delete profile" }));
     expect(await screen.findByText('Removed profile "old" and its secret.')).toBeTruthy();
     expect(api.profiles).toHaveLength(0);
+  });
+});
+
+describe("navigation", () => {
+  it("lists the profile's buckets in the sidebar, opens one in the browser, and comes back", async () => {
+    const user = userEvent.setup();
+    const api = memoryApi(["alpha", "beta"]);
+    await api.addProfile({ name: "studio", provider: "other", endpoint: "http://h", account_id: null, region: null, path_style: true, access_key_id: "A", secret_access_key: "s" });
+    render(<App api={api} />);
+    const sidebar = await screen.findByRole("list", { name: "Buckets of studio" });
+    await user.click(within(sidebar).getByRole("button", { name: "beta" }));
+    expect((await screen.findByTestId("object-path")).textContent).toBe("studio:beta");
+    await user.click(screen.getByRole("button", { name: "Back" }));
+    expect(await screen.findByRole("heading", { name: "studio" })).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Forward" }));
+    expect((await screen.findByTestId("object-path")).textContent).toBe("studio:beta");
   });
 });
 

@@ -10,6 +10,7 @@ import { ErrorNote } from "./components/ErrorNote";
 import { ProfileDetail } from "./components/ProfileDetail";
 import { ProfileForm } from "./components/ProfileForm";
 import { ProfileList } from "./components/ProfileList";
+import { SidebarBuckets } from "./components/SidebarBuckets";
 
 type View = { kind: "profile" } | { kind: "add" } | { kind: "edit"; profile: Profile } | { kind: "activity" };
 
@@ -120,7 +121,23 @@ export function App({ api }: { api: Api }) {
         onImport={importAws}
         onRestoreLocal={restoreLocal}
         onActivity={() => setView({ kind: "activity" })}
-      />
+      >
+        {selected && (
+          <SidebarBuckets
+            api={api}
+            profile={selected}
+            current={nav.place?.bucket ?? null}
+            onOpen={(bucket) => {
+              nav.go({ profile: selected, bucket, prefix: "" });
+              setView({ kind: "profile" });
+            }}
+            onMore={() => {
+              nav.go({ profile: selected, bucket: null, prefix: "" });
+              setView({ kind: "profile" });
+            }}
+          />
+        )}
+      </ProfileList>
       <main className="main">
         {error && (
           <div className="banner">

@@ -10,9 +10,11 @@ interface Props {
   /** Offered when the built-in `local` profile was removed. */
   onRestoreLocal(): void;
   onActivity(): void;
+  /** What to show under the selected profile (its buckets). */
+  children?: React.ReactNode;
 }
 
-export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal, onActivity }: Props) {
+export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal, onActivity, children }: Props) {
   const hasLocal = profiles.some((p) => p.provider === "local");
   return (
     <nav className="sidebar" aria-label="Profiles">
@@ -46,6 +48,7 @@ export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onR
                 <span className="profile-name">{p.name}</span>
                 <span className="profile-sub">{whereItLives(p)}</span>
               </button>
+              {p.name === selected && children}
             </li>
           ))}
         </ul>
