@@ -6,7 +6,7 @@
 #      against s3s-fs 0.14.1; wall time and peak RSS (GNU time);
 #   2. 1,000,000 keys under one prefix on the built-in endpoint, listed to the end by
 #      `strata ls --recursive --json`: time and peak RSS (memory must stay flat);
-#   3. the app: first rows after opening the 100,000-key folder (bench/objects_ui.py).
+#   3. the app: first rows after opening the 100,000-key folder (bench/objects_ui.py), before 2.
 # Runs on demand (never in CI). KEYS (default 100000), BIG (default 1000000, 0 to skip) and
 # RUNS (default 3) can be set.
 set -euo pipefail
@@ -126,6 +126,9 @@ for tool in strata rclone "${aws_clis[@]}"; do
   echo "| $(version_of "$tool") | ${secs[built-in/$tool]} | ${rss[built-in/$tool]} | ${secs[s3s-fs/$tool]} | ${rss[s3s-fs/$tool]} | $ratio |"
 done
 
+echo
+.venv/bin/python bench/objects_ui.py "$root/target/release/strata-app" "$home" "$KEYS"
+
 if [ "$BIG" -gt 0 ]; then
   echo "Putting $BIG objects under bench/million/ on the built-in endpoint..." >&2
   "$fill" "$local_endpoint" "$key" "$secret" bench million/ "$BIG" >&2
@@ -142,5 +145,3 @@ if [ "$BIG" -gt 0 ]; then
 else
   kill "${pids[0]}"; pids=("${pids[@]:1}")
 fi
-echo
-.venv/bin/python bench/objects_ui.py "$root/target/release/strata-app" "$home" "$KEYS"
