@@ -16,6 +16,7 @@ async fn main() {
     let count: usize = count.parse().expect("COUNT is a number");
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .force_path_style(true)
