@@ -176,11 +176,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     setError(null);
     try {
       const link = await api.presign(profile, bucket, entry.key, LINK_SECONDS, false);
-      const copied = await navigator.clipboard?.writeText(link.url).then(
-        () => true,
-        () => false,
-      );
-      setDialog({ kind: "link", link, copied: copied ?? false });
+      setDialog({ kind: "link", link, copied: await copyText(link.url) });
     } catch (thrown) {
       setError(errorOf(thrown));
     }
@@ -191,10 +187,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     setError(null);
     try {
       const url = await api.publicUrl(profile, bucket, entry.key);
-      const copied = await navigator.clipboard?.writeText(url).then(
-        () => true,
-        () => false,
-      );
+      const copied = await copyText(url);
       setNotice(`${copied ? "Copied" : "Public URL"}: ${url} (it works for anyone only when the object or bucket is public).`);
     } catch (thrown) {
       setError(errorOf(thrown));
@@ -510,6 +503,14 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
       {dialog?.kind === "link" && <LinkDialog link={dialog.link} copied={dialog.copied} onClose={() => setDialog(null)} />}
     </section>
   );
+}
+
+/** Puts `text` on the clipboard; `false` where the webview does not allow it. */
+async function copyText(text: string): Promise<boolean> {
+  return (await navigator.clipboard?.writeText(text).then(
+    () => true,
+    () => false,
+  )) ?? false;
 }
 
 function DetailsPanel({ details, path, children }: { details: ObjectDetails; path: string; children: React.ReactNode }) {

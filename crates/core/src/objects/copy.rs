@@ -551,12 +551,11 @@ impl PartReader {
             match self.body.next().await {
                 Some(Ok(chunk)) => self.pending.extend_from_slice(&chunk),
                 Some(Err(e)) => {
-                    return Err(Error::new(
-                        ErrorCode::EndpointUnreachable,
-                        format!("Reading the source was interrupted ({e}); nothing was deleted."),
-                        "Try again.",
-                    )
-                    .with_retry(crate::error::Retry::Transient));
+                    return Err(super::body_interrupted(
+                        "Reading the source",
+                        e,
+                        "Try again; no source was deleted.",
+                    ));
                 }
                 None => break,
             }

@@ -396,12 +396,11 @@ async fn write_checked(
     while let Some(chunk) = body.next().await {
         job.check()?;
         let chunk = chunk.map_err(|e| {
-            Error::new(
-                ErrorCode::EndpointUnreachable,
-                format!("The download was interrupted ({e})."),
+            super::body_interrupted(
+                "The download",
+                e,
                 "Try again; nothing was written under the final name.",
             )
-            .with_retry(crate::error::Retry::Transient)
         })?;
         md5.update(&chunk);
         size += chunk.len() as u64;

@@ -450,6 +450,16 @@ fn joined(paths: &[RemotePath]) -> String {
         .join("|")
 }
 
+/// A response body that broke off while being read (`what` says whose, e.g. "The download").
+/// Retryable, as every unreachable endpoint is.
+pub(crate) fn body_interrupted(what: &str, err: impl std::fmt::Display, hint: &str) -> Error {
+    Error::new(
+        ErrorCode::EndpointUnreachable,
+        format!("{what} was interrupted ({err})."),
+        hint,
+    )
+}
+
 /// HeadObject answers a missing key with a bodiless 404, which the SDK calls `NotFound`.
 pub(crate) fn head_error<E>(
     err: &aws_sdk_s3::error::SdkError<

@@ -188,11 +188,7 @@ impl Engine {
                         .await
                         .map_err(|e| s3::error_from_sdk(&e, &account.label()))?;
                     let body = answer.body.collect().await.map_err(|e| {
-                        Error::new(
-                            ErrorCode::EndpointUnreachable,
-                            format!("Reading the preview was interrupted ({e})."),
-                            "Try again.",
-                        )
+                        super::body_interrupted("Reading the preview", e, "Try again.")
                     })?;
                     Ok(body.into_bytes())
                 }
