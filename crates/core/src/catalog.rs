@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_profiles.sql"),
     include_str!("../migrations/0002_buckets.sql"),
     include_str!("../migrations/0003_objects.sql"),
+    include_str!("../migrations/0004_bucket_versions.sql"),
 ];
 
 /// Opens the catalog of a data folder.

@@ -33,6 +33,8 @@ struct Inner {
     jobs: Arc<Jobs>,
     /// S3 clients and credentials per profile id (see [`Engine::account`]).
     accounts: Mutex<HashMap<u32, Arc<Account>>>,
+    /// Each searched profile's bucket list, kept while the catalog's version of it holds.
+    bucket_snapshots: Arc<Mutex<HashMap<u32, Arc<crate::buckets::Snapshot>>>>,
     /// Why the first-run `local` profile could not be made, to say instead of "no such
     /// profile" when it is asked for.
     local_setup_error: Mutex<Option<Error>>,
@@ -89,6 +91,7 @@ impl Engine {
                 local: tokio::sync::OnceCell::new(),
                 jobs: Arc::new(Jobs::new()),
                 accounts: Mutex::new(HashMap::new()),
+                bucket_snapshots: Arc::default(),
                 local_setup_error: Mutex::new(None),
             }),
         })
@@ -486,14 +489,25 @@ impl Engine {
         Ok(account)
     }
 
-    /// Forgets the clients, credentials and bucket regions kept for a profile (edited or
-    /// removed).
+    /// Forgets the clients, credentials, bucket regions and bucket list kept for a profile
+    /// (edited or removed).
     fn forget_account(&self, profile_id: u32) {
         self.inner
             .accounts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&profile_id);
+        self.inner
+            .bucket_snapshots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&profile_id);
+    }
+
+    pub(crate) fn bucket_snapshots(
+        &self,
+    ) -> Arc<Mutex<HashMap<u32, Arc<crate::buckets::Snapshot>>>> {
+        Arc::clone(&self.inner.bucket_snapshots)
     }
 
     /// Imports the profiles of the AWS shared config; see [`crate::aws_import`].

@@ -708,6 +708,43 @@ async fn create_makes_the_bucket_in_its_region_and_lists_it_at_once() {
     assert_eq!(again.code, ErrorCode::AlreadyExists);
 }
 
+/// The app keeps a profile's list in memory for searching; a change made by another process
+/// on the same data folder (the CLI) shows on its next search, and a change of its own too.
+#[tokio::test]
+async fn searches_see_changes_made_by_another_process_at_once() {
+    let (_dir, server) = serve_local().await;
+    create_all(&server.url(), &names(40)).await;
+    let (home, app) = engine_with("p", &server.url()).await;
+    app.bucket_refresh("p", 1000, &app.new_job()).await.unwrap();
+    assert_eq!(
+        listed(&app, "p", search("archive")).await,
+        Vec::<String>::new()
+    );
+
+    let cli = Engine::open(DataDir::at(home.path()).unwrap()).unwrap();
+    cli.bucket_create("p", "archive-2026", None).await.unwrap();
+    assert_eq!(
+        listed(&app, "p", search("ARCHIVE")).await,
+        vec!["archive-2026"]
+    );
+    let index = app.bucket_index("p", search("archive")).await.unwrap();
+    assert_eq!((index.total, index.letters[0].letter.as_str()), (1, "a"));
+
+    cli.bucket_delete("p", "archive-2026", false, &cli.new_job())
+        .await
+        .unwrap();
+    assert!(listed(&app, "p", search("archive")).await.is_empty());
+    app.bucket_create("p", "archive-2027", None).await.unwrap();
+    assert_eq!(
+        listed(&app, "p", search("archive")).await,
+        vec!["archive-2027"]
+    );
+    assert_eq!(
+        listed(&cli, "p", search("archive")).await,
+        vec!["archive-2027"]
+    );
+}
+
 #[tokio::test]
 async fn removing_a_profile_removes_its_buckets_from_the_catalog() {
     let (_dir, server) = serve_local().await;

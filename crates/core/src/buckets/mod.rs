@@ -3,12 +3,16 @@
 //! replaces a profile's rows from ListBuckets; create and delete ([`remove`]) work on any
 //! bucket of the account and keep the catalog in step.
 
+mod names;
 mod refresh;
 mod remove;
 pub(crate) mod rows;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
+pub(crate) use names::Snapshot;
 pub use refresh::{DEFAULT_PAGE_SIZE, RefreshReport};
 pub use remove::BucketDeleted;
 
@@ -136,19 +140,14 @@ impl Engine {
     /// The size and A–Z index of a profile's filtered list, from the catalog.
     pub async fn bucket_index(&self, profile: &str, filter: BucketFilter) -> Result<BucketIndex> {
         let filter = filter.normalized()?;
-        let name = profile.to_string();
-        self.blocking(move |conn, _| {
-            let profile = profile::get(conn, &name)?;
-            let letters = rows::letters(conn, profile.id, &filter)?;
-            let refreshed_at = rows::refreshed_at(conn, profile.id)?.map(rfc3339);
-            Ok(BucketIndex {
-                profile: profile.name,
-                total: letters.iter().map(|l| l.count).sum(),
-                letters,
-                refreshed_at,
-            })
+        let (profile, snapshot) = self.bucket_snapshot(profile).await?;
+        let letters = snapshot.letters(&filter);
+        Ok(BucketIndex {
+            profile,
+            total: letters.iter().map(|l| l.count).sum(),
+            letters,
+            refreshed_at: snapshot.refreshed_at.map(rfc3339),
         })
-        .await
     }
 
     /// One page of a profile's filtered list (letter, then name order), from the catalog;
@@ -161,10 +160,36 @@ impl Engine {
         limit: Option<u32>,
     ) -> Result<Vec<Bucket>> {
         let filter = filter.normalized()?;
+        let (_, snapshot) = self.bucket_snapshot(profile).await?;
+        Ok(snapshot.page(&filter, offset, limit))
+    }
+
+    /// The profile's name and its bucket list as the catalog holds it now: from memory when
+    /// the catalog's version of the list is the one held, else read again.
+    async fn bucket_snapshot(&self, profile: &str) -> Result<(String, Arc<Snapshot>)> {
         let name = profile.to_string();
+        let snapshots = self.bucket_snapshots();
         self.blocking(move |conn, _| {
             let profile = profile::get(conn, &name)?;
-            rows::page(conn, profile.id, &filter, offset, limit)
+            let (version, refreshed_at) = rows::version(conn, profile.id)?;
+            let held = snapshots
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&profile.id)
+                .filter(|s| s.version == version)
+                .cloned();
+            let snapshot = match held {
+                Some(snapshot) => snapshot,
+                None => {
+                    let read = Arc::new(Snapshot::load(conn, profile.id, version, refreshed_at)?);
+                    snapshots
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(profile.id, Arc::clone(&read));
+                    read
+                }
+            };
+            Ok((profile.name, snapshot))
         })
         .await
     }
