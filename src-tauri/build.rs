@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "object_list_recent",
     "object_head",
     "objects_download",
+    "download_folder",
+    "download_folder_choose",
     "objects_delete",
     "objects_copy",
     "folder_create",

@@ -34,6 +34,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::objects::object_list_recent,
             commands::objects::object_head,
             commands::objects::objects_download,
+            commands::objects::download_folder,
+            commands::objects::download_folder_choose,
             commands::objects::objects_delete,
             commands::objects::objects_copy,
             commands::objects::folder_create,
@@ -66,6 +68,9 @@ pub fn run() -> ExitCode {
     let builder = specta_builder();
     let outcome = tauri::Builder::default()
         .manage(engine)
+        // Used from Rust only (the download folder picker): the window is granted none of
+        // the plugin's own commands.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

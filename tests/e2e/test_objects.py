@@ -73,6 +73,19 @@ def fill_store(strata_home):
         stop_group(server)
 
 
+def pick_folder(folder):
+    """Answers the system's folder picker (GTK's, titled "Download to") as a keyboard user
+    does: Ctrl+L, the folder's path, Enter. Keys go through the X server (XTEST), like a
+    user's."""
+    found = subprocess.run(["xdotool", "search", "--sync", "--name", "^Download to$"],
+                           capture_output=True, text=True, timeout=30, check=True)
+    window = found.stdout.split()[-1]
+    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True, timeout=10)
+    subprocess.run(["xdotool", "key", "--delay", "100", "ctrl+l"], check=True, timeout=10)
+    subprocess.run(["xdotool", "type", "--delay", "20", f"{folder}/"], check=True, timeout=30)
+    subprocess.run(["xdotool", "key", "--delay", "300", "Return"], check=True, timeout=10)
+
+
 def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, monkeypatch):
     fill_store(strata_home)
     # Downloads go to the user's downloads folder: a private home keeps the test's own.
@@ -116,6 +129,20 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     button(app, "Download").click()
     wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".objects .notice"), "Downloaded wedding-002.cr3"))
     assert (home / "Downloads" / "wedding-002.cr3").read_bytes() == OBJECTS["raw/2026/wedding-002.cr3"]
+
+    # Download to… a folder chosen in the system's picker; later downloads go there too.
+    chosen = tmp_path / "archive drive"
+    chosen.mkdir()
+    button(app, "Download to…").click()
+    pick_folder(chosen)
+    wait(app).until(ec.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, ".objects .notice"), f"Downloaded wedding-002.cr3 to {chosen}"))
+    assert (chosen / "wedding-002.cr3").read_bytes() == OBJECTS["raw/2026/wedding-002.cr3"]
+    click_row(app, "wedding-001.cr3")
+    button(app, "Download").click()
+    wait(app).until(ec.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, ".objects .notice"), f"Downloaded wedding-001.cr3 to {chosen}"))
+    assert (chosen / "wedding-001.cr3").read_bytes() == OBJECTS["raw/2026/wedding-001.cr3"]
 
     # Back to the bucket's root through the breadcrumbs; share a link that works without a key.
     button(app, "shoot").click()

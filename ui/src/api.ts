@@ -73,8 +73,10 @@ export interface ObjectApi {
   publicUrl(profile: string, bucket: string, key: string): Promise<string>;
   /** A thumbnail of an image or camera RAW file. */
   thumbnail(profile: string, bucket: string, key: string): Promise<Thumbnail>;
-  /** Starts a download into the downloads folder; returns the job and the folder. */
+  /** Starts a download into the download folder; returns the job and the folder. */
   downloadObjects(profile: string, bucket: string, keys: string[]): Promise<[number, string]>;
+  /** Asks for a download folder with the system's picker and remembers it; null if cancelled. */
+  chooseDownloadFolder(): Promise<string | null>;
   /** Starts deleting objects and folders (keys ending in "/"); returns the job. */
   deleteObjects(profile: string, bucket: string, keys: string[]): Promise<number>;
   /** Starts a copy, or a move with `removeSource`, between remote paths; returns the job. */
@@ -149,6 +151,7 @@ export const tauriApi: Api = {
   objectTags: (profile, bucket, key) => unwrap(commands.objectTags(profile, bucket, key)),
   setObjectTags: (profile, bucket, key, tags) => unwrap(commands.objectTagsSet(profile, bucket, key, tags)).then(() => undefined),
   downloadObjects: (profile, bucket, keys) => unwrap(commands.objectsDownload(profile, bucket, keys)),
+  chooseDownloadFolder: () => unwrap(commands.downloadFolderChoose()),
   deleteObjects: (profile, bucket, keys) => unwrap(commands.objectsDelete(profile, bucket, keys)),
   copyObjects: (source, target, removeSource) => unwrap(commands.objectsCopy(source, target, removeSource)),
   createFolder: (profile, bucket, key) => unwrap(commands.folderCreate(profile, bucket, key)),

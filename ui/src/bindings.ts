@@ -39,9 +39,16 @@ export const commands = {
 	objectHead: (profile: string, bucket: string, key: string) => typedError<ObjectDetails, ApiError>(__TAURI_INVOKE("object_head", { profile, bucket, key })),
 	/**
 	 *  Starts downloading objects and folders (keys ending in `/`) of one bucket into the
-	 *  user's downloads folder; returns the job's id and the folder.
+	 *  download folder; returns the job's id and the folder.
 	 */
 	objectsDownload: (profile: string, bucket: string, keys: string[]) => typedError<[number, string], ApiError>(__TAURI_INVOKE("objects_download", { profile, bucket, keys })),
+	/**  The folder downloads go to: the one chosen last, else the platform's downloads folder. */
+	downloadFolder: () => typedError<string, ApiError>(__TAURI_INVOKE("download_folder")),
+	/**
+	 *  Asks for a download folder with the system's folder picker and remembers it; `None` when
+	 *  the user cancelled. The window never passes a path itself: only the picker chooses one.
+	 */
+	downloadFolderChoose: () => typedError<string | null, ApiError>(__TAURI_INVOKE("download_folder_choose")),
 	/**  Starts deleting objects and folders (keys ending in `/`, with everything under them). */
 	objectsDelete: (profile: string, bucket: string, keys: string[]) => typedError<number, ApiError>(__TAURI_INVOKE("objects_delete", { profile, bucket, keys })),
 	/**

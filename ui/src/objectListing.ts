@@ -80,18 +80,31 @@ export function useObjectListing(api: ObjectApi, profile: string, bucket: string
   return { entries, done, loading, stale, error, reload, need };
 }
 
-/** Folders first, then by `key`; `filter` keeps names containing it (ignoring case). */
-export function arrange(entries: Entry[], filter: string, key: SortKey, descending: boolean): Entry[] {
-  const text = filter.toLowerCase();
-  const shown = text ? entries.filter((e) => e.name.toLowerCase().includes(text)) : [...entries];
+/** Loaded rows in display order, with each name lowercased once for the filter. */
+export interface Arranged {
+  entries: Entry[];
+  folded: string[];
+}
+
+/** Folders first, then by `key`. Done once per listing change or sort, not per keystroke. */
+export function arrange(entries: Entry[], key: SortKey, descending: boolean): Arranged {
   const direction = descending ? -1 : 1;
   const value = (e: Entry) => (key === "size" ? e.size : key === "date" ? (e.last_modified ?? "") : e.name);
-  return shown.sort((a, b) => {
+  const sorted = [...entries].sort((a, b) => {
     if (a.folder !== b.folder) return a.folder ? -1 : 1;
     const [va, vb] = [value(a), value(b)];
     if (va !== vb) return (va < vb ? -1 : 1) * direction;
     return a.key < b.key ? -1 : 1;
   });
+  return { entries: sorted, folded: sorted.map((e) => e.name.toLowerCase()) };
+}
+
+/** The arranged rows whose names contain `filter`, ignoring case: one pass over the
+ * pre-lowercased names, as the bucket search does over its list. */
+export function matching({ entries, folded }: Arranged, filter: string): Entry[] {
+  const text = filter.toLowerCase();
+  if (!text) return entries;
+  return entries.filter((_, i) => folded[i].includes(text));
 }
 
 /** Bytes in words: "1.5 MB". */

@@ -840,3 +840,39 @@ async fn recently_listed_folders_are_kept_in_the_catalog() {
             .is_some()
     );
 }
+
+/// The app's download folder: the platform's until the user picks one; a picked folder is
+/// remembered across engines (restarts), and one that is gone (an unplugged drive) is an error
+/// with a way out rather than a folder made again on the disk it was mounted on.
+#[tokio::test]
+async fn the_chosen_download_folder_is_remembered_and_never_remade() {
+    let (home, engine) = engine();
+    assert_eq!(
+        engine.download_folder().await.unwrap(),
+        strata_core::home::downloads_folder()
+    );
+    let drive = tempfile::tempdir().unwrap();
+    let chosen = drive.path().join("exports");
+    std::fs::create_dir(&chosen).unwrap();
+    let remembered = engine.set_download_folder(&chosen).await.unwrap();
+    assert_eq!(remembered, chosen.canonicalize().unwrap());
+
+    let restarted = Engine::open(strata_core::DataDir::at(home.path()).unwrap()).unwrap();
+    assert_eq!(restarted.download_folder().await.unwrap(), remembered);
+
+    std::fs::remove_dir(&chosen).unwrap();
+    let gone = restarted.download_folder().await.unwrap_err();
+    assert_eq!(gone.code, ErrorCode::NotFound);
+    assert!(gone.message.contains("exports"), "{}", gone.message);
+    assert!(!chosen.exists());
+
+    let file = drive.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let refused = engine.set_download_folder(&file).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    let missing = engine
+        .set_download_folder(&drive.path().join("nowhere"))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code, ErrorCode::Io);
+}

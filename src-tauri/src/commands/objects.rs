@@ -44,7 +44,7 @@ pub async fn object_head(
 }
 
 /// Starts downloading objects and folders (keys ending in `/`) of one bucket into the
-/// user's downloads folder; returns the job's id and the folder.
+/// download folder; returns the job's id and the folder.
 #[tauri::command]
 #[specta::specta]
 pub async fn objects_download(
@@ -54,9 +54,47 @@ pub async fn objects_download(
     keys: Vec<String>,
 ) -> Result<(JobId, String), Error> {
     let paths = in_bucket(&profile, &bucket, keys);
-    let into = strata_core::home::downloads_folder();
+    let into = engine.download_folder().await?;
     let shown = into.display().to_string();
     Ok((engine.objects_download_start(paths, into), shown))
+}
+
+/// The folder downloads go to: the one chosen last, else the platform's downloads folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn download_folder(engine: State<'_, Engine>) -> Result<String, Error> {
+    Ok(engine.download_folder().await?.display().to_string())
+}
+
+/// Asks for a download folder with the system's folder picker and remembers it; `None` when
+/// the user cancelled. The window never passes a path itself: only the picker chooses one.
+#[tauri::command]
+#[specta::specta]
+pub async fn download_folder_choose(
+    app: tauri::AppHandle,
+    engine: State<'_, Engine>,
+) -> Result<Option<String>, Error> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut picker = app.dialog().file().set_title("Download to");
+    if let Ok(current) = engine.download_folder().await {
+        picker = picker.set_directory(current);
+    }
+    picker.pick_folder(move |picked| {
+        let _ = tx.send(picked);
+    });
+    let Some(picked) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = picked.into_path().map_err(|e| {
+        Error::invalid(
+            "folder",
+            format!("The chosen folder cannot be used: {e}."),
+            "Choose a folder on this computer.",
+        )
+    })?;
+    let folder = engine.set_download_folder(&path).await?;
+    Ok(Some(folder.display().to_string()))
 }
 
 /// Starts deleting objects and folders (keys ending in `/`, with everything under them).

@@ -71,6 +71,23 @@ describe("ObjectBrowser", () => {
     expect(api.calls.presigned).toEqual(["share.jpg"]);
   });
 
+  it("downloads to a chosen folder, and a cancelled picker downloads nothing", async () => {
+    const user = userEvent.setup();
+    const api = memoryObjects({ "wedding.cr3": 3 });
+    browse(api);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await user.click(rows()[0]);
+    await user.click(screen.getByRole("button", { name: "Download to…" }));
+    expect(api.calls.downloaded).toEqual([]);
+    api.picker.next = "/media/archive";
+    await user.click(screen.getByRole("button", { name: "Download to…" }));
+    await user.click(screen.getByRole("button", { name: "Download" }));
+    expect(api.calls.downloaded).toEqual([
+      [["wedding.cr3"], "/media/archive"],
+      [["wedding.cr3"], "/media/archive"],
+    ]);
+  });
+
   it("edits an object's type, metadata and tags", async () => {
     const user = userEvent.setup();
     const api = memoryObjects({ "portrait.jpg": 10 });

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent }
 import { errorOf, type ApiError, type Entry, type Link, type ObjectApi, type ObjectDetails, type ObjectEdit } from "../api";
 import { useEngineEvents } from "../events";
 import { remotePath, type Place } from "../navigation";
-import { arrange, size, useObjectListing, type SortKey } from "../objectListing";
+import { arrange, matching, size, useObjectListing, type SortKey } from "../objectListing";
 import { count } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
@@ -54,10 +54,8 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
   const jobRef = useRef<Job | null>(null);
   const endedEarly = useRef(new Map<number, ApiError | null>());
 
-  const shown = useMemo(
-    () => arrange(listing.entries, filter, sort.key, sort.descending),
-    [listing.entries, filter, sort],
-  );
+  const arranged = useMemo(() => arrange(listing.entries, sort.key, sort.descending), [listing.entries, sort]);
+  const shown = useMemo(() => matching(arranged, filter), [arranged, filter]);
   const current: Entry | undefined = shown[selected];
 
   useEffect(() => {
@@ -151,6 +149,16 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     try {
       const [id, folder] = await api.downloadObjects(profile, bucket, [entry.key]);
       follow({ id, action: "Downloading", text: "Downloading…", done: `Downloaded ${entry.name} to ${folder}.` });
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  async function downloadTo(entry: Entry) {
+    setError(null);
+    setMenu(null);
+    try {
+      if (await api.chooseDownloadFolder()) await download(entry);
     } catch (thrown) {
       setError(errorOf(thrown));
     }
@@ -275,6 +283,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     <>
       {current.folder && <button type="button" onClick={() => open(current)}>Open</button>}
       <button type="button" onClick={() => void download(current)}>Download</button>
+      <button type="button" onClick={() => void downloadTo(current)}>Download to…</button>
       {!current.folder && <button type="button" onClick={() => void share(current)}>Copy link</button>}
       {!current.folder && <button type="button" onClick={() => void copyPublicUrl(current)}>Public URL</button>}
       {details && !current.folder && <button type="button" onClick={() => void askEdit(details)}>Edit…</button>}

@@ -4,10 +4,16 @@ import type { Entry, ObjectApi, ObjectDetails } from "../api";
 export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
   const store = new Map(Object.entries(keys));
   let nextJob = 100;
+  let downloadFolder = "/home/me/Downloads";
   const tags: [string, string][] = [];
-  const calls: { deleted: string[][]; presigned: string[]; copied: [string, string, boolean][] } = { deleted: [], presigned: [], copied: [] };
-  const api: ObjectApi & { store: Map<string, number>; calls: typeof calls; tags: [string, string][] } = {
+  const calls: { deleted: string[][]; presigned: string[]; copied: [string, string, boolean][]; downloaded: [string[], string][] } = {
+    deleted: [], presigned: [], copied: [], downloaded: [],
+  };
+  /** What the folder picker answers next: a folder, or null as when the user cancels. */
+  const picker: { next: string | null } = { next: null };
+  const api: ObjectApi & { store: Map<string, number>; calls: typeof calls; tags: [string, string][]; picker: typeof picker } = {
     store,
+    picker,
     tags,
     calls,
     listObjects: async (_profile, _bucket, prefix, token) => {
@@ -46,7 +52,14 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     setObjectTags: async (_profile, _bucket, _key, next) => {
       tags.splice(0, tags.length, ...next);
     },
-    downloadObjects: async () => [nextJob++, "/home/me/Downloads"],
+    downloadObjects: async (_profile, _bucket, keys) => {
+      calls.downloaded.push([keys, downloadFolder]);
+      return [nextJob++, downloadFolder];
+    },
+    chooseDownloadFolder: async () => {
+      if (picker.next) downloadFolder = picker.next;
+      return picker.next;
+    },
     deleteObjects: async (_profile, _bucket, doomed) => {
       calls.deleted.push(doomed);
       for (const key of [...store.keys()]) {

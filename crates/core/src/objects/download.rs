@@ -132,7 +132,60 @@ fn inside(root: &Path, relative: &Path) -> Result<PathBuf> {
     Ok(root.join(relative))
 }
 
+/// The setting that remembers the folder the app downloads into.
+const DOWNLOAD_FOLDER_SETTING: &str = "download_folder";
+
 impl Engine {
+    /// Where the app downloads to: the folder the user chose last, else the platform's
+    /// downloads folder. A chosen folder that is gone (an unplugged drive) is an error rather
+    /// than made again on the disk it was mounted on.
+    pub async fn download_folder(&self) -> Result<PathBuf> {
+        let chosen = self
+            .blocking(|conn, _| crate::catalog::setting(conn, DOWNLOAD_FOLDER_SETTING))
+            .await?;
+        let Some(chosen) = chosen.map(PathBuf::from) else {
+            return Ok(crate::home::downloads_folder());
+        };
+        match tokio::fs::metadata(&chosen).await {
+            Ok(meta) if meta.is_dir() => Ok(chosen),
+            _ => Err(Error::new(
+                ErrorCode::NotFound,
+                format!("The download folder {} is not there.", chosen.display()),
+                "Connect the drive it is on, or choose another folder with Download to….",
+            )),
+        }
+    }
+
+    /// Remembers `folder`, an existing folder, for the app's next downloads; returns it as
+    /// an absolute path.
+    pub async fn set_download_folder(&self, folder: &Path) -> Result<PathBuf> {
+        let folder = tokio::fs::canonicalize(folder).await.map_err(|e| {
+            Error::io(
+                format!("The folder {} cannot be used", folder.display()),
+                &e,
+            )
+        })?;
+        if !folder.is_dir() {
+            return Err(Error::invalid(
+                "folder",
+                format!("{} is not a folder.", folder.display()),
+                "Choose a folder to download into.",
+            ));
+        }
+        let Some(text) = folder.to_str().map(str::to_string) else {
+            return Err(Error::invalid(
+                "folder",
+                format!("The path {} is not valid UTF-8.", folder.display()),
+                "Choose a folder whose path is valid text.",
+            ));
+        };
+        self.blocking(move |conn, _| {
+            crate::catalog::set_setting(conn, DOWNLOAD_FOLDER_SETTING, Some(&text))
+        })
+        .await?;
+        Ok(folder)
+    }
+
     /// Downloads objects and folders into the folder `into`: an object as `into/NAME`, a folder
     /// (a path ending in `/`, or a bucket's root) with its structure as `into/FOLDER/...`.
     pub async fn objects_download(
@@ -155,7 +208,7 @@ impl Engine {
             check_name(&source.bucket, false)?;
             let account = self.account(&source.profile).await?;
             if source.is_folder() {
-                self.download_folder(&account, source, &root, job, &mut report)
+                self.download_prefix(&account, source, &root, job, &mut report)
                     .await?;
             } else {
                 let (relative, reason) = safe_relative(source.name());
@@ -208,7 +261,7 @@ impl Engine {
         Ok(report)
     }
 
-    async fn download_folder(
+    async fn download_prefix(
         &self,
         account: &Account,
         source: &RemotePath,
