@@ -30,6 +30,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::buckets::bucket_create,
             commands::buckets::bucket_delete,
             commands::buckets::job_cancel,
+            commands::buckets::job_pause,
+            commands::buckets::job_resume,
+            commands::buckets::job_list,
             commands::objects::object_list,
             commands::objects::object_list_recent,
             commands::objects::object_head,
@@ -77,6 +80,7 @@ pub fn run() -> ExitCode {
             tray::install(app.handle());
             serve_local_endpoint(app.handle());
             forward_events(app.handle());
+            resume_unfinished_jobs(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -100,6 +104,18 @@ fn serve_local_endpoint(app: &tauri::AppHandle) {
                 err.message,
                 err.hint
             ),
+        }
+    });
+}
+
+/// Runs again the jobs a Strata process that ended (a crash, `kill -9`) left unfinished.
+fn resume_unfinished_jobs(app: &tauri::AppHandle) {
+    let engine = app.state::<Engine>().inner().clone();
+    tauri::async_runtime::spawn(async move {
+        match engine.jobs_resume_unfinished().await {
+            Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "resumed unfinished jobs"),
+            Ok(_) => {}
+            Err(err) => tracing::warn!("unfinished jobs could not be resumed: {}", err.message),
         }
     });
 }

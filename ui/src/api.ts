@@ -55,7 +55,7 @@ export interface BucketApi {
   createBucket(profile: string, bucket: string, region: string | null): Promise<Bucket>;
   /** Starts a delete (emptying first with `force`); returns its job id. */
   deleteBucket(profile: string, bucket: string, force: boolean): Promise<number>;
-  cancelJob(job: number): Promise<boolean>;
+  cancelJob(job: number): Promise<void>;
   /** Calls `handler` with every engine event until the returned function is called. */
   onEvent(handler: (event: EngineEvent) => void): () => void;
 }
@@ -85,7 +85,7 @@ export interface ObjectApi {
   presign(profile: string, bucket: string, key: string, seconds: number, put: boolean): Promise<Link>;
   usage(profile: string, bucket: string, prefix: string): Promise<Usage>;
   activity(limit: number | null): Promise<Activity[]>;
-  cancelJob(job: number): Promise<boolean>;
+  cancelJob(job: number): Promise<void>;
 }
 
 export interface Api extends BucketApi, ObjectApi {
@@ -139,7 +139,7 @@ export const tauriApi: Api = {
   refreshBuckets: (profile) => unwrap(commands.bucketRefresh(profile)),
   createBucket: (profile, bucket, region) => unwrap(commands.bucketCreate(profile, bucket, region)),
   deleteBucket: (profile, bucket, force) => unwrap(commands.bucketDelete(profile, bucket, force)),
-  cancelJob: (job) => unwrap(commands.jobCancel(job)),
+  cancelJob: (job) => unwrap(commands.jobCancel(job)).then(() => undefined),
   listObjects: (profile, bucket, prefix, token) => unwrap(commands.objectList(profile, bucket, prefix, token)),
   listRecent: (profile, bucket, prefix) => unwrap(commands.objectListRecent(profile, bucket, prefix)),
   headObject: (profile, bucket, key) => unwrap(commands.objectHead(profile, bucket, key)),

@@ -30,8 +30,14 @@ export const commands = {
 	bucketCreate: (profile: string, bucket: string, region: string | null) => typedError<Bucket, ApiError>(__TAURI_INVOKE("bucket_create", { profile, bucket, region })),
 	/**  Starts a delete (emptying first with `force`); the end arrives as an engine event. */
 	bucketDelete: (profile: string, bucket: string, force: boolean) => typedError<number, ApiError>(__TAURI_INVOKE("bucket_delete", { profile, bucket, force })),
-	/**  Asks a running job to stop; `false` when it already ended. */
-	jobCancel: (job: number) => typedError<boolean, ApiError>(__TAURI_INVOKE("job_cancel", { job })),
+	/**  Stops a running job as cancelled, or marks a paused or failed one cancelled. */
+	jobCancel: (job: number) => typedError<null, ApiError>(__TAURI_INVOKE("job_cancel", { job })),
+	/**  Stops a running job at its next safe point, to be resumed later. */
+	jobPause: (job: number) => typedError<null, ApiError>(__TAURI_INVOKE("job_pause", { job })),
+	/**  Runs a paused, failed or cancelled job again. */
+	jobResume: (job: number) => typedError<null, ApiError>(__TAURI_INVOKE("job_resume", { job })),
+	/**  The newest jobs, newest first, as the catalog holds them. */
+	jobList: (limit: number) => typedError<Job[], ApiError>(__TAURI_INVOKE("job_list", { limit })),
 	/**  One page of a folder's listing; pass `token` back from the previous page for the next. */
 	objectList: (profile: string, bucket: string, prefix: string, token: string | null) => typedError<ObjectPage, ApiError>(__TAURI_INVOKE("object_list", { profile, bucket, prefix, token })),
 	/**  The folder's first page as last listed (from the catalog, no request), to show at once. */
@@ -238,8 +244,10 @@ export type Event =
 { kind: "objects_changed"; profile: string; bucket: string } | 
 /**  A profile's rows in the bucket catalog changed; lists showing them should reload. */
 { kind: "buckets_changed"; profile: string } | 
-/**  A job ended: `error` is `None` on success, and a `cancelled` error when cancelled. */
-{ kind: "job_finished"; job: number; profile: string; error: ApiError | null };
+/**  A job changed state. `error` says why a job failed, was cancelled or paused. */
+{ kind: "job_state"; job: number; profile: string; 
+/**  The [`JobSpec`]'s kind: `bucket_refresh`, `download`, ... */
+job_kind: string; state: JobState; error: ApiError | null };
 
 export type ImportReport = {
 	imported: ImportedProfile[],
@@ -254,6 +262,40 @@ export type ImportedProfile = {
 	 */
 	credentials: string,
 };
+
+/**  A job as the UI and the CLI see it. */
+export type Job = {
+	id: number,
+	spec: JobSpec,
+	state: JobState,
+	/**  Items done (buckets, objects) as last saved. */
+	done: number,
+	bytes: number,
+	error: ApiError | null,
+	/**  RFC 3339, UTC. */
+	created_at: string,
+	started_at: string | null,
+	finished_at: string | null,
+};
+
+/**
+ *  What a job does: enough to run it again after a restart. Remote paths are written as
+ *  users write them (`PROFILE:BUCKET/KEY`).
+ */
+export type JobSpec = { kind: "bucket_refresh"; profile: string } | 
+/**  Deleting a bucket; with `force`, emptying it first. */
+{ kind: "bucket_delete"; profile: string; bucket: string; force: boolean } | 
+/**  Objects and folders (paths ending in `/`) into the local folder `into`. */
+{ kind: "download"; sources: string[]; into: string } | 
+/**  Objects and folders, with everything under them. */
+{ kind: "delete"; paths: string[] } | 
+/**  A copy, or with `remove_source` a move or rename. */
+{ kind: "copy"; source: string; target: string; remove_source: boolean };
+
+/**  Where a job is in its life. `paused`, `failed` and `cancelled` jobs can be resumed. */
+export type JobState = 
+/**  Written, waiting for its kind's limit. */
+"queued" | "running" | "paused" | "failed" | "cancelled" | "done";
 
 /**  The A–Z index of a filtered list: how many names start with each letter. */
 export type LetterCount = {

@@ -2,9 +2,16 @@
 // app starts and before any job is, so no job's end can slip past a view that subscribes
 // late; views register handlers synchronously and keep them current without re-subscribing.
 import { createContext, useContext, useEffect, useRef } from "react";
-import type { EngineEvent } from "./api";
+import type { ApiError, EngineEvent } from "./api";
 
 type Handler = (event: EngineEvent) => void;
+
+/** A job's end, from its state event: the error is null when it finished well. `null` while
+ * it is still queued or running, or paused (it can be resumed). */
+export function jobEnd(event: EngineEvent): { job: number; error: ApiError | null } | null {
+  if (event.kind !== "job_state" || !["done", "failed", "cancelled"].includes(event.state)) return null;
+  return { job: event.job, error: event.error };
+}
 
 export interface EventHub {
   subscribe(handler: Handler): () => void;

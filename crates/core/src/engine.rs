@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::home::DataDir;
-use crate::jobs::{Event, JobHandle, JobId, Jobs};
+use crate::jobs::{Event, JobHandle, Jobs};
 use crate::local::{LocalCredentials, LocalEndpoint};
 use crate::profile::{self, Profile, ProfileInput, ProfilePatch, Provider, ValidProfile};
 use crate::s3::{self, Account, Auth};
@@ -224,11 +224,6 @@ impl Engine {
     /// A handle for work the caller awaits itself (the CLI), reporting on [`Self::events`].
     pub fn new_job(&self) -> JobHandle {
         JobHandle::detached(&self.inner.jobs)
-    }
-
-    /// Asks a running job to stop; `false` when it is not running (any more).
-    pub fn job_cancel(&self, job: JobId) -> bool {
-        self.inner.jobs.cancel(job)
     }
 
     /// Runs `work` with the catalog and the secret store on the blocking pool. A catalog that

@@ -6,10 +6,10 @@
 //! failure and back off longer when the server asks them to slow down. Messages never contain
 //! a secret: they are built from names, codes and endpoints only.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What went wrong, as a closed set the UI and scripts can branch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The input failed validation before any I/O; `field` names the culprit.
@@ -59,7 +59,7 @@ pub enum ErrorCode {
 }
 
 /// Whether trying the same thing again can help, and how soon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Retry {
     /// The same request will fail the same way: fix the cause first.

@@ -9,7 +9,7 @@ mod common;
 use common::{engine, input, serve_local};
 use futures_util::StreamExt;
 use strata_core::buckets::{BucketFilter, Visibility};
-use strata_core::jobs::Event;
+use strata_core::jobs::{Event, JobSpec, JobState};
 use strata_core::profile::ProfilePatch;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
@@ -364,9 +364,12 @@ async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
     );
 
     let mut events = engine.events();
-    let id = engine.bucket_refresh_start("jobs");
+    let refresh = || JobSpec::BucketRefresh {
+        profile: "jobs".into(),
+    };
+    let id = engine.job_start(refresh()).await.unwrap();
     assert_eq!(
-        engine.bucket_refresh_start("jobs"),
+        engine.job_start(refresh()).await.unwrap(),
         id,
         "a running refresh is joined"
     );
@@ -381,7 +384,9 @@ async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
                 listing_progress |= buckets == 150;
             }
             Event::BucketsChanged { profile } if profile == "jobs" => changed = true,
-            Event::JobFinished { job, error, .. } if job == id => {
+            Event::JobState {
+                job, state, error, ..
+            } if job == id && state == JobState::Done => {
                 assert_eq!(error, None);
                 break;
             }
@@ -397,7 +402,13 @@ async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
             .total,
         150
     );
-    assert!(!engine.job_cancel(id), "a finished job cannot be cancelled");
+    let finished = engine.job_get(id).await.unwrap();
+    assert_eq!((finished.state, finished.done), (JobState::Done, 150));
+    assert_eq!(
+        engine.job_cancel(id).await.unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "a finished job cannot be cancelled"
+    );
 }
 
 #[tokio::test]

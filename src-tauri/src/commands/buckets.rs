@@ -1,5 +1,5 @@
 use strata_core::buckets::{Bucket, BucketFilter, BucketIndex};
-use strata_core::jobs::JobId;
+use strata_core::jobs::{Job, JobId, JobSpec};
 use strata_core::{Engine, Error};
 use tauri::State;
 
@@ -34,7 +34,7 @@ pub async fn bucket_list(
 #[tauri::command]
 #[specta::specta]
 pub async fn bucket_refresh(engine: State<'_, Engine>, profile: String) -> Result<JobId, Error> {
-    Ok(engine.bucket_refresh_start(&profile))
+    engine.job_start(JobSpec::BucketRefresh { profile }).await
 }
 
 #[tauri::command]
@@ -57,12 +57,39 @@ pub async fn bucket_delete(
     bucket: String,
     force: bool,
 ) -> Result<JobId, Error> {
-    engine.bucket_delete_start(&profile, &bucket, force)
+    engine
+        .job_start(JobSpec::BucketDelete {
+            profile,
+            bucket,
+            force,
+        })
+        .await
 }
 
-/// Asks a running job to stop; `false` when it already ended.
+/// Stops a running job as cancelled, or marks a paused or failed one cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn job_cancel(engine: State<'_, Engine>, job: JobId) -> Result<bool, Error> {
-    Ok(engine.job_cancel(job))
+pub async fn job_cancel(engine: State<'_, Engine>, job: JobId) -> Result<(), Error> {
+    engine.job_cancel(job).await
+}
+
+/// Stops a running job at its next safe point, to be resumed later.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_pause(engine: State<'_, Engine>, job: JobId) -> Result<(), Error> {
+    engine.job_pause(job)
+}
+
+/// Runs a paused, failed or cancelled job again.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_resume(engine: State<'_, Engine>, job: JobId) -> Result<(), Error> {
+    engine.job_resume(job).await
+}
+
+/// The newest jobs, newest first, as the catalog holds them.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_list(engine: State<'_, Engine>, limit: u32) -> Result<Vec<Job>, Error> {
+    engine.job_list(limit).await
 }

@@ -1,5 +1,5 @@
 use strata_core::activity::Activity;
-use strata_core::jobs::JobId;
+use strata_core::jobs::{JobId, JobSpec};
 use strata_core::objects::{Link, ObjectDetails, ObjectEdit, ObjectPage, Thumbnail, Usage};
 use strata_core::remote::RemotePath;
 use strata_core::{Engine, Error};
@@ -53,10 +53,12 @@ pub async fn objects_download(
     bucket: String,
     keys: Vec<String>,
 ) -> Result<(JobId, String), Error> {
-    let paths = in_bucket(&profile, &bucket, keys);
-    let into = engine.download_folder().await?;
-    let shown = into.display().to_string();
-    Ok((engine.objects_download_start(paths, into), shown))
+    let into = engine.download_folder().await?.display().to_string();
+    let spec = JobSpec::Download {
+        sources: in_bucket(&profile, &bucket, keys),
+        into: into.clone(),
+    };
+    Ok((engine.job_start(spec).await?, into))
 }
 
 /// The folder downloads go to: the one chosen last, else the platform's downloads folder.
@@ -106,7 +108,8 @@ pub async fn objects_delete(
     bucket: String,
     keys: Vec<String>,
 ) -> Result<JobId, Error> {
-    Ok(engine.objects_delete_start(in_bucket(&profile, &bucket, keys)))
+    let paths = in_bucket(&profile, &bucket, keys);
+    engine.job_start(JobSpec::Delete { paths }).await
 }
 
 /// Starts a copy, or with `remove_source` a move or rename, of `source` to `target` (remote
@@ -119,8 +122,13 @@ pub async fn objects_copy(
     target: String,
     remove_source: bool,
 ) -> Result<JobId, Error> {
-    let (source, target) = (RemotePath::parse(&source)?, RemotePath::parse(&target)?);
-    Ok(engine.objects_copy_start(source, target, remove_source))
+    engine
+        .job_start(JobSpec::Copy {
+            source,
+            target,
+            remove_source,
+        })
+        .await
 }
 
 #[tauri::command]
@@ -292,12 +300,9 @@ pub async fn profile_public_base_set(
     engine.profile_public_base_set(&profile, base).await
 }
 
-fn in_bucket(profile: &str, bucket: &str, keys: Vec<String>) -> Vec<RemotePath> {
+/// Keys of one bucket as remote paths written as users write them.
+fn in_bucket(profile: &str, bucket: &str, keys: Vec<String>) -> Vec<String> {
     keys.into_iter()
-        .map(|key| RemotePath {
-            profile: profile.to_string(),
-            bucket: bucket.to_string(),
-            key,
-        })
+        .map(|key| strata_core::remote::display(profile, bucket, &key))
         .collect()
 }

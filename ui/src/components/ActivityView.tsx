@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { errorOf, type Activity, type ApiError, type ObjectApi } from "../api";
-import { useEngineEvents } from "../events";
+import { jobEnd, useEngineEvents } from "../events";
 import { size } from "../objectListing";
 import { ErrorNote } from "./ErrorNote";
 
@@ -28,7 +28,7 @@ export function ActivityView({ api }: { api: ObjectApi }) {
     api.activity(LIMIT).then(setEntries, (thrown) => setError(errorOf(thrown)));
   }, [api, generation]);
   useEngineEvents((event) => {
-    if (event.kind === "job_finished" || event.kind === "objects_changed") setGeneration((g) => g + 1);
+    if (jobEnd(event) || event.kind === "objects_changed") setGeneration((g) => g + 1);
   });
   return (
     <section className="activity" aria-label="Activity">

@@ -89,7 +89,7 @@ describe("BucketBrowser", () => {
     api.refreshedAt = new Date().toISOString();
     act(() => {
       api.emit({ kind: "buckets_changed", profile: "studio" });
-      api.emit({ kind: "job_finished", job, profile: "studio", error: null });
+      api.emit({ kind: "job_state", job, profile: "studio", job_kind: "bucket_refresh", state: "done", error: null });
     });
     expect(await screen.findByText("1 bucket · refreshed just now")).toBeTruthy();
   });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ApiError, Bucket, BucketApi, BucketFilter, EngineEvent, Profile } from "../api";
-import { useEngineEvents } from "../events";
+import { jobEnd, useEngineEvents } from "../events";
 import { errorOf } from "../api";
 import type { Visibility } from "../bindings";
 import { useBucketCatalog } from "../bucketCatalog";
@@ -97,10 +97,13 @@ export function BucketBrowser({ api, profile, onOpenBucket }: Props) {
           track({ ...job, text: `Emptying "${event.bucket}"… ${count(event.deleted)} deleted` });
         }
         break;
-      case "job_finished":
-        if (job?.job === event.job) finish(job, event.error);
-        else endedEarly.current.set(event.job, event.error);
+      case "job_state": {
+        const end = jobEnd(event);
+        if (!end) break;
+        if (job?.job === end.job) finish(job, end.error);
+        else endedEarly.current.set(end.job, end.error);
         break;
+      }
     }
   });
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { errorOf, type ApiError, type Entry, type Link, type ObjectApi, type ObjectDetails, type ObjectEdit } from "../api";
-import { useEngineEvents } from "../events";
+import { jobEnd, useEngineEvents } from "../events";
 import { remotePath, type Place } from "../navigation";
 import { arrange, matching, size, useObjectListing, type SortKey } from "../objectListing";
 import { count } from "../time";
@@ -114,10 +114,13 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
           setJob(next);
         }
         break;
-      case "job_finished":
-        if (running?.id === event.job) finish(running, event.error);
-        else endedEarly.current.set(event.job, event.error);
+      case "job_state": {
+        const end = jobEnd(event);
+        if (!end) break;
+        if (running?.id === end.job) finish(running, end.error);
+        else endedEarly.current.set(end.job, end.error);
         break;
+      }
     }
   });
 

@@ -56,16 +56,16 @@ export function memoryBuckets(names: string[], refreshedAt: string | null = "202
       setTimeout(() => {
         if (bucket.startsWith("full") && !force) {
           const error: ApiError = { code: "bucket_not_empty", message: `The bucket "${bucket}" is not empty: it holds 3 objects.`, hint: "Delete with --force.", field: null, retry: "never" };
-          api.emit({ kind: "job_finished", job, profile, error });
+          api.emit({ kind: "job_state", job, profile, job_kind: "bucket_delete", state: "failed", error });
           return;
         }
         api.buckets.splice(api.buckets.findIndex((b) => b.name === bucket), 1);
         api.emit({ kind: "buckets_changed", profile });
-        api.emit({ kind: "job_finished", job, profile, error: null });
+        api.emit({ kind: "job_state", job, profile, job_kind: "bucket_delete", state: "done", error: null });
       });
       return job;
     },
-    cancelJob: async () => true,
+    cancelJob: async () => {},
     onEvent: (handler) => {
       handlers.add(handler);
       return () => handlers.delete(handler);

@@ -84,7 +84,7 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
       return { name: `${profile}:${bucket}/${prefix}`, objects: under.length, bytes: under.reduce((n, [, s]) => n + s, 0) };
     },
     activity: async () => [],
-    cancelJob: async () => true,
+    cancelJob: async () => {},
   };
   return api;
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{Listed, rows};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jobs::{Event, JobHandle, JobId, RefreshPhase};
+use crate::jobs::{Event, JobHandle, RefreshPhase};
 use crate::s3::{self, Account, region};
 
 /// Buckets asked for per ListBuckets page.
@@ -42,22 +42,6 @@ pub struct RefreshReport {
 }
 
 impl Engine {
-    /// Starts a refresh of `profile` as a job and returns its id at once; a refresh of that
-    /// profile already running is joined instead of doubled.
-    pub fn bucket_refresh_start(&self, profile: &str) -> JobId {
-        let (engine, name) = (self.clone(), profile.to_string());
-        self.jobs().spawn(
-            format!("refresh:{profile}"),
-            name.clone(),
-            |job| async move {
-                engine
-                    .bucket_refresh(&name, DEFAULT_PAGE_SIZE, &job)
-                    .await
-                    .map(drop)
-            },
-        )
-    }
-
     /// Refreshes `profile`'s bucket list, asking for `page_size` buckets per page, then reads
     /// each bucket's region and public status.
     pub async fn bucket_refresh(

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::check_name;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jobs::{Event, JobHandle, JobId};
+use crate::jobs::{Event, JobHandle};
 use crate::objects::remove::{DeleteReport, Doomed};
 use crate::objects::{Scope, list_page, listing_text};
 use crate::remote::RemotePath;
@@ -26,22 +26,6 @@ pub struct BucketDeleted {
 }
 
 impl Engine {
-    /// Starts a delete as a job (emptying a big bucket takes a while) and returns its id.
-    pub fn bucket_delete_start(&self, profile: &str, bucket: &str, force: bool) -> Result<JobId> {
-        check_name(bucket, false)?;
-        let (engine, name, bucket) = (self.clone(), profile.to_string(), bucket.to_string());
-        Ok(self.jobs().spawn(
-            format!("delete:{profile}:{bucket}:{force}"),
-            name.clone(),
-            |job| async move {
-                engine
-                    .bucket_delete(&name, &bucket, force, &job)
-                    .await
-                    .map(drop)
-            },
-        ))
-    }
-
     /// Deletes `bucket`. Without `force` a bucket holding objects is refused with how many it
     /// holds at least; with it, the bucket is emptied first. Listed or not, the catalog
     /// follows.

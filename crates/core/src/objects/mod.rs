@@ -31,8 +31,6 @@ pub use usage::Usage;
 use crate::buckets::check_name;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jobs::JobId;
-use crate::remote::RemotePath;
 use crate::s3::{self, Account};
 
 /// Keys asked for per ListObjectsV2 page (S3's maximum).
@@ -272,49 +270,6 @@ async fn encodes_listings(client: &aws_sdk_s3::Client, bucket: &str) -> bool {
 }
 
 impl Engine {
-    /// Starts [`Engine::objects_download`] as a job; returns its id at once.
-    pub fn objects_download_start(
-        &self,
-        paths: Vec<RemotePath>,
-        into: std::path::PathBuf,
-    ) -> JobId {
-        let engine = self.clone();
-        let profile = paths.first().map(|p| p.profile.clone()).unwrap_or_default();
-        let key = format!("download:{}:{}", into.display(), joined(&paths));
-        self.jobs().spawn(key, profile, |job| async move {
-            engine.objects_download(&paths, &into, &job).await.map(drop)
-        })
-    }
-
-    /// Starts [`Engine::objects_delete`] (recursive) as a job; returns its id at once.
-    pub fn objects_delete_start(&self, paths: Vec<RemotePath>) -> JobId {
-        let engine = self.clone();
-        let profile = paths.first().map(|p| p.profile.clone()).unwrap_or_default();
-        self.jobs().spawn(
-            format!("delete:{}", joined(&paths)),
-            profile,
-            |job| async move { engine.objects_delete(&paths, true, &job).await.map(drop) },
-        )
-    }
-
-    /// Starts [`Engine::objects_copy`] as a job; returns its id at once.
-    pub fn objects_copy_start(
-        &self,
-        source: RemotePath,
-        target: RemotePath,
-        remove_source: bool,
-    ) -> JobId {
-        let engine = self.clone();
-        let key = format!("copy:{source}>{target}:{remove_source}");
-        self.jobs()
-            .spawn(key, source.profile.clone(), |job| async move {
-                engine
-                    .objects_copy(&source, &target, remove_source, &job)
-                    .await
-                    .map(drop)
-            })
-    }
-
     /// One page of the folders and objects directly under `prefix` (or, `recursive`, every
     /// key under it). Pass the returned `next` to read the following page.
     pub async fn object_list(
@@ -440,14 +395,6 @@ impl Engine {
             .await;
         outcome.map(|()| marker)
     }
-}
-
-fn joined(paths: &[RemotePath]) -> String {
-    paths
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("|")
 }
 
 /// A response body that broke off while being read (`what` says whose, e.g. "The download").

@@ -1,0 +1,342 @@
+//! Long work owned by the engine, and the one event stream that reports it.
+//!
+//! A job (a bucket refresh, emptying a bucket, a download, a delete, a copy; later transfers,
+//! sync and archiving) is a row in the catalog's `jobs` table, written before it starts
+//! ([`JobSpec`] says what to do, enough to run it again), then run on a tokio task under a
+//! per-kind limit ([`runner`]), so no command call and no UI thread waits on it. It reports
+//! progress and each change of [`JobState`] as [`Event`]s on one broadcast stream that the
+//! desktop shell forwards to the UI and the CLI prints on stderr, and it stops at the next
+//! safe point when cancelled or paused. A job left running by a process that died is found
+//! at the next start and runs again.
+
+mod runner;
+mod store;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, ErrorCode, Result};
+
+pub use runner::Job;
+
+pub type JobId = u32;
+
+/// Ids of work that is not a catalog job (what the CLI awaits itself, a folder count) start
+/// here, so they never meet the catalog's ids on the event stream.
+const UNRECORDED_IDS: u32 = 1 << 31;
+
+/// Where a job is in its life. `paused`, `failed` and `cancelled` jobs can be resumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Written, waiting for its kind's limit.
+    Queued,
+    Running,
+    Paused,
+    Failed,
+    Cancelled,
+    Done,
+}
+
+impl JobState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Done => "done",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "cancelled" => Self::Cancelled,
+            "done" => Self::Done,
+            _ => Self::Failed,
+        }
+    }
+}
+
+/// What a job does: enough to run it again after a restart. Remote paths are written as
+/// users write them (`PROFILE:BUCKET/KEY`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobSpec {
+    BucketRefresh {
+        profile: String,
+    },
+    /// Deleting a bucket; with `force`, emptying it first.
+    BucketDelete {
+        profile: String,
+        bucket: String,
+        force: bool,
+    },
+    /// Objects and folders (paths ending in `/`) into the local folder `into`.
+    Download {
+        sources: Vec<String>,
+        into: String,
+    },
+    /// Objects and folders, with everything under them.
+    Delete {
+        paths: Vec<String>,
+    },
+    /// A copy, or with `remove_source` a move or rename.
+    Copy {
+        source: String,
+        target: String,
+        remove_source: bool,
+    },
+}
+
+impl JobSpec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::BucketRefresh { .. } => "bucket_refresh",
+            Self::BucketDelete { .. } => "bucket_delete",
+            Self::Download { .. } => "download",
+            Self::Delete { .. } => "delete",
+            Self::Copy { .. } => "copy",
+        }
+    }
+
+    /// The profile the job works on (the source's, for a copy between profiles).
+    pub fn profile(&self) -> String {
+        let path_profile = |path: &str| path.split(':').next().unwrap_or_default().to_string();
+        match self {
+            Self::BucketRefresh { profile } | Self::BucketDelete { profile, .. } => profile.clone(),
+            Self::Download { sources: paths, .. } | Self::Delete { paths } => {
+                paths.first().map(|p| path_profile(p)).unwrap_or_default()
+            }
+            Self::Copy { source, .. } => path_profile(source),
+        }
+    }
+
+    /// How many jobs of this kind run at once; the rest wait, queued.
+    fn limit(kind: &str) -> usize {
+        match kind {
+            "bucket_refresh" => 4,
+            _ => 2,
+        }
+    }
+}
+
+/// Everything the engine reports while it works. Serialized as `{"kind": "...", ...}`.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A bucket refresh moved on: `pages` ListBuckets pages read, `buckets` seen so far; in
+    /// the `details` phase, `checked` buckets of `buckets` had their region and public
+    /// status read.
+    BucketRefreshProgress {
+        job: JobId,
+        profile: String,
+        phase: RefreshPhase,
+        pages: u32,
+        buckets: u32,
+        checked: u32,
+    },
+    /// Emptying a bucket before deleting it: `deleted` objects, versions and uploads so far.
+    BucketEmptyProgress {
+        job: JobId,
+        profile: String,
+        bucket: String,
+        deleted: u32,
+    },
+    /// Work on objects moved on (`action`: download, delete, copy, move, usage): `objects`
+    /// done so far, `bytes` they hold.
+    ObjectsProgress {
+        job: JobId,
+        profile: String,
+        action: String,
+        objects: u32,
+        #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
+        bytes: u64,
+    },
+    /// Objects under a bucket changed (a delete, copy, move, new folder); folders showing
+    /// them should reload.
+    ObjectsChanged { profile: String, bucket: String },
+    /// A profile's rows in the bucket catalog changed; lists showing them should reload.
+    BucketsChanged { profile: String },
+    /// A job changed state. `error` says why a job failed, was cancelled or paused.
+    JobState {
+        job: JobId,
+        profile: String,
+        /// The [`JobSpec`]'s kind: `bucket_refresh`, `download`, ...
+        job_kind: String,
+        state: JobState,
+        error: Option<Error>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshPhase {
+    /// Paging through ListBuckets.
+    Listing,
+    /// The list is saved; regions and public status are being read, bucket by bucket.
+    Details,
+}
+
+/// The engine's running jobs and the event stream.
+pub(crate) struct Jobs {
+    events: broadcast::Sender<Event>,
+    next_unrecorded: AtomicU32,
+    running: Mutex<HashMap<JobId, Running>>,
+    limits: Mutex<HashMap<&'static str, Arc<tokio::sync::Semaphore>>>,
+    /// This process's claim on the jobs it runs, made when the first one starts.
+    owner: std::sync::OnceLock<runner::Owner>,
+}
+
+struct Running {
+    spec: JobSpec,
+    cancel: CancellationToken,
+    /// Set with `cancel` when the job is to stop as paused rather than cancelled.
+    pause: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// What a running job holds: its id, a way to report, and its cancellation.
+#[derive(Clone)]
+pub struct JobHandle {
+    pub id: JobId,
+    events: broadcast::Sender<Event>,
+    cancel: CancellationToken,
+    /// Items and bytes done as last reported, for the runner to save.
+    progress: Arc<Mutex<(u32, u64)>>,
+}
+
+impl JobHandle {
+    /// A handle for work a caller awaits itself (the CLI): reported, cancellable by nothing
+    /// but the caller, not recorded.
+    pub(crate) fn detached(jobs: &Jobs) -> Self {
+        Self::new(
+            jobs.next_unrecorded.fetch_add(1, Ordering::Relaxed),
+            jobs,
+            CancellationToken::new(),
+        )
+    }
+
+    fn new(id: JobId, jobs: &Jobs, cancel: CancellationToken) -> Self {
+        Self {
+            id,
+            events: jobs.events.clone(),
+            cancel,
+            progress: Arc::default(),
+        }
+    }
+
+    pub fn report(&self, event: Event) {
+        let done = match &event {
+            Event::BucketRefreshProgress {
+                phase,
+                buckets,
+                checked,
+                ..
+            } => Some((
+                if *phase == RefreshPhase::Details {
+                    *checked
+                } else {
+                    *buckets
+                },
+                0,
+            )),
+            Event::BucketEmptyProgress { deleted, .. } => Some((*deleted, 0)),
+            Event::ObjectsProgress { objects, bytes, .. } => Some((*objects, *bytes)),
+            _ => None,
+        };
+        if let Some(done) = done {
+            *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = done;
+        }
+        // No receiver is fine: nobody is watching.
+        let _ = self.events.send(event);
+    }
+
+    fn progress(&self) -> (u32, u64) {
+        *self.progress.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `Err(cancelled)` once the job was cancelled: call it between steps.
+    pub fn check(&self) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            return Err(cancelled());
+        }
+        Ok(())
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+}
+
+pub fn cancelled() -> Error {
+    Error::new(
+        ErrorCode::Cancelled,
+        "Cancelled; nothing was changed by the unfinished step.",
+        "Start it again when you are ready.",
+    )
+}
+
+/// Events held for a slow receiver before it starts losing the oldest (progress only; a
+/// receiver that lags re-reads the catalog).
+const EVENT_BUFFER: usize = 1024;
+
+impl Jobs {
+    pub(crate) fn new() -> Self {
+        Self {
+            events: broadcast::channel(EVENT_BUFFER).0,
+            next_unrecorded: AtomicU32::new(UNRECORDED_IDS),
+            running: Mutex::new(HashMap::new()),
+            limits: Mutex::new(HashMap::new()),
+            owner: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    fn limit(&self, kind: &'static str) -> Arc<tokio::sync::Semaphore> {
+        let mut limits = self.limits.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(
+            limits
+                .entry(kind)
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(JobSpec::limit(kind)))),
+        )
+    }
+
+    /// The id of the job running `spec` in this process, if one is.
+    fn running_as(&self, spec: &JobSpec) -> Option<JobId> {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        running
+            .iter()
+            .find(|(_, r)| r.spec == *spec)
+            .map(|(&id, _)| id)
+    }
+
+    /// Asks a job running in this process to stop, as paused or cancelled; `false` when no
+    /// such job runs here.
+    fn stop(&self, id: JobId, pause: bool) -> bool {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        match running.get(&id) {
+            Some(job) => {
+                job.pause.store(pause, Ordering::Relaxed);
+                job.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}

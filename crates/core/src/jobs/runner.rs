@@ -1,0 +1,475 @@
+//! Runs catalog jobs: writes each before it starts, waits for its kind's limit, runs it,
+//! saves its progress a few times a second and its end state; pauses, resumes and cancels;
+//! and at start takes over the jobs a process that died left unfinished.
+//!
+//! Which process runs a job is recorded as its `owner`: the name of a lock file under the data
+//! folder's `jobs/` that the process holds while it lives. The operating system releases the
+//! lock when the process ends in any way (`kill -9` included), so a job whose owner's file can
+//! be locked by another process was left behind, and no clock or heartbeat is involved.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::{Event, JobHandle, JobId, JobSpec, JobState, Running, store};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorCode, Result};
+use crate::remote::RemotePath;
+
+/// How often a running job's progress is saved to the catalog.
+const SAVE_EVERY: Duration = Duration::from_millis(500);
+
+/// A job as the UI and the CLI see it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Job {
+    pub id: JobId,
+    pub spec: JobSpec,
+    pub state: JobState,
+    /// Items done (buckets, objects) as last saved.
+    pub done: u32,
+    #[specta(type = u32)] // a TS number: sizes stay far below 2^53
+    pub bytes: u64,
+    pub error: Option<Error>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl From<store::Row> for Job {
+    fn from(row: store::Row) -> Self {
+        let time = |ms: i64| crate::buckets::rfc3339(ms / 1000);
+        Self {
+            id: row.id,
+            spec: row.spec,
+            state: row.state,
+            done: row.done,
+            bytes: row.bytes,
+            error: row.error,
+            created_at: time(row.created_at),
+            started_at: row.started_at.map(time),
+            finished_at: row.finished_at.map(time),
+        }
+    }
+}
+
+/// This process's claim on the jobs it runs: a lock file it holds until it ends.
+pub(crate) struct Owner {
+    name: String,
+    _lock: std::fs::File,
+}
+
+impl Owner {
+    fn claim(folder: &Path) -> Result<Self> {
+        std::fs::create_dir_all(folder).map_err(|e| {
+            Error::io(
+                format!("The jobs folder {} could not be made", folder.display()),
+                &e,
+            )
+        })?;
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce).map_err(|e| {
+            Error::new(
+                ErrorCode::Io,
+                format!("No randomness for a job owner name: {e}."),
+                "Try again.",
+            )
+        })?;
+        let name = format!(
+            "{}-{}.lock",
+            std::process::id(),
+            hex_simd::encode_to_string(nonce, hex_simd::AsciiCase::Lower)
+        );
+        let path = folder.join(&name);
+        let lock = std::fs::File::create(&path)
+            .and_then(|file| file.try_lock().map(|()| file).map_err(std::io::Error::from))
+            .map_err(|e| {
+                Error::io(
+                    format!("The job lock {} could not be held", path.display()),
+                    &e,
+                )
+            })?;
+        Ok(Self { name, _lock: lock })
+    }
+}
+
+/// Whether the process that owns `owner` has ended: its lock file is gone or can be locked.
+/// A lock file found abandoned is removed.
+fn abandoned(folder: &Path, owner: &str) -> bool {
+    let path: PathBuf = folder.join(owner);
+    match std::fs::File::open(&path) {
+        Err(_) => true,
+        Ok(file) => match file.try_lock() {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&path);
+                true
+            }
+            Err(_) => false,
+        },
+    }
+}
+
+impl JobSpec {
+    /// Refuses a spec that cannot run (a malformed path, a bucket name S3 refuses) before it
+    /// is written.
+    fn check(&self) -> Result<()> {
+        let paths: Vec<&String> = match self {
+            Self::BucketRefresh { .. } => Vec::new(),
+            Self::BucketDelete { bucket, .. } => {
+                return crate::buckets::check_name(bucket, false);
+            }
+            Self::Download { sources, .. } => sources.iter().collect(),
+            Self::Delete { paths } => paths.iter().collect(),
+            Self::Copy { source, target, .. } => vec![source, target],
+        };
+        for path in paths {
+            crate::buckets::check_name(&RemotePath::parse(path)?.bucket, false)?;
+        }
+        Ok(())
+    }
+}
+
+fn parse_all(paths: &[String]) -> Result<Vec<RemotePath>> {
+    paths.iter().map(|p| RemotePath::parse(p)).collect()
+}
+
+impl Engine {
+    fn jobs_folder(&self) -> PathBuf {
+        self.home().path().join("jobs")
+    }
+
+    fn job_owner(&self) -> Result<&str> {
+        let jobs = self.jobs();
+        if let Some(owner) = jobs.owner.get() {
+            return Ok(&owner.name);
+        }
+        let owner = Owner::claim(&self.jobs_folder())?;
+        Ok(&jobs.owner.get_or_init(|| owner).name)
+    }
+
+    /// Writes a job and starts it; returns its id at once. The same work already running in
+    /// this process is joined instead of doubled.
+    pub async fn job_start(&self, spec: JobSpec) -> Result<JobId> {
+        spec.check()?;
+        if let Some(id) = self.jobs().running_as(&spec) {
+            return Ok(id);
+        }
+        let owner = self.job_owner()?.to_string();
+        let (written, profile) = (spec.clone(), spec.profile());
+        let id = self
+            .blocking(move |conn, _| {
+                let profile_id = crate::profile::get(conn, &profile)?.id;
+                store::insert(conn, &written, Some(profile_id), &owner)
+            })
+            .await?;
+        self.job_launch(id, spec);
+        Ok(id)
+    }
+
+    /// Runs a written, queued job on a task of its own.
+    fn job_launch(&self, id: JobId, spec: JobSpec) {
+        let jobs = Arc::clone(self.jobs());
+        let cancel = CancellationToken::new();
+        let pause = Arc::new(AtomicBool::new(false));
+        jobs.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                id,
+                Running {
+                    spec: spec.clone(),
+                    cancel: cancel.clone(),
+                    pause: Arc::clone(&pause),
+                },
+            );
+        let handle = JobHandle::new(id, &jobs, cancel);
+        self.job_announce(id, &spec, JobState::Queued, None);
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let outcome = engine.job_body(&spec, &handle).await;
+            let (state, error) = match outcome {
+                Ok(()) => (JobState::Done, None),
+                Err(err) if err.code == ErrorCode::Cancelled && pause.load(Ordering::Relaxed) => {
+                    (JobState::Paused, None)
+                }
+                Err(err) if err.code == ErrorCode::Cancelled => (JobState::Cancelled, Some(err)),
+                Err(err) => {
+                    tracing::warn!(job = id, "job failed: {} {}", err.message, err.hint);
+                    (JobState::Failed, Some(err))
+                }
+            };
+            let (done, bytes) = handle.progress();
+            let saved = error.clone();
+            let written = engine
+                .blocking(move |conn, _| {
+                    let tx = crate::catalog::write(conn)?;
+                    store::set_progress(&tx, id, done, bytes)?;
+                    store::set_state(&tx, id, state, saved.as_ref())?;
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await;
+            if let Err(err) = written {
+                tracing::warn!(
+                    job = id,
+                    "the job's end could not be saved: {}",
+                    err.message
+                );
+            }
+            jobs.running
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+            engine.job_announce(id, &spec, state, error);
+        });
+    }
+
+    fn job_announce(&self, id: JobId, spec: &JobSpec, state: JobState, error: Option<Error>) {
+        self.jobs().emit(Event::JobState {
+            job: id,
+            profile: spec.profile(),
+            job_kind: spec.kind().to_string(),
+            state,
+            error,
+        });
+    }
+
+    /// Waits for the kind's limit, marks the job running, and runs it, saving its progress
+    /// as it goes.
+    async fn job_body(&self, spec: &JobSpec, job: &JobHandle) -> Result<()> {
+        let limit = self.jobs().limit(spec.kind());
+        let _permit = tokio::select! {
+            permit = limit.acquire_owned() => permit.map_err(|_| super::cancelled())?,
+            () = job.cancel.cancelled() => return Err(super::cancelled()),
+        };
+        let id = job.id;
+        self.blocking(move |conn, _| store::set_state(conn, id, JobState::Running, None))
+            .await?;
+        self.job_announce(id, spec, JobState::Running, None);
+        let work = self.job_work(spec, job);
+        tokio::pin!(work);
+        let mut save = tokio::time::interval(SAVE_EVERY);
+        let mut saved = (0, 0);
+        loop {
+            tokio::select! {
+                outcome = &mut work => return outcome,
+                _ = save.tick() => {
+                    let (done, bytes) = job.progress();
+                    if (done, bytes) != saved {
+                        saved = (done, bytes);
+                        // A progress save that fails is retried at the next tick.
+                        let _ = self
+                            .blocking(move |conn, _| store::set_progress(conn, id, done, bytes))
+                            .await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// What each kind of job does.
+    async fn job_work(&self, spec: &JobSpec, job: &JobHandle) -> Result<()> {
+        match spec {
+            JobSpec::BucketRefresh { profile } => self
+                .bucket_refresh(profile, crate::buckets::DEFAULT_PAGE_SIZE, job)
+                .await
+                .map(drop),
+            JobSpec::BucketDelete {
+                profile,
+                bucket,
+                force,
+            } => self
+                .bucket_delete(profile, bucket, *force, job)
+                .await
+                .map(drop),
+            JobSpec::Download { sources, into } => self
+                .objects_download(&parse_all(sources)?, Path::new(into), job)
+                .await
+                .map(drop),
+            JobSpec::Delete { paths } => self
+                .objects_delete(&parse_all(paths)?, true, job)
+                .await
+                .map(drop),
+            JobSpec::Copy {
+                source,
+                target,
+                remove_source,
+            } => self
+                .objects_copy(
+                    &RemotePath::parse(source)?,
+                    &RemotePath::parse(target)?,
+                    *remove_source,
+                    job,
+                )
+                .await
+                .map(drop),
+        }
+    }
+
+    /// Stops a job running in this process at its next safe point, as paused: resume runs it
+    /// again (a refresh reads the list again; a delete, download or copy goes over its paths
+    /// again, which finds done what was done).
+    pub fn job_pause(&self, id: JobId) -> Result<()> {
+        if self.jobs().stop(id, true) {
+            Ok(())
+        } else {
+            Err(not_running(id))
+        }
+    }
+
+    /// Stops a running job as cancelled, or marks a paused or failed one cancelled.
+    pub async fn job_cancel(&self, id: JobId) -> Result<()> {
+        if self.jobs().stop(id, false) {
+            return Ok(());
+        }
+        let folder = self.jobs_folder();
+        let row = self
+            .blocking(move |conn, _| {
+                let tx = crate::catalog::write(conn)?;
+                let row = store::get(&tx, id)?.ok_or_else(|| no_such_job(id))?;
+                let idle = match row.state {
+                    JobState::Paused | JobState::Failed => true,
+                    JobState::Queued | JobState::Running => {
+                        row.owner.as_deref().is_none_or(|o| abandoned(&folder, o))
+                    }
+                    JobState::Cancelled | JobState::Done => false,
+                };
+                if !idle {
+                    return Err(not_stoppable(&row));
+                }
+                store::set_state(&tx, id, JobState::Cancelled, None)?;
+                tx.commit()?;
+                Ok(row)
+            })
+            .await?;
+        self.job_announce(id, &row.spec, JobState::Cancelled, None);
+        Ok(())
+    }
+
+    /// Runs a paused, failed or cancelled job again, or one a process that died left behind.
+    pub async fn job_resume(&self, id: JobId) -> Result<()> {
+        if self
+            .jobs()
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&id)
+        {
+            return Ok(());
+        }
+        let owner = self.job_owner()?.to_string();
+        let folder = self.jobs_folder();
+        let spec = self
+            .blocking(move |conn, _| {
+                let tx = crate::catalog::write(conn)?;
+                let row = store::get(&tx, id)?.ok_or_else(|| no_such_job(id))?;
+                let resumable = match row.state {
+                    JobState::Paused | JobState::Failed | JobState::Cancelled => true,
+                    JobState::Queued | JobState::Running => {
+                        row.owner.as_deref().is_none_or(|o| abandoned(&folder, o))
+                    }
+                    JobState::Done => false,
+                };
+                if !resumable || !store::claim(&tx, id, row.owner.as_deref(), &owner, &[row.state])?
+                {
+                    return Err(not_stoppable(&row));
+                }
+                tx.commit()?;
+                Ok(row.spec)
+            })
+            .await?;
+        self.job_launch(id, spec);
+        Ok(())
+    }
+
+    /// Takes over and runs every job that a process which has ended left queued or running
+    /// (a crash, `kill -9`, a power cut); returns their ids. The app calls it at start.
+    pub async fn jobs_resume_unfinished(&self) -> Result<Vec<JobId>> {
+        let owner = self.job_owner()?.to_string();
+        let folder = self.jobs_folder();
+        let taken = self
+            .blocking(move |conn, _| {
+                let tx = crate::catalog::write(conn)?;
+                let mut taken = Vec::new();
+                for row in store::unfinished(&tx)? {
+                    let left = row.owner.as_deref().is_none_or(|o| abandoned(&folder, o));
+                    if left
+                        && store::claim(
+                            &tx,
+                            row.id,
+                            row.owner.as_deref(),
+                            &owner,
+                            &[JobState::Queued, JobState::Running],
+                        )?
+                    {
+                        taken.push((row.id, row.spec));
+                    }
+                }
+                tx.commit()?;
+                Ok(taken)
+            })
+            .await?;
+        let ids = taken.iter().map(|(id, _)| *id).collect();
+        for (id, spec) in taken {
+            tracing::info!(
+                job = id,
+                kind = spec.kind(),
+                "resuming a job left unfinished"
+            );
+            self.job_launch(id, spec);
+        }
+        Ok(ids)
+    }
+
+    /// The newest `limit` jobs, newest first: running, queued and finished.
+    pub async fn job_list(&self, limit: u32) -> Result<Vec<Job>> {
+        self.blocking(move |conn, _| {
+            Ok(store::list(conn, limit)?
+                .into_iter()
+                .map(Job::from)
+                .collect())
+        })
+        .await
+    }
+
+    pub async fn job_get(&self, id: JobId) -> Result<Job> {
+        self.blocking(move |conn, _| {
+            store::get(conn, id)?
+                .map(Job::from)
+                .ok_or_else(|| no_such_job(id))
+        })
+        .await
+    }
+}
+
+fn no_such_job(id: JobId) -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        format!("There is no job {id}."),
+        "List the jobs to see their ids.",
+    )
+}
+
+fn not_running(id: JobId) -> Error {
+    Error::new(
+        ErrorCode::InvalidInput,
+        format!("Job {id} is not running in this window or command."),
+        "Only a running job can be paused; a job another Strata process runs is paused there.",
+    )
+}
+
+fn not_stoppable(row: &store::Row) -> Error {
+    let state = row.state.as_str();
+    Error::new(
+        ErrorCode::InvalidInput,
+        format!("Job {} is {state}, so that cannot be done now.", row.id),
+        match row.state {
+            JobState::Done => "It finished; start the work again as a new job if needed.",
+            _ => "It runs in another Strata process (the app or a command): act on it there.",
+        },
+    )
+}

@@ -1,0 +1,163 @@
+//! The `jobs` table's SQL.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+
+use super::{JobId, JobSpec, JobState};
+use crate::error::{Error, ErrorCode, Result, Retry};
+
+/// A job as the catalog holds it.
+pub(crate) struct Row {
+    pub id: JobId,
+    pub spec: JobSpec,
+    pub state: JobState,
+    pub done: u32,
+    pub bytes: u64,
+    pub error: Option<Error>,
+    pub owner: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+/// An error as stored: the wire shape without the input field name.
+#[derive(Deserialize)]
+struct StoredError {
+    code: ErrorCode,
+    message: String,
+    hint: String,
+    retry: Retry,
+}
+
+const COLUMNS: &str =
+    "id, spec, state, done, bytes, error, owner, created_at, started_at, finished_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let spec: String = r.get(1)?;
+    let state: String = r.get(2)?;
+    let error: Option<String> = r.get(5)?;
+    let spec = serde_json::from_str(&spec).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(Row {
+        id: r.get(0)?,
+        spec,
+        state: JobState::parse(&state),
+        done: r.get(3)?,
+        bytes: r.get::<_, i64>(4)?.max(0) as u64,
+        error: error
+            .and_then(|text| serde_json::from_str::<StoredError>(&text).ok())
+            .map(|e| Error::new(e.code, e.message, e.hint).with_retry(e.retry)),
+        owner: r.get(6)?,
+        created_at: r.get(7)?,
+        started_at: r.get(8)?,
+        finished_at: r.get(9)?,
+    })
+}
+
+/// Writes a new job, queued under `owner`.
+pub(crate) fn insert(
+    conn: &Connection,
+    spec: &JobSpec,
+    profile_id: Option<u32>,
+    owner: &str,
+) -> Result<JobId> {
+    let spec_json = serde_json::to_string(spec).map_err(|e| {
+        Error::new(
+            ErrorCode::Catalog,
+            format!("A job could not be written: {e}."),
+            "Report this.",
+        )
+    })?;
+    conn.execute(
+        "INSERT INTO jobs (kind, profile_id, spec, state, owner, created_at)
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?5)",
+        params![
+            spec.kind(),
+            profile_id,
+            spec_json,
+            owner,
+            crate::catalog::now_ms()
+        ],
+    )?;
+    Ok(conn.last_insert_rowid() as JobId)
+}
+
+/// Moves a job to `state`, stamping when it started or finished.
+pub(crate) fn set_state(
+    conn: &Connection,
+    id: JobId,
+    state: JobState,
+    error: Option<&Error>,
+) -> Result<()> {
+    let error = error.and_then(|e| serde_json::to_string(e).ok());
+    let now = crate::catalog::now_ms();
+    conn.execute(
+        "UPDATE jobs SET state = ?2, error = ?3,
+             started_at = CASE WHEN ?2 = 'running' THEN ?4 ELSE started_at END,
+             finished_at = CASE WHEN ?2 IN ('queued', 'running') THEN NULL ELSE ?4 END
+         WHERE id = ?1",
+        params![id, state.as_str(), error, now],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn set_progress(conn: &Connection, id: JobId, done: u32, bytes: u64) -> Result<()> {
+    conn.execute(
+        "UPDATE jobs SET done = ?2, bytes = ?3 WHERE id = ?1",
+        params![id, done, bytes as i64],
+    )?;
+    Ok(())
+}
+
+/// Takes a job over for `owner` and queues it again, if it is still owned by `from` and in
+/// one of `states` (another process may have taken it first).
+pub(crate) fn claim(
+    conn: &Connection,
+    id: JobId,
+    from: Option<&str>,
+    owner: &str,
+    states: &[JobState],
+) -> Result<bool> {
+    let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    let changed = conn.execute(
+        "UPDATE jobs SET owner = ?3, state = 'queued', error = NULL, finished_at = NULL
+         WHERE id = ?1 AND owner IS ?2 AND state IN (SELECT value FROM json_each(?4))",
+        params![
+            id,
+            from,
+            owner,
+            serde_json::to_string(&states).unwrap_or_default()
+        ],
+    )?;
+    Ok(changed == 1)
+}
+
+pub(crate) fn get(conn: &Connection, id: JobId) -> Result<Option<Row>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+            [id],
+            row,
+        )
+        .optional()?)
+}
+
+/// The newest `limit` jobs, newest first.
+pub(crate) fn list(conn: &Connection, limit: u32) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Jobs some process meant to run: queued or running, oldest first.
+pub(crate) fn unfinished(conn: &Connection) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

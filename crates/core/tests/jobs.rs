@@ -1,0 +1,303 @@
+//! The persisted job runner against real parts: jobs in a real SQLite catalog, deleting real
+//! objects on the built-in endpoint through a proxy that slows every request, so a job is
+//! surely mid-way when it is paused, cancelled or its engine dies.
+
+use std::time::Duration;
+
+mod common;
+
+use common::{engine, input, serve_local};
+use futures_util::StreamExt;
+use strata_core::jobs::{Event, JobId, JobSpec, JobState};
+use strata_core::{DataDir, Engine, ErrorCode};
+use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, SECRET_KEY, sdk_client};
+
+const WITHIN: Duration = Duration::from_secs(60);
+
+/// Puts `count` small objects under `prefix` in bucket `jobs`.
+async fn fill(endpoint: &str, prefix: &str, count: usize) {
+    let client = sdk_client(endpoint, ACCESS_KEY, SECRET_KEY);
+    let _ = client.create_bucket().bucket("jobs").send().await;
+    futures_util::stream::iter(0..count)
+        .for_each_concurrent(16, |i| {
+            let client = client.clone();
+            async move {
+                client
+                    .put_object()
+                    .bucket("jobs")
+                    .key(format!("{prefix}{i:05}.jpg"))
+                    .body(b"x".to_vec().into())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+}
+
+async fn remaining(endpoint: &str, prefix: &str) -> usize {
+    let client = sdk_client(endpoint, ACCESS_KEY, SECRET_KEY);
+    let mut pages = client
+        .list_objects_v2()
+        .bucket("jobs")
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    let mut count = 0;
+    while let Some(page) = pages.next().await {
+        count += page.unwrap().contents().len();
+    }
+    count
+}
+
+fn delete(prefix: &str) -> JobSpec {
+    JobSpec::Delete {
+        paths: vec![format!("p:jobs/{prefix}")],
+    }
+}
+
+/// A proxy that holds every request for `ms` before passing it on.
+async fn slow(endpoint: &str, ms: u64) -> FaultProxy {
+    FaultProxy::start(endpoint, move |_, _| Fault::DelayMs(ms)).await
+}
+
+/// Waits for `job` to reach `state`, failing on any other end.
+async fn until_state(
+    events: &mut tokio::sync::broadcast::Receiver<Event>,
+    id: JobId,
+    want: JobState,
+) {
+    loop {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Event::JobState {
+            job, state, error, ..
+        } = event
+            && job == id
+        {
+            if state == want {
+                return;
+            }
+            assert!(
+                matches!(state, JobState::Queued | JobState::Running),
+                "job {id} ended {state:?} ({error:?}), expected {want:?}"
+            );
+        }
+    }
+}
+
+/// Waits until `job` has deleted at least `objects` objects.
+async fn until_deleted(
+    events: &mut tokio::sync::broadcast::Receiver<Event>,
+    id: JobId,
+    objects: u32,
+) {
+    loop {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Event::ObjectsProgress {
+            job, objects: n, ..
+        } = event
+            && job == id
+            && n >= objects
+        {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_job_left_running_by_an_engine_that_died_runs_again_at_the_next_start() {
+    let (_dir, server) = serve_local().await;
+    fill(&server.url(), "old/", 2500).await;
+    let proxy = slow(&server.url(), 300).await;
+    let (home, first) = engine();
+    first
+        .profile_add(input("p", &proxy.endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    drop(first);
+
+    // The first engine runs on a runtime of its own, which is then dropped mid-job with the
+    // engine: its tasks end where they stand and its job-owner lock file is closed, as when a
+    // process is killed (the lock is the operating system's, released either way).
+    let path = home.path().to_path_buf();
+    let id = tokio::task::spawn_blocking(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let id = runtime.block_on(async {
+            let dying = Engine::open(DataDir::at(&path).unwrap()).unwrap();
+            let mut events = dying.events();
+            let id = dying.job_start(delete("old/")).await.unwrap();
+            until_deleted(&mut events, id, 1000).await;
+            id
+        });
+        runtime.shutdown_background();
+        id
+    })
+    .await
+    .unwrap();
+    let left = remaining(&server.url(), "old/").await;
+    assert!(left > 0 && left < 2500, "stopped mid-way: {left} left");
+
+    let next = Engine::open(DataDir::at(home.path()).unwrap()).unwrap();
+    let job = next.job_get(id).await.unwrap();
+    assert_eq!(
+        job.state,
+        JobState::Running,
+        "the catalog still says running"
+    );
+    let mut events = next.events();
+    assert_eq!(next.jobs_resume_unfinished().await.unwrap(), vec![id]);
+    until_state(&mut events, id, JobState::Done).await;
+    assert_eq!(remaining(&server.url(), "old/").await, 0);
+    let job = next.job_get(id).await.unwrap();
+    assert_eq!(job.state, JobState::Done);
+    assert!(job.finished_at.is_some() && job.error.is_none());
+
+    // A second start finds nothing left to take over.
+    let again = Engine::open(DataDir::at(home.path()).unwrap()).unwrap();
+    assert!(again.jobs_resume_unfinished().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_job_running_in_a_live_engine_is_never_taken_over() {
+    let (_dir, server) = serve_local().await;
+    fill(&server.url(), "live/", 300).await;
+    let proxy = slow(&server.url(), 500).await;
+    let (home, running) = engine();
+    running
+        .profile_add(input("p", &proxy.endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    let mut events = running.events();
+    let id = running.job_start(delete("live/")).await.unwrap();
+    until_state(&mut events, id, JobState::Running).await;
+
+    let other = Engine::open(DataDir::at(home.path()).unwrap()).unwrap();
+    assert!(other.jobs_resume_unfinished().await.unwrap().is_empty());
+    let refused = other.job_resume(id).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert!(
+        refused.hint.contains("another Strata process"),
+        "{}",
+        refused.hint
+    );
+    until_state(&mut events, id, JobState::Done).await;
+}
+
+#[tokio::test]
+async fn pause_resume_and_cancel_keep_the_work_and_the_record_straight() {
+    let (_dir, server) = serve_local().await;
+    fill(&server.url(), "a/", 2500).await;
+    let proxy = slow(&server.url(), 300).await;
+    let (_home, engine) = engine();
+    engine
+        .profile_add(input("p", &proxy.endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    let mut events = engine.events();
+
+    let id = engine.job_start(delete("a/")).await.unwrap();
+    until_deleted(&mut events, id, 1000).await;
+    engine.job_pause(id).unwrap();
+    until_state(&mut events, id, JobState::Paused).await;
+    let paused = engine.job_get(id).await.unwrap();
+    assert_eq!(paused.state, JobState::Paused);
+    assert!(paused.done >= 1000, "progress saved: {}", paused.done);
+    let left = remaining(&server.url(), "a/").await;
+    assert!(left > 0 && left < 2500, "paused mid-way: {left} left");
+    assert_eq!(
+        engine.job_pause(id).unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "a paused job is not running"
+    );
+
+    engine.job_resume(id).await.unwrap();
+    until_state(&mut events, id, JobState::Done).await;
+    assert_eq!(remaining(&server.url(), "a/").await, 0);
+    assert_eq!(engine.job_get(id).await.unwrap().state, JobState::Done);
+
+    // Cancelled while paused: recorded, and nothing more is deleted.
+    fill(&server.url(), "b/", 1500).await;
+    let id = engine.job_start(delete("b/")).await.unwrap();
+    until_deleted(&mut events, id, 1000).await;
+    engine.job_pause(id).unwrap();
+    until_state(&mut events, id, JobState::Paused).await;
+    let left = remaining(&server.url(), "b/").await;
+    engine.job_cancel(id).await.unwrap();
+    until_state(&mut events, id, JobState::Cancelled).await;
+    assert_eq!(engine.job_get(id).await.unwrap().state, JobState::Cancelled);
+    assert_eq!(remaining(&server.url(), "b/").await, left);
+
+    let listed = engine.job_list(10).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|j| j.state).collect::<Vec<_>>(),
+        [JobState::Cancelled, JobState::Done],
+        "newest first"
+    );
+}
+
+#[tokio::test]
+async fn jobs_of_a_kind_beyond_its_limit_wait_queued() {
+    let (_dir, server) = serve_local().await;
+    for prefix in ["x/", "y/", "z/"] {
+        fill(&server.url(), prefix, 20).await;
+    }
+    let proxy = slow(&server.url(), 400).await;
+    let (_home, engine) = engine();
+    engine
+        .profile_add(input("p", &proxy.endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    let mut events = engine.events();
+    let mut ids = Vec::new();
+    for prefix in ["x/", "y/", "z/"] {
+        ids.push(engine.job_start(delete(prefix)).await.unwrap());
+    }
+    let mut seen = Vec::new();
+    while seen.iter().filter(|(_, s)| *s == JobState::Done).count() < 3 {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Event::JobState { job, state, .. } = event {
+            seen.push((job, state));
+        }
+    }
+    // Two deletes at once at most, and the third waited for one of them.
+    let (mut running, mut most) = (0, 0);
+    for (_, state) in &seen {
+        match state {
+            JobState::Running => {
+                running += 1;
+                most = most.max(running);
+            }
+            JobState::Done => running -= 1,
+            _ => {}
+        }
+    }
+    assert_eq!(most, 2, "{seen:?}");
+    assert!(ids.iter().all(|id| seen.contains(&(*id, JobState::Queued))));
+    for prefix in ["x/", "y/", "z/"] {
+        assert_eq!(remaining(&server.url(), prefix).await, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_job_for_a_missing_profile_or_a_bad_path_is_refused_before_it_is_written() {
+    let (_home, engine) = engine();
+    let missing = engine.job_start(delete("x/")).await.unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound);
+    let bad = engine
+        .job_start(JobSpec::Delete {
+            paths: vec!["p:/x".into()],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code, ErrorCode::InvalidInput);
+    assert!(engine.job_list(10).await.unwrap().is_empty());
+}
