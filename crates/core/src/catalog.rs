@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_objects.sql"),
     include_str!("../migrations/0004_bucket_versions.sql"),
     include_str!("../migrations/0005_jobs.sql"),
+    include_str!("../migrations/0006_transfers.sql"),
 ];
 
 /// Opens the catalog of a data folder.

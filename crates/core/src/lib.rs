@@ -18,6 +18,7 @@ pub mod profile;
 pub mod remote;
 mod s3;
 mod secrets;
+pub mod transfer;
 
 pub use engine::{ConnectionReport, Engine, LOCAL_PROFILE};
 pub use error::{Error, ErrorCode, Result, Retry};

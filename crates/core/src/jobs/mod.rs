@@ -96,6 +96,11 @@ pub enum JobSpec {
         target: String,
         remove_source: bool,
     },
+    /// One local file to one key.
+    Upload {
+        local: String,
+        target: String,
+    },
 }
 
 impl JobSpec {
@@ -106,6 +111,7 @@ impl JobSpec {
             Self::Download { .. } => "download",
             Self::Delete { .. } => "delete",
             Self::Copy { .. } => "copy",
+            Self::Upload { .. } => "upload",
         }
     }
 
@@ -117,14 +123,15 @@ impl JobSpec {
             Self::Download { sources: paths, .. } | Self::Delete { paths } => {
                 paths.first().map(|p| path_profile(p)).unwrap_or_default()
             }
-            Self::Copy { source, .. } => path_profile(source),
+            Self::Copy { source, .. } | Self::Upload { target: source, .. } => path_profile(source),
         }
     }
 
     /// How many jobs of this kind run at once; the rest wait, queued.
     fn limit(kind: &str) -> usize {
         match kind {
-            "bucket_refresh" => 4,
+            // Small files are one request each: several at once keep the line busy.
+            "bucket_refresh" | "upload" => 4,
             _ => 2,
         }
     }
@@ -212,6 +219,8 @@ pub struct JobHandle {
     cancel: CancellationToken,
     /// Items and bytes done as last reported, for the runner to save.
     progress: Arc<Mutex<(u32, u64)>>,
+    /// Set when the job is being stopped to be resumed later, not cancelled.
+    pause: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl JobHandle {
@@ -222,16 +231,29 @@ impl JobHandle {
             jobs.next_unrecorded.fetch_add(1, Ordering::Relaxed),
             jobs,
             CancellationToken::new(),
+            Arc::default(),
         )
     }
 
-    fn new(id: JobId, jobs: &Jobs, cancel: CancellationToken) -> Self {
+    fn new(
+        id: JobId,
+        jobs: &Jobs,
+        cancel: CancellationToken,
+        pause: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Self {
         Self {
             id,
             events: jobs.events.clone(),
             cancel,
             progress: Arc::default(),
+            pause,
         }
+    }
+
+    /// Whether the job is stopping to be resumed later (its work should stay resumable)
+    /// rather than cancelled (its leftovers should go).
+    pub fn pausing(&self) -> bool {
+        self.pause.load(Ordering::Relaxed)
     }
 
     pub fn report(&self, event: Event) {

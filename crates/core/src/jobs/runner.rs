@@ -125,6 +125,7 @@ impl JobSpec {
             Self::Download { sources, .. } => sources.iter().collect(),
             Self::Delete { paths } => paths.iter().collect(),
             Self::Copy { source, target, .. } => vec![source, target],
+            Self::Upload { target, .. } => vec![target],
         };
         for path in paths {
             crate::buckets::check_name(&RemotePath::parse(path)?.bucket, false)?;
@@ -186,7 +187,7 @@ impl Engine {
                     pause: Arc::clone(&pause),
                 },
             );
-        let handle = JobHandle::new(id, &jobs, cancel);
+        let handle = JobHandle::new(id, &jobs, cancel, Arc::clone(&pause));
         self.job_announce(id, &spec, JobState::Queued, None);
         let engine = self.clone();
         tokio::spawn(async move {
@@ -307,6 +308,10 @@ impl Engine {
                 )
                 .await
                 .map(drop),
+            JobSpec::Upload { local, target } => {
+                self.upload(Path::new(local), &RemotePath::parse(target)?, job)
+                    .await
+            }
         }
     }
 

@@ -393,10 +393,9 @@ impl Engine {
             .await?;
             digest
         } else {
-            let client = to.client_in(
-                &self.region_for(to, &target.bucket).await?,
-                crate::s3::region::BUCKET_ATTEMPTS,
-            );
+            let client = self
+                .bucket_client(to, &target.bucket, crate::s3::region::BUCKET_ATTEMPTS)
+                .await?;
             let reader = tokio::sync::Mutex::new((reader, Vec::<[u8; 16]>::new(), whole, 0u64));
             let create = client
                 .create_multipart_upload()
@@ -460,17 +459,6 @@ impl Engine {
         }
         // ...and the target must hold exactly the bytes sent.
         self.verify(to, target, pair, Some(expected_etag)).await
-    }
-
-    async fn region_for(&self, account: &Account, bucket: &str) -> Result<String> {
-        self.on_bucket(account, bucket, |client| async move {
-            Ok(client
-                .config()
-                .region()
-                .map(|r| r.to_string())
-                .unwrap_or_default())
-        })
-        .await
     }
 
     /// Checks the copy at `target`: the size, and the ETag where `expected` is comparable.

@@ -98,6 +98,26 @@ impl Engine {
         }
     }
 
+    /// A client for `bucket`, signing for its region, with `attempts` tries per request: for
+    /// work that sends many requests to one bucket (the parts of a multipart upload).
+    pub(crate) async fn bucket_client(
+        &self,
+        account: &Account,
+        bucket: &str,
+        attempts: u32,
+    ) -> Result<aws_sdk_s3::Client> {
+        let region = self
+            .on_bucket(account, bucket, |client| async move {
+                Ok(client
+                    .config()
+                    .region()
+                    .map(|r| r.to_string())
+                    .unwrap_or_default())
+            })
+            .await?;
+        Ok(account.client_in(&region, attempts))
+    }
+
     /// Discovers the bucket's region and caches it on its catalog row (if it has one).
     async fn resolve_region(&self, account: &Account, bucket: &str) -> Result<String> {
         let region = discover(account, bucket).await?;

@@ -1,0 +1,121 @@
+//! The `transfers` and `transfer_parts` tables: where an upload job stands.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::Result;
+use crate::jobs::JobId;
+
+/// An upload begun: the source as it was, and the multipart upload it goes into.
+#[derive(Clone)]
+pub(crate) struct Checkpoint {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub part_size: u64,
+    pub upload_id: String,
+    /// Parts the server acknowledged, by number.
+    pub parts: BTreeMap<u32, Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub size: u64,
+    pub etag: String,
+    /// Hex MD5 of the part's bytes.
+    pub md5: String,
+}
+
+pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
+    let Some(mut checkpoint) = conn
+        .query_row(
+            "SELECT size, mtime_ns, part_size, upload_id FROM transfers
+             WHERE job_id = ?1 AND etag IS NULL",
+            [job],
+            |r| {
+                Ok(Checkpoint {
+                    size: r.get::<_, i64>(0)? as u64,
+                    mtime_ns: r.get(1)?,
+                    part_size: r.get::<_, i64>(2)? as u64,
+                    upload_id: r.get(3)?,
+                    parts: BTreeMap::new(),
+                })
+            },
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT part_number, size, etag, md5 FROM transfer_parts WHERE job_id = ?1",
+    )?;
+    let rows = stmt.query_map([job], |r| {
+        Ok((
+            r.get::<_, u32>(0)?,
+            Part {
+                size: r.get::<_, i64>(1)? as u64,
+                etag: r.get(2)?,
+                md5: r.get(3)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (number, part) = row?;
+        checkpoint.parts.insert(number, part);
+    }
+    Ok(Some(checkpoint))
+}
+
+/// Records a new multipart upload, replacing whatever the job had before.
+pub(crate) fn begin(conn: &mut Connection, job: JobId, checkpoint: &Checkpoint) -> Result<()> {
+    let tx = crate::catalog::write(conn)?;
+    tx.execute("DELETE FROM transfers WHERE job_id = ?1", [job])?;
+    tx.execute(
+        "INSERT INTO transfers (job_id, size, mtime_ns, part_size, upload_id)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            job,
+            checkpoint.size as i64,
+            checkpoint.mtime_ns,
+            checkpoint.part_size as i64,
+            checkpoint.upload_id
+        ],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub(crate) fn add_part(conn: &Connection, job: JobId, number: u32, part: &Part) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO transfer_parts (job_id, part_number, size, etag, md5)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![job, number, part.size as i64, part.etag, part.md5],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn drop_part(conn: &Connection, job: JobId, number: u32) -> Result<()> {
+    conn.execute(
+        "DELETE FROM transfer_parts WHERE job_id = ?1 AND part_number = ?2",
+        params![job, number],
+    )?;
+    Ok(())
+}
+
+/// Forgets the job's upload (it was aborted, expired, or its source changed).
+pub(crate) fn forget(conn: &Connection, job: JobId) -> Result<()> {
+    conn.execute("DELETE FROM transfers WHERE job_id = ?1", [job])?;
+    Ok(())
+}
+
+/// Records the finished object's ETag; the parts are no longer needed.
+pub(crate) fn finish(conn: &mut Connection, job: JobId, etag: &str) -> Result<()> {
+    let tx = crate::catalog::write(conn)?;
+    tx.execute("DELETE FROM transfer_parts WHERE job_id = ?1", [job])?;
+    tx.execute(
+        "UPDATE transfers SET etag = ?2 WHERE job_id = ?1",
+        params![job, etag],
+    )?;
+    tx.commit()?;
+    Ok(())
+}

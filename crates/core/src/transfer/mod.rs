@@ -1,0 +1,152 @@
+//! Uploads as jobs: one job per file, written before the first byte moves. Small files go up
+//! in one request each (several jobs at once); larger ones as multipart uploads whose id and
+//! acknowledged parts are recorded ([`checkpoint`]), so an upload stopped in any way (a crash,
+//! `kill -9`, a lost network, a pause) resumes with the parts the server still holds.
+
+mod checkpoint;
+mod content_type;
+mod upload;
+
+use std::path::{Path, PathBuf};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::jobs::{JobId, JobSpec};
+use crate::remote::RemotePath;
+
+pub use content_type::content_type;
+
+const MIB: u64 = 1024 * 1024;
+
+/// Files up to this size go up in one PutObject; larger ones in parts.
+pub const MULTIPART_FROM: u64 = 16 * MIB;
+
+/// S3's most parts per upload.
+const MAX_PARTS: u64 = 10_000;
+
+/// The part size for a file of `size` bytes: 8 MiB, or larger (in whole MiB) when 10,000 parts
+/// of 8 MiB would not hold it, so any file up to S3's 5 TiB fits.
+pub fn part_size_for(size: u64) -> u64 {
+    let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+    needed.max(8 * MIB)
+}
+
+impl Engine {
+    /// Starts uploading files and folders into the folder `target` (`PROFILE:BUCKET[/PREFIX]`):
+    /// a file as `PREFIX/NAME`, a folder with its structure as `PREFIX/FOLDER/...`. One job per
+    /// file; returns their ids. Names that are not valid Unicode are refused, listed.
+    pub async fn upload_start(
+        &self,
+        sources: &[PathBuf],
+        target: &RemotePath,
+    ) -> Result<Vec<JobId>> {
+        let prefix = match target.key.as_str() {
+            "" => String::new(),
+            key if key.ends_with('/') => key.to_string(),
+            key => format!("{key}/"),
+        };
+        let mut files = Vec::new();
+        for source in sources {
+            let walked = walk(source.clone()).await?;
+            files.extend(walked);
+        }
+        let mut ids = Vec::with_capacity(files.len());
+        for (path, relative) in files {
+            let local = path
+                .to_str()
+                .map(str::to_string)
+                .ok_or_else(|| not_unicode(&path))?;
+            let key = format!("{prefix}{relative}");
+            let spec = JobSpec::Upload {
+                local,
+                target: crate::remote::display(&target.profile, &target.bucket, &key),
+            };
+            ids.push(self.job_start(spec).await?);
+        }
+        Ok(ids)
+    }
+}
+
+/// The files under `source` (itself if a file) with their keys relative to its parent,
+/// `/`-separated. Symbolic links to files are followed; links to folders are not (no loops).
+async fn walk(source: PathBuf) -> Result<Vec<(PathBuf, String)>> {
+    tokio::task::spawn_blocking(move || {
+        let meta = std::fs::metadata(&source)
+            .map_err(|e| Error::io(format!("{} cannot be read", source.display()), &e))?;
+        let name = source
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| not_unicode(&source))?
+            .to_string();
+        if meta.is_file() {
+            return Ok(vec![(source, name)]);
+        }
+        let mut files = Vec::new();
+        let mut folders = vec![(source, name)];
+        while let Some((folder, relative)) = folders.pop() {
+            let entries = std::fs::read_dir(&folder).map_err(|e| {
+                Error::io(
+                    format!("The folder {} cannot be read", folder.display()),
+                    &e,
+                )
+            })?;
+            for entry in entries {
+                let entry = entry.map_err(|e| {
+                    Error::io(
+                        format!("The folder {} cannot be read", folder.display()),
+                        &e,
+                    )
+                })?;
+                let path = entry.path();
+                let name = entry.file_name();
+                let name = name.to_str().ok_or_else(|| not_unicode(&path))?;
+                let child = format!("{relative}/{name}");
+                let kind = entry
+                    .file_type()
+                    .map_err(|e| Error::io(format!("{} cannot be read", path.display()), &e))?;
+                if kind.is_dir() {
+                    folders.push((path, child));
+                } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+                    files.push((path, child));
+                }
+            }
+        }
+        files.sort();
+        Ok(files)
+    })
+    .await
+    .map_err(|e| {
+        Error::new(
+            crate::error::ErrorCode::Io,
+            format!("Listing the files failed: {e}."),
+            "Try again.",
+        )
+    })?
+}
+
+fn not_unicode(path: &Path) -> Error {
+    Error::invalid(
+        "path",
+        format!(
+            "The name of {} is not valid Unicode, so it cannot be a key.",
+            path.display()
+        ),
+        "Rename the file, then upload it.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MIB, part_size_for};
+
+    #[test]
+    fn parts_are_8_mib_until_5_tib_needs_more_and_never_exceed_10000() {
+        assert_eq!(part_size_for(0), 8 * MIB);
+        assert_eq!(part_size_for(80_000 * MIB), 8 * MIB);
+        assert_eq!(part_size_for(80_000 * MIB + 1), 9 * MIB);
+        let five_tib = 5 * 1024 * 1024 * MIB;
+        let part = part_size_for(five_tib);
+        assert!(five_tib.div_ceil(part) <= 10_000);
+        assert_eq!(part % MIB, 0);
+    }
+}

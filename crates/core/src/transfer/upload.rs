@@ -1,0 +1,515 @@
+//! One file up to one key, resumably. The multipart upload's id is recorded before the first
+//! part is sent and each part only after the server acknowledged it; on resume ListParts is
+//! the truth, the file must be as it was (size, mtime, and the MD5 of every part kept), and
+//! only the missing parts are sent. Every part carries its Content-MD5, and the finished
+//! object's ETag is checked against the parts' MD5s where the server's ETags are MD5-based.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use futures_util::TryStreamExt;
+use md5::{Digest, Md5};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use super::checkpoint::{self, Checkpoint, Part};
+use super::{MULTIPART_FROM, content_type, part_size_for};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorCode, Result, Retry};
+use crate::jobs::{Event, JobHandle};
+use crate::remote::RemotePath;
+use crate::s3::{self, Account};
+
+/// Tries per request: parts are worth retrying harder than a listing.
+const TRANSFER_ATTEMPTS: u32 = 6;
+
+/// Part bytes one upload holds in memory at once (parts in flight × part size), at most.
+const PART_MEMORY: u64 = 64 * 1024 * 1024;
+
+/// Parts in flight per upload, at most.
+const PARALLEL_PARTS: u64 = 4;
+
+/// The source file as it is now.
+struct Source {
+    size: u64,
+    mtime_ns: i64,
+}
+
+async fn stat(local: &Path) -> Result<Source> {
+    let meta = tokio::fs::metadata(local)
+        .await
+        .map_err(|e| Error::io(format!("{} cannot be read", local.display()), &e))?;
+    if !meta.is_file() {
+        return Err(Error::invalid(
+            "path",
+            format!("{} is not a file.", local.display()),
+            "Upload files, or folders with the files in them.",
+        ));
+    }
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64);
+    Ok(Source {
+        size: meta.len(),
+        mtime_ns,
+    })
+}
+
+fn changed(local: &Path) -> Error {
+    Error::new(
+        ErrorCode::Io,
+        format!("{} changed while it was uploading.", local.display()),
+        "Resume when the file is complete: it is uploaded again from its start.",
+    )
+    .with_retry(Retry::Transient)
+}
+
+fn md5_hex(digest: &[u8]) -> String {
+    hex_simd::encode_to_string(digest, hex_simd::AsciiCase::Lower)
+}
+
+fn md5_base64(digest: &[u8]) -> String {
+    base64_simd::STANDARD.encode_to_string(digest)
+}
+
+/// Reads `len` bytes at `offset`.
+async fn read_part(local: &Path, offset: u64, len: u64) -> Result<Vec<u8>> {
+    let unreadable =
+        |e: std::io::Error| Error::io(format!("{} cannot be read", local.display()), &e);
+    let mut file = tokio::fs::File::open(local).await.map_err(unreadable)?;
+    file.seek(std::io::SeekFrom::Start(offset))
+        .await
+        .map_err(unreadable)?;
+    let mut data = vec![0; len as usize];
+    file.read_exact(&mut data).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            changed(local)
+        } else {
+            unreadable(e)
+        }
+    })?;
+    Ok(data)
+}
+
+/// The ETag S3 gives a multipart object: the MD5 of the parts' MD5s, dash, the part count.
+fn multipart_etag<'a>(md5s: impl Iterator<Item = &'a str>) -> String {
+    let mut of_parts = Md5::new();
+    let mut count = 0;
+    for md5 in md5s {
+        of_parts.update(hex_simd::decode_to_vec(md5).unwrap_or_default());
+        count += 1;
+    }
+    format!("{}-{count}", md5_hex(&of_parts.finalize()))
+}
+
+/// Whether a server's ETag contradicts the one the bytes sent imply. ETags that are not
+/// MD5-based (encrypted objects, some providers) say nothing either way.
+fn contradicts(stored: Option<&str>, expected: &str) -> bool {
+    let Some(stored) = stored.map(|e| e.trim_matches('"').to_ascii_lowercase()) else {
+        return false;
+    };
+    let md5_like = |e: &str| {
+        let hash = e.split('-').next().unwrap_or_default();
+        hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    };
+    md5_like(&stored) && md5_like(expected) && stored != expected
+}
+
+fn altered(target: &RemotePath) -> Error {
+    Error::new(
+        ErrorCode::S3,
+        format!("The server's copy of {target} does not match the bytes sent."),
+        "Upload it again; if it persists, the server may be altering objects.",
+    )
+}
+
+impl Engine {
+    /// Uploads `local` to `target` as job `job`, resuming what an earlier run of the job did.
+    pub(crate) async fn upload(
+        &self,
+        local: &Path,
+        target: &RemotePath,
+        job: &JobHandle,
+    ) -> Result<()> {
+        crate::objects::check_key(&target.key)?;
+        let source = stat(local).await?;
+        let account = self.account(&target.profile).await?;
+        let client = self
+            .bucket_client(&account, &target.bucket, TRANSFER_ATTEMPTS)
+            .await?;
+        let upload = Upload {
+            engine: self,
+            account: &account,
+            client,
+            local,
+            target,
+            job,
+        };
+        if source.size <= MULTIPART_FROM {
+            upload.whole(&source).await
+        } else {
+            upload.in_parts(&source).await
+        }
+    }
+}
+
+struct Upload<'a> {
+    engine: &'a Engine,
+    account: &'a Account,
+    client: aws_sdk_s3::Client,
+    local: &'a Path,
+    target: &'a RemotePath,
+    job: &'a JobHandle,
+}
+
+impl Upload<'_> {
+    fn report(&self, objects: u32, bytes: u64) {
+        self.job.report(Event::ObjectsProgress {
+            job: self.job.id,
+            profile: self.target.profile.clone(),
+            action: "upload".into(),
+            objects,
+            bytes,
+        });
+    }
+
+    fn sdk_error<E>(&self, err: &aws_sdk_s3::error::SdkError<E>) -> Error
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        s3::error_from_sdk(err, &self.account.label())
+    }
+
+    fn content_type(&self, head: &[u8]) -> &'static str {
+        content_type(self.target.name(), head)
+    }
+
+    /// A small file in one request.
+    async fn whole(&self, source: &Source) -> Result<()> {
+        let data = read_part(self.local, 0, source.size).await?;
+        if stat(self.local).await?.mtime_ns != source.mtime_ns {
+            return Err(changed(self.local));
+        }
+        let digest = Md5::digest(&data);
+        let content_type = self.content_type(&data);
+        self.job.check()?;
+        let put = self
+            .client
+            .put_object()
+            .bucket(&self.target.bucket)
+            .key(&self.target.key)
+            .content_type(content_type)
+            .content_md5(md5_base64(&digest))
+            .body(ByteStream::from(data))
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(&e))?;
+        if contradicts(put.e_tag(), &md5_hex(&digest)) {
+            return Err(altered(self.target));
+        }
+        self.report(1, source.size);
+        Ok(())
+    }
+
+    /// A large file as a multipart upload, resumed from the job's checkpoint where it holds.
+    async fn in_parts(&self, source: &Source) -> Result<()> {
+        let id = self.job.id;
+        let held = self
+            .engine
+            .blocking(move |conn, _| checkpoint::load(conn, id))
+            .await?;
+        let mut checkpoint = match held {
+            Some(held) if held.size == source.size && held.mtime_ns == source.mtime_ns => {
+                self.reconcile(held).await?
+            }
+            Some(stale) => {
+                tracing::info!(
+                    job = id,
+                    "the source changed since the upload began; starting over"
+                );
+                self.abort(&stale.upload_id).await;
+                None
+            }
+            None => None,
+        };
+        if checkpoint.is_none() {
+            checkpoint = Some(self.begin(source).await?);
+        }
+        let checkpoint = checkpoint.unwrap_or_else(|| unreachable!());
+        let outcome = self.send_parts(source, &checkpoint).await;
+        match outcome {
+            Err(err) if err.code == ErrorCode::Cancelled && !self.job.pausing() => {
+                // Cancelled, not paused: nothing is left behind to be billed.
+                self.abort(&checkpoint.upload_id).await;
+                Err(err)
+            }
+            Err(err) if err.code == ErrorCode::NoSuchUpload => {
+                let _ = self
+                    .engine
+                    .blocking(move |conn, _| checkpoint::forget(conn, id))
+                    .await;
+                Err(err.with_retry(Retry::Transient))
+            }
+            other => other,
+        }
+    }
+
+    /// Keeps the recorded parts that the server still holds (ListParts is the truth) and whose
+    /// bytes the file still has; `None` when the server no longer knows the upload.
+    async fn reconcile(&self, mut held: Checkpoint) -> Result<Option<Checkpoint>> {
+        let id = self.job.id;
+        let listed = match self.list_parts(&held.upload_id).await {
+            Ok(listed) => listed,
+            Err(err) if err.code == ErrorCode::NoSuchUpload => {
+                tracing::info!(
+                    job = id,
+                    "the server no longer holds the upload; starting over"
+                );
+                self.engine
+                    .blocking(move |conn, _| checkpoint::forget(conn, id))
+                    .await?;
+                return Ok(None);
+            }
+            Err(err) => return Err(err),
+        };
+        let mut dropped = Vec::new();
+        for (&number, part) in &held.parts {
+            let offset = u64::from(number - 1) * held.part_size;
+            let same_on_server = listed.get(&number).is_some_and(|(etag, size)| {
+                *size == part.size && etag.trim_matches('"') == part.etag.trim_matches('"')
+            });
+            let same_here = same_on_server
+                && md5_hex(&Md5::digest(
+                    read_part(self.local, offset, part.size).await?,
+                )) == part.md5;
+            if !same_here {
+                dropped.push(number);
+            }
+        }
+        for number in &dropped {
+            held.parts.remove(number);
+        }
+        if !dropped.is_empty() {
+            self.engine
+                .blocking(move |conn, _| {
+                    dropped
+                        .iter()
+                        .try_for_each(|&n| checkpoint::drop_part(conn, id, n))
+                })
+                .await?;
+        }
+        Ok(Some(held))
+    }
+
+    async fn list_parts(&self, upload_id: &str) -> Result<BTreeMap<u32, (String, u64)>> {
+        let mut parts = BTreeMap::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_parts()
+                .bucket(&self.target.bucket)
+                .key(&self.target.key)
+                .upload_id(upload_id)
+                .set_part_number_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| self.sdk_error(&e))?;
+            for part in page.parts() {
+                if let (Some(number), Some(etag)) = (part.part_number(), part.e_tag()) {
+                    parts.insert(
+                        number as u32,
+                        (etag.to_string(), part.size().unwrap_or(0).max(0) as u64),
+                    );
+                }
+            }
+            match page
+                .next_part_number_marker()
+                .filter(|_| page.is_truncated() == Some(true))
+            {
+                Some(next) if Some(next) != marker.as_deref() => marker = Some(next.to_string()),
+                _ => return Ok(parts),
+            }
+        }
+    }
+
+    /// Starts a multipart upload and records it before any part is sent.
+    async fn begin(&self, source: &Source) -> Result<Checkpoint> {
+        let head = read_part(self.local, 0, 64.min(source.size)).await?;
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.target.bucket)
+            .key(&self.target.key)
+            .content_type(self.content_type(&head))
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(&e))?;
+        let checkpoint = Checkpoint {
+            size: source.size,
+            mtime_ns: source.mtime_ns,
+            part_size: part_size_for(source.size),
+            upload_id: created.upload_id().unwrap_or_default().to_string(),
+            parts: BTreeMap::new(),
+        };
+        let (id, written) = (self.job.id, checkpoint.clone());
+        self.engine
+            .blocking(move |conn, _| checkpoint::begin(conn, id, &written))
+            .await?;
+        Ok(checkpoint)
+    }
+
+    /// Sends the parts the checkpoint lacks, several at once, then completes and verifies.
+    async fn send_parts(&self, source: &Source, checkpoint: &Checkpoint) -> Result<()> {
+        let id = self.job.id;
+        let part_size = checkpoint.part_size;
+        let count = source.size.div_ceil(part_size) as u32;
+        let done = AtomicU64::new(checkpoint.parts.values().map(|p| p.size).sum());
+        self.report(0, done.load(Ordering::Relaxed));
+        let missing: Vec<u32> = (1..=count)
+            .filter(|n| !checkpoint.parts.contains_key(n))
+            .collect();
+        let parallel = (PART_MEMORY / part_size).clamp(1, PARALLEL_PARTS) as usize;
+        let sent = Arc::new(std::sync::Mutex::new(BTreeMap::new()));
+        futures_util::stream::iter(missing.into_iter().map(Ok))
+            .try_for_each_concurrent(parallel, |number| {
+                let (sent, done) = (Arc::clone(&sent), &done);
+                async move {
+                    self.job.check()?;
+                    let offset = u64::from(number - 1) * part_size;
+                    let len = part_size.min(source.size - offset);
+                    let data = read_part(self.local, offset, len).await?;
+                    let digest = Md5::digest(&data);
+                    let answer = self
+                        .client
+                        .upload_part()
+                        .bucket(&self.target.bucket)
+                        .key(&self.target.key)
+                        .upload_id(&checkpoint.upload_id)
+                        .part_number(number as i32)
+                        .content_md5(md5_base64(&digest))
+                        .body(ByteStream::from(data))
+                        .send()
+                        .await
+                        .map_err(|e| self.sdk_error(&e))?;
+                    let part = Part {
+                        size: len,
+                        etag: answer.e_tag().unwrap_or_default().to_string(),
+                        md5: md5_hex(&digest),
+                    };
+                    let recorded = part.clone();
+                    self.engine
+                        .blocking(move |conn, _| checkpoint::add_part(conn, id, number, &recorded))
+                        .await?;
+                    sent.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(number, part);
+                    self.report(0, done.fetch_add(len, Ordering::Relaxed) + len);
+                    Ok::<_, Error>(())
+                }
+            })
+            .await?;
+        let now = stat(self.local).await?;
+        if now.size != source.size || now.mtime_ns != source.mtime_ns {
+            return Err(changed(self.local));
+        }
+        let mut parts = checkpoint.parts.clone();
+        parts.extend(std::mem::take(
+            &mut *sent.lock().unwrap_or_else(|p| p.into_inner()),
+        ));
+        let expected = multipart_etag(parts.values().map(|p| p.md5.as_str()));
+        let completed: Vec<CompletedPart> = parts
+            .iter()
+            .map(|(number, part)| {
+                CompletedPart::builder()
+                    .part_number(*number as i32)
+                    .e_tag(&part.etag)
+                    .build()
+            })
+            .collect();
+        self.job.check()?;
+        let finished = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.target.bucket)
+            .key(&self.target.key)
+            .upload_id(&checkpoint.upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(completed))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(&e))?;
+        if contradicts(finished.e_tag(), &expected) {
+            return Err(altered(self.target));
+        }
+        let etag = finished
+            .e_tag()
+            .unwrap_or(&expected)
+            .trim_matches('"')
+            .to_string();
+        self.engine
+            .blocking(move |conn, _| checkpoint::finish(conn, id, &etag))
+            .await?;
+        self.report(1, source.size);
+        Ok(())
+    }
+
+    /// Aborts a multipart upload, best effort: one left behind is listed with its age by
+    /// `strata uploads ls` and expires by the bucket's lifecycle rules.
+    async fn abort(&self, upload_id: &str) {
+        let aborted = self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.target.bucket)
+            .key(&self.target.key)
+            .upload_id(upload_id)
+            .send()
+            .await;
+        if let Err(err) = aborted {
+            tracing::info!(
+                "a stale multipart upload could not be aborted: {}",
+                self.sdk_error(&err).message
+            );
+        }
+        let id = self.job.id;
+        let _ = self
+            .engine
+            .blocking(move |conn, _| checkpoint::forget(conn, id))
+            .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{contradicts, multipart_etag};
+
+    #[test]
+    fn the_multipart_etag_is_the_md5_of_the_part_md5s() {
+        // Two parts: MD5("a") and MD5("b"), as S3 computes it.
+        let parts = [
+            "0cc175b9c0f1b6a831c399e269772661",
+            "92eb5ffee6ae2fec3ad71c777531578f",
+        ];
+        let etag = multipart_etag(parts.iter().copied());
+        assert!(etag.ends_with("-2"));
+        assert_eq!(etag.len(), 34);
+        assert!(!contradicts(Some(&format!("\"{etag}\"")), &etag));
+        assert!(contradicts(
+            Some("\"00000000000000000000000000000000-2\""),
+            &etag
+        ));
+        assert!(
+            !contradicts(Some("\"not-an-md5\""), &etag),
+            "opaque ETags say nothing"
+        );
+        assert!(!contradicts(None, &etag));
+    }
+}
