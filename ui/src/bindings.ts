@@ -290,7 +290,9 @@ export type JobSpec = { kind: "bucket_refresh"; profile: string } |
 /**  Objects and folders, with everything under them. */
 { kind: "delete"; paths: string[] } | 
 /**  A copy, or with `remove_source` a move or rename. */
-{ kind: "copy"; source: string; target: string; remove_source: boolean };
+{ kind: "copy"; source: string; target: string; remove_source: boolean } | 
+/**  One local file to one key. */
+{ kind: "upload"; local: string; target: string; options?: UploadOptions };
 
 /**  Where a job is in its life. `paused`, `failed` and `cancelled` jobs can be resumed. */
 export type JobState = 
@@ -425,6 +427,14 @@ export type Thumbnail = {
 	data: string,
 	width: number,
 	height: number,
+};
+
+/**  How an upload sends its parts; unset fields take the engine's choice. */
+export type UploadOptions = {
+	/**  Part size in MiB (5 to 5,120), raised where 10,000 parts would not hold the file. */
+	part_size_mib: number | null,
+	/**  Parts in flight at once (1 to 32). */
+	parts_in_flight: number | null,
 };
 
 export type Usage = {

@@ -48,6 +48,31 @@ pub enum Command {
         #[arg(value_name = "REMOTE... LOCAL", num_args = 2.., required = true)]
         paths: Vec<String>,
     },
+    /// Upload files and folders into the remote folder PROFILE:BUCKET[/PREFIX]; a folder keeps
+    /// its structure. Ctrl-C pauses; `strata transfers resume` goes on.
+    Put {
+        #[arg(value_name = "LOCAL... PROFILE:BUCKET[/PREFIX]", num_args = 2.., required = true)]
+        paths: Vec<String>,
+        /// Part size of multipart uploads: 8MiB, 64MiB, 1GiB (5MiB to 5GiB) [default: 8MiB,
+        /// more where a file needs it to fit in 10,000 parts].
+        #[arg(long, value_name = "SIZE")]
+        part_size: Option<String>,
+        /// Parts of one file in flight at once (1 to 32) [default: 4].
+        #[arg(long, value_name = "N")]
+        concurrency: Option<u32>,
+        /// Files uploading at once [default: 4].
+        #[arg(long, value_name = "N")]
+        jobs: Option<u32>,
+    },
+    /// Uploads and downloads as the catalog holds them: list (the default), resume, pause,
+    /// cancel, retry.
+    Transfers {
+        #[command(subcommand)]
+        command: Option<TransfersCommand>,
+    },
+    /// Multipart uploads left open in a bucket (their parts are billed): list or abort them.
+    #[command(subcommand)]
+    Uploads(UploadsCommand),
     /// Delete objects; a folder (a path ending in /) needs --recursive.
     Rm {
         #[arg(value_name = "REMOTE", required = true)]
@@ -94,6 +119,36 @@ pub enum Command {
     },
     /// Serve the built-in S3 endpoint in the foreground, for scripts and other S3 tools.
     ServeLocal(ServeLocalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TransfersCommand {
+    /// The newest transfers, newest first.
+    List,
+    /// Go on with one transfer, or with every paused one and every one a crashed process left.
+    Resume { id: Option<u32> },
+    /// Pause a transfer a process that ended left unfinished.
+    Pause { id: u32 },
+    /// Cancel a transfer; an upload's parts are aborted.
+    Cancel { id: u32 },
+    /// Run a failed or cancelled transfer again.
+    Retry { id: u32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UploadsCommand {
+    /// The open multipart uploads of a bucket: key, parts so far, age, the job owning it.
+    Ls {
+        #[arg(value_name = "PROFILE:BUCKET")]
+        path: String,
+    },
+    /// Abort the open uploads of a key (or only --upload-id).
+    Abort {
+        #[arg(value_name = "PROFILE:BUCKET/KEY")]
+        path: String,
+        #[arg(long, value_name = "ID")]
+        upload_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

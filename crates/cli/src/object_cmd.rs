@@ -131,14 +131,19 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
             });
             Ok(())
         }
-        Command::Profile(_) | Command::Bucket(_) | Command::ServeLocal(_) => {
+        Command::Profile(_)
+        | Command::Bucket(_)
+        | Command::ServeLocal(_)
+        | Command::Put { .. }
+        | Command::Transfers { .. }
+        | Command::Uploads(_) => {
             unreachable!("dispatched in main")
         }
     }
 }
 
 /// Parses a path that must be remote: `PROFILE:BUCKET[/KEY]` with an existing profile.
-async fn remote(engine: &Engine, text: &str) -> Result<RemotePath> {
+pub async fn remote(engine: &Engine, text: &str) -> Result<RemotePath> {
     let path = RemotePath::parse(text)?;
     if let Err(err) = engine.profile_get(&path.profile).await {
         if err.code == ErrorCode::NotFound {

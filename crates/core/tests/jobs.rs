@@ -135,7 +135,8 @@ async fn a_job_left_running_by_an_engine_that_died_runs_again_at_the_next_start(
             until_deleted(&mut events, id, 1000).await;
             id
         });
-        runtime.shutdown_background();
+        // Waits for the blocking pool too, so nothing of the engine outlives the runtime.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(30));
         id
     })
     .await
@@ -203,7 +204,7 @@ async fn pause_resume_and_cancel_keep_the_work_and_the_record_straight() {
 
     let id = engine.job_start(delete("a/")).await.unwrap();
     until_deleted(&mut events, id, 1000).await;
-    engine.job_pause(id).unwrap();
+    engine.job_pause(id).await.unwrap();
     until_state(&mut events, id, JobState::Paused).await;
     let paused = engine.job_get(id).await.unwrap();
     assert_eq!(paused.state, JobState::Paused);
@@ -211,7 +212,7 @@ async fn pause_resume_and_cancel_keep_the_work_and_the_record_straight() {
     let left = remaining(&server.url(), "a/").await;
     assert!(left > 0 && left < 2500, "paused mid-way: {left} left");
     assert_eq!(
-        engine.job_pause(id).unwrap_err().code,
+        engine.job_pause(id).await.unwrap_err().code,
         ErrorCode::InvalidInput,
         "a paused job is not running"
     );
@@ -225,7 +226,7 @@ async fn pause_resume_and_cancel_keep_the_work_and_the_record_straight() {
     fill(&server.url(), "b/", 1500).await;
     let id = engine.job_start(delete("b/")).await.unwrap();
     until_deleted(&mut events, id, 1000).await;
-    engine.job_pause(id).unwrap();
+    engine.job_pause(id).await.unwrap();
     until_state(&mut events, id, JobState::Paused).await;
     let left = remaining(&server.url(), "b/").await;
     engine.job_cancel(id).await.unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 mod common;
 
 use common::{engine, input, serve_local};
-use strata_core::jobs::{Event, JobId, JobState};
+use strata_core::jobs::{Event, JobId, JobState, UploadOptions};
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
@@ -113,6 +113,7 @@ async fn uploads_land_whole(endpoint: &str) {
         .upload_start(
             std::slice::from_ref(&shoot),
             &RemotePath::parse("p:uploads/clients/").unwrap(),
+            UploadOptions::default(),
         )
         .await
         .unwrap();
@@ -198,7 +199,11 @@ async fn crash_mid_upload(home: &Path, file: &Path) -> JobId {
             let dying = Engine::open(DataDir::at(&home).unwrap()).unwrap();
             let mut events = dying.events();
             let ids = dying
-                .upload_start(&[file], &RemotePath::parse("p:uploads/").unwrap())
+                .upload_start(
+                    &[file],
+                    &RemotePath::parse("p:uploads/").unwrap(),
+                    UploadOptions::default(),
+                )
                 .await
                 .unwrap();
             loop {
@@ -214,7 +219,8 @@ async fn crash_mid_upload(home: &Path, file: &Path) -> JobId {
                 }
             }
         });
-        runtime.shutdown_background();
+        // Waits for the blocking pool too, so nothing of the engine outlives the runtime.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(30));
         id
     })
     .await
@@ -234,8 +240,6 @@ fn recorded_parts(home: &Path, job: JobId) -> BTreeSet<u32> {
 }
 
 struct Stopped {
-    _server_dir: tempfile::TempDir,
-    server: strata_core::local::LocalEndpoint,
     _proxy: FaultProxy,
     forwarded: Forwarded,
     home: tempfile::TempDir,
@@ -244,10 +248,10 @@ struct Stopped {
     job: JobId,
 }
 
-/// A 40 MiB file (five parts of 8 MiB) whose upload was stopped half-way by a crash.
-async fn stopped_upload() -> Stopped {
-    let (server_dir, server) = serve_local().await;
-    let (proxy, forwarded) = counting_proxy(&server.url()).await;
+/// A 40 MiB file (six parts of 8 MiB) whose upload to `upstream` was stopped half-way by a
+/// crash.
+async fn stopped_upload(upstream: &str) -> Stopped {
+    let (proxy, forwarded) = counting_proxy(upstream).await;
     let (home, first) = engine_for(&proxy.endpoint).await;
     drop(first);
     let local = tempfile::tempdir().unwrap();
@@ -255,8 +259,6 @@ async fn stopped_upload() -> Stopped {
     std::fs::write(&file, pattern(40 * MIB + 123, 3)).unwrap();
     let job = crash_mid_upload(home.path(), &file).await;
     Stopped {
-        _server_dir: server_dir,
-        server,
         _proxy: proxy,
         forwarded,
         home,
@@ -275,7 +277,8 @@ async fn resume(home: &Path, job: JobId) -> (JobState, Option<strata_core::Error
 
 #[tokio::test]
 async fn a_crashed_upload_resumes_and_never_sends_an_acknowledged_part_again() {
-    let stopped = stopped_upload().await;
+    let (_dir, server) = serve_local().await;
+    let stopped = stopped_upload(&server.url()).await;
     let recorded = recorded_parts(stopped.home.path(), stopped.job);
     assert!(
         recorded.len() >= 2 && recorded.len() < 6,
@@ -283,7 +286,7 @@ async fn a_crashed_upload_resumes_and_never_sends_an_acknowledged_part_again() {
     );
     let (state, error) = resume(stopped.home.path(), stopped.job).await;
     assert_eq!(state, JobState::Done, "{error:?}");
-    let (got, etag, _) = object(&stopped.server.url(), "wedding.mov").await;
+    let (got, etag, _) = object(&server.url(), "wedding.mov").await;
     assert!(
         got == std::fs::read(&stopped.file).unwrap(),
         "arrived whole"
@@ -296,21 +299,22 @@ async fn a_crashed_upload_resumes_and_never_sends_an_acknowledged_part_again() {
             "part {number} was sent once: {forwarded:?}"
         );
     }
-    assert_eq!(open_uploads(&stopped.server.url()).await, Some(0));
+    assert_eq!(open_uploads(&server.url()).await, Some(0));
 }
 
 #[tokio::test]
 async fn a_source_changed_since_the_crash_is_uploaded_again_and_the_stale_upload_aborted() {
-    let stopped = stopped_upload().await;
+    let (_dir, server) = serve_local().await;
+    let stopped = stopped_upload(&server.url()).await;
     let edited = pattern(30 * MIB, 9);
     std::fs::write(&stopped.file, &edited).unwrap();
     let (state, error) = resume(stopped.home.path(), stopped.job).await;
     assert_eq!(state, JobState::Done, "{error:?}");
-    let (got, etag, _) = object(&stopped.server.url(), "wedding.mov").await;
+    let (got, etag, _) = object(&server.url(), "wedding.mov").await;
     assert!(got == edited, "the file as it is now");
     assert!(etag.unwrap().trim_matches('"').ends_with("-4"));
     assert_eq!(
-        open_uploads(&stopped.server.url()).await,
+        open_uploads(&server.url()).await,
         Some(0),
         "the stale upload is gone"
     );
@@ -318,8 +322,9 @@ async fn a_source_changed_since_the_crash_is_uploaded_again_and_the_stale_upload
 
 #[tokio::test]
 async fn an_upload_the_server_forgot_starts_over() {
-    let stopped = stopped_upload().await;
-    let client = sdk_client(&stopped.server.url(), ACCESS_KEY, SECRET_KEY);
+    let (_dir, server) = serve_local().await;
+    let stopped = stopped_upload(&server.url()).await;
+    let client = sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY);
     let listed = client
         .list_multipart_uploads()
         .bucket("uploads")
@@ -338,7 +343,7 @@ async fn an_upload_the_server_forgot_starts_over() {
     }
     let (state, error) = resume(stopped.home.path(), stopped.job).await;
     assert_eq!(state, JobState::Done, "{error:?}");
-    let (got, _, _) = object(&stopped.server.url(), "wedding.mov").await;
+    let (got, _, _) = object(&server.url(), "wedding.mov").await;
     assert!(got == std::fs::read(&stopped.file).unwrap());
 }
 
@@ -355,6 +360,7 @@ async fn a_cancelled_upload_leaves_no_parts_behind_and_a_missing_file_is_a_clear
         .upload_start(
             std::slice::from_ref(&file),
             &RemotePath::parse("p:uploads").unwrap(),
+            UploadOptions::default(),
         )
         .await
         .unwrap();
@@ -385,8 +391,27 @@ async fn a_cancelled_upload_leaves_no_parts_behind_and_a_missing_file_is_a_clear
         .upload_start(
             &[local.path().join("nope")],
             &RemotePath::parse("p:uploads").unwrap(),
+            UploadOptions::default(),
         )
         .await
         .unwrap_err();
     assert_eq!(missing.code, ErrorCode::Io);
+}
+
+#[tokio::test]
+async fn a_server_whose_parts_cannot_be_listed_gets_the_whole_file_again() {
+    let moto = Moto::start();
+    let stopped = stopped_upload(&moto.endpoint).await;
+    let (state, error) = resume(stopped.home.path(), stopped.job).await;
+    assert_eq!(state, JobState::Done, "{error:?}");
+    let (got, _, _) = object(&moto.endpoint, "wedding.mov").await;
+    assert!(
+        got == std::fs::read(&stopped.file).unwrap(),
+        "arrived whole"
+    );
+    assert_eq!(
+        open_uploads(&moto.endpoint).await,
+        Some(0),
+        "the stale upload aborted"
+    );
 }

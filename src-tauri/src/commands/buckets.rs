@@ -77,7 +77,7 @@ pub async fn job_cancel(engine: State<'_, Engine>, job: JobId) -> Result<(), Err
 #[tauri::command]
 #[specta::specta]
 pub async fn job_pause(engine: State<'_, Engine>, job: JobId) -> Result<(), Error> {
-    engine.job_pause(job)
+    engine.job_pause(job).await
 }
 
 /// Runs a paused, failed or cancelled job again.

@@ -67,6 +67,15 @@ impl JobState {
     }
 }
 
+/// How an upload sends its parts; unset fields take the engine's choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct UploadOptions {
+    /// Part size in MiB (5 to 5,120), raised where 10,000 parts would not hold the file.
+    pub part_size_mib: Option<u32>,
+    /// Parts in flight at once (1 to 32).
+    pub parts_in_flight: Option<u32>,
+}
+
 /// What a job does: enough to run it again after a restart. Remote paths are written as
 /// users write them (`PROFILE:BUCKET/KEY`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -100,6 +109,8 @@ pub enum JobSpec {
     Upload {
         local: String,
         target: String,
+        #[serde(default)]
+        options: UploadOptions,
     },
 }
 
@@ -337,6 +348,13 @@ impl Jobs {
                 .entry(kind)
                 .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(JobSpec::limit(kind)))),
         )
+    }
+
+    /// Runs at most `count` jobs of `kind` at once from now on in this process (jobs already
+    /// waiting keep the limit they queued under).
+    pub(crate) fn set_limit(&self, kind: &'static str, count: usize) {
+        let mut limits = self.limits.lock().unwrap_or_else(|p| p.into_inner());
+        limits.insert(kind, Arc::new(tokio::sync::Semaphore::new(count.max(1))));
     }
 
     /// The id of the job running `spec` in this process, if one is.

@@ -308,22 +308,26 @@ impl Engine {
                 )
                 .await
                 .map(drop),
-            JobSpec::Upload { local, target } => {
-                self.upload(Path::new(local), &RemotePath::parse(target)?, job)
+            JobSpec::Upload {
+                local,
+                target,
+                options,
+            } => {
+                self.upload(Path::new(local), &RemotePath::parse(target)?, *options, job)
                     .await
             }
         }
     }
 
-    /// Stops a job running in this process at its next safe point, as paused: resume runs it
-    /// again (a refresh reads the list again; a delete, download or copy goes over its paths
-    /// again, which finds done what was done).
-    pub fn job_pause(&self, id: JobId) -> Result<()> {
+    /// Stops a job at its next safe point, as paused: resume runs it again (an upload sends
+    /// the parts it lacks; a refresh reads the list again; a delete, download or copy goes
+    /// over its paths again, which finds done what was done). A job a process that ended left
+    /// behind is marked paused.
+    pub async fn job_pause(&self, id: JobId) -> Result<()> {
         if self.jobs().stop(id, true) {
-            Ok(())
-        } else {
-            Err(not_running(id))
+            return Ok(());
         }
+        self.job_mark_idle(id, JobState::Paused, &[]).await
     }
 
     /// Stops a running job as cancelled, or marks a paused or failed one cancelled.
@@ -331,28 +335,45 @@ impl Engine {
         if self.jobs().stop(id, false) {
             return Ok(());
         }
+        self.job_mark_idle(
+            id,
+            JobState::Cancelled,
+            &[JobState::Paused, JobState::Failed],
+        )
+        .await
+    }
+
+    /// Moves a job no process runs to `state`: one in `from`, or one a process that ended
+    /// left queued or running.
+    async fn job_mark_idle(&self, id: JobId, state: JobState, from: &[JobState]) -> Result<()> {
         let folder = self.jobs_folder();
+        let from = from.to_vec();
         let row = self
             .blocking(move |conn, _| {
                 let tx = crate::catalog::write(conn)?;
                 let row = store::get(&tx, id)?.ok_or_else(|| no_such_job(id))?;
                 let idle = match row.state {
-                    JobState::Paused | JobState::Failed => true,
                     JobState::Queued | JobState::Running => {
                         row.owner.as_deref().is_none_or(|o| abandoned(&folder, o))
                     }
-                    JobState::Cancelled | JobState::Done => false,
+                    other => from.contains(&other),
                 };
                 if !idle {
                     return Err(not_stoppable(&row));
                 }
-                store::set_state(&tx, id, JobState::Cancelled, None)?;
+                store::set_state(&tx, id, state, None)?;
                 tx.commit()?;
                 Ok(row)
             })
             .await?;
-        self.job_announce(id, &row.spec, JobState::Cancelled, None);
+        self.job_announce(id, &row.spec, state, None);
         Ok(())
+    }
+
+    /// Runs at most `count` jobs of `kind` (`upload`, `download`, ...) at once in this
+    /// process: `strata put --jobs N`.
+    pub fn set_job_limit(&self, kind: &'static str, count: usize) {
+        self.jobs().set_limit(kind, count);
     }
 
     /// Runs a paused, failed or cancelled job again, or one a process that died left behind.
@@ -456,14 +477,6 @@ fn no_such_job(id: JobId) -> Error {
         ErrorCode::NotFound,
         format!("There is no job {id}."),
         "List the jobs to see their ids.",
-    )
-}
-
-fn not_running(id: JobId) -> Error {
-    Error::new(
-        ErrorCode::InvalidInput,
-        format!("Job {id} is not running in this window or command."),
-        "Only a running job can be paused; a job another Strata process runs is paused there.",
     )
 }
 

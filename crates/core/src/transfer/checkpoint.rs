@@ -108,6 +108,20 @@ pub(crate) fn forget(conn: &Connection, job: JobId) -> Result<()> {
     Ok(())
 }
 
+/// The jobs that own these multipart uploads (and will resume them), by upload id.
+pub(crate) fn owners(
+    conn: &Connection,
+    upload_ids: &[String],
+) -> Result<std::collections::HashMap<String, JobId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT upload_id, job_id FROM transfers
+         WHERE etag IS NULL AND upload_id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let ids = serde_json::to_string(upload_ids).unwrap_or_default();
+    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Records the finished object's ETag; the parts are no longer needed.
 pub(crate) fn finish(conn: &mut Connection, job: JobId, etag: &str) -> Result<()> {
     let tx = crate::catalog::write(conn)?;

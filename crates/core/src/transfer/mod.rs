@@ -5,16 +5,18 @@
 
 mod checkpoint;
 mod content_type;
+mod orphans;
 mod upload;
 
 use std::path::{Path, PathBuf};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::jobs::{JobId, JobSpec};
+use crate::jobs::{JobId, JobSpec, UploadOptions};
 use crate::remote::RemotePath;
 
 pub use content_type::content_type;
+pub use orphans::OpenUpload;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -24,11 +26,36 @@ pub const MULTIPART_FROM: u64 = 16 * MIB;
 /// S3's most parts per upload.
 const MAX_PARTS: u64 = 10_000;
 
-/// The part size for a file of `size` bytes: 8 MiB, or larger (in whole MiB) when 10,000 parts
-/// of 8 MiB would not hold it, so any file up to S3's 5 TiB fits.
-pub fn part_size_for(size: u64) -> u64 {
+/// The part size for a file of `size` bytes: `wanted` MiB (default 8), or larger (in whole
+/// MiB) when 10,000 such parts would not hold it, so any file up to S3's 5 TiB fits.
+pub fn part_size_for(size: u64, wanted: Option<u32>) -> u64 {
     let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
-    needed.max(8 * MIB)
+    needed.max(u64::from(wanted.unwrap_or(8)) * MIB)
+}
+
+impl UploadOptions {
+    /// Refuses a part size S3 would refuse, or a parallelism that makes no sense.
+    pub fn check(&self) -> Result<()> {
+        if let Some(mib) = self.part_size_mib
+            && !(5..=5120).contains(&mib)
+        {
+            return Err(Error::invalid(
+                "part_size",
+                format!("A part of {mib} MiB is outside what S3 accepts (5 MiB to 5 GiB)."),
+                "Give a part size from 5MiB to 5GiB, or leave it out.",
+            ));
+        }
+        if let Some(n) = self.parts_in_flight
+            && !(1..=32).contains(&n)
+        {
+            return Err(Error::invalid(
+                "concurrency",
+                format!("{n} parts at once is outside 1 to 32."),
+                "Give a concurrency from 1 to 32, or leave it out (4).",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Engine {
@@ -39,7 +66,9 @@ impl Engine {
         &self,
         sources: &[PathBuf],
         target: &RemotePath,
+        options: UploadOptions,
     ) -> Result<Vec<JobId>> {
+        options.check()?;
         let prefix = match target.key.as_str() {
             "" => String::new(),
             key if key.ends_with('/') => key.to_string(),
@@ -60,6 +89,7 @@ impl Engine {
             let spec = JobSpec::Upload {
                 local,
                 target: crate::remote::display(&target.profile, &target.bucket, &key),
+                options,
             };
             ids.push(self.job_start(spec).await?);
         }
@@ -141,12 +171,18 @@ mod tests {
 
     #[test]
     fn parts_are_8_mib_until_5_tib_needs_more_and_never_exceed_10000() {
-        assert_eq!(part_size_for(0), 8 * MIB);
-        assert_eq!(part_size_for(80_000 * MIB), 8 * MIB);
-        assert_eq!(part_size_for(80_000 * MIB + 1), 9 * MIB);
+        assert_eq!(part_size_for(0, None), 8 * MIB);
+        assert_eq!(part_size_for(80_000 * MIB, None), 8 * MIB);
+        assert_eq!(part_size_for(80_000 * MIB + 1, None), 9 * MIB);
         let five_tib = 5 * 1024 * 1024 * MIB;
-        let part = part_size_for(five_tib);
+        let part = part_size_for(five_tib, None);
         assert!(five_tib.div_ceil(part) <= 10_000);
         assert_eq!(part % MIB, 0);
+        assert_eq!(part_size_for(100 * MIB, Some(64)), 64 * MIB);
+        assert_eq!(
+            part_size_for(five_tib, Some(5)),
+            part,
+            "raised to fit 10,000 parts"
+        );
     }
 }

@@ -1,0 +1,268 @@
+//! `strata put | transfers | uploads` as people and scripts use them, against the built-in
+//! endpoint (`strata serve-local`, a process of its own) behind a proxy that slows parts
+//! down: a real SIGKILL and a real Ctrl-C (SIGINT) mid-upload, then `strata transfers resume`
+//! in a new process.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+
+use common::{add, strata};
+use strata_testkit::{Fault, FaultProxy, ServeLocal};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const MIB: usize = 1024 * 1024;
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+        .collect()
+}
+
+/// The built-in endpoint on a folder of its own, behind a proxy that holds every part for
+/// 300 ms; a profile `m` for the proxy, and a bucket `shoot`.
+struct Server {
+    served: ServeLocal,
+    _proxy: FaultProxy,
+    _folders: (tempfile::TempDir, tempfile::TempDir),
+}
+
+async fn setup(home: &Path) -> Server {
+    let folders = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let served = ServeLocal::spawn(
+        env!("CARGO_BIN_EXE_strata"),
+        folders.0.path(),
+        folders.1.path(),
+        &[],
+    );
+    served
+        .client()
+        .create_bucket()
+        .bucket("shoot")
+        .send()
+        .await
+        .unwrap();
+    let proxy = FaultProxy::start(&served.endpoint, |head, _| {
+        let part = head.uri.query().is_some_and(|q| q.contains("partNumber="));
+        if part {
+            Fault::DelayMs(300)
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    assert_eq!(
+        add(
+            home,
+            "m",
+            &proxy.endpoint,
+            &served.access_key_id,
+            &served.secret
+        )
+        .await
+        .code,
+        0
+    );
+    Server {
+        served,
+        _proxy: proxy,
+        _folders: folders,
+    }
+}
+
+/// Starts `strata --json put FILE m:shoot/` and returns it once at least `bytes` were sent.
+async fn put_until(home: &Path, file: &Path, bytes: u64) -> tokio::process::Child {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["--json", "put"])
+        .arg(file)
+        .arg("m:shoot/")
+        .env("STRATA_HOME", home.join("data"))
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let within = std::time::Duration::from_secs(60);
+    loop {
+        let line = tokio::time::timeout(within, lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("put ended before sending enough");
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if event["kind"] == "objects_progress" && event["bytes"].as_u64() >= Some(bytes) {
+            // Keep draining stderr so the child never blocks on a full pipe.
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return child;
+        }
+    }
+}
+
+async fn object(server: &Server, key: &str) -> Vec<u8> {
+    server
+        .served
+        .client()
+        .get_object()
+        .bucket("shoot")
+        .key(key)
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+fn states(listed: &serde_json::Value) -> Vec<&str> {
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| job["state"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_upload_killed_with_sigkill_is_resumed_by_the_next_process() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let server = setup(h).await;
+    let file = h.join("wedding.mov");
+    std::fs::write(&file, pattern(40 * MIB + 7)).unwrap();
+
+    let mut put = put_until(h, &file, 16 * MIB as u64).await;
+    put.kill().await.unwrap();
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    assert_eq!(
+        states(&listed.json()),
+        ["running"],
+        "left behind as running"
+    );
+
+    let resumed = strata(h, &["--json", "transfers", "resume"], None).await;
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(resumed.json()["files"], 1);
+    assert!(object(&server, "wedding.mov").await == std::fs::read(&file).unwrap());
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    assert_eq!(states(&listed.json()), ["done"]);
+    let open = strata(h, &["--json", "uploads", "ls", "m:shoot"], None).await;
+    assert_eq!(open.json(), serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn ctrl_c_pauses_the_upload_and_says_how_to_go_on() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let server = setup(h).await;
+    let file = h.join("export.tif");
+    std::fs::write(&file, pattern(40 * MIB)).unwrap();
+
+    let put = put_until(h, &file, 8 * MIB as u64).await;
+    let pid = put.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = put.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said["error"]["code"], "cancelled");
+    assert!(
+        said["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Paused 1 transfer")
+    );
+    assert_eq!(said["error"]["hint"], "Go on with: strata transfers resume");
+
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    assert_eq!(states(&listed.json()), ["paused"]);
+    let open = strata(h, &["--json", "uploads", "ls", "m:shoot"], None).await;
+    let job = listed.json()[0]["id"].clone();
+    assert_eq!(
+        open.json()[0]["job"],
+        job,
+        "the paused upload's parts are kept, owned"
+    );
+
+    let resumed = strata(h, &["--json", "transfers", "resume"], None).await;
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert!(object(&server, "export.tif").await == std::fs::read(&file).unwrap());
+}
+
+#[tokio::test]
+async fn open_uploads_are_listed_with_their_size_and_aborted_on_request() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let server = setup(h).await;
+    let client = server.served.client();
+    let upload = client
+        .create_multipart_upload()
+        .bucket("shoot")
+        .key("orphan.bin")
+        .send()
+        .await
+        .unwrap();
+    client
+        .upload_part()
+        .bucket("shoot")
+        .key("orphan.bin")
+        .upload_id(upload.upload_id().unwrap())
+        .part_number(1)
+        .body(pattern(5 * MIB).into())
+        .send()
+        .await
+        .unwrap();
+
+    let open = strata(h, &["--json", "uploads", "ls", "m:shoot"], None).await;
+    assert_eq!(open.code, 0, "{}", open.stderr);
+    let row = &open.json()[0];
+    assert_eq!(
+        (&row["key"], &row["parts"], &row["bytes"], &row["job"]),
+        (
+            &serde_json::json!("orphan.bin"),
+            &serde_json::json!(1),
+            &serde_json::json!(5 * MIB),
+            &serde_json::Value::Null
+        )
+    );
+    let human = strata(h, &["uploads", "ls", "m:shoot"], None).await;
+    assert!(human.stdout.contains("orphan.bin"), "{}", human.stdout);
+
+    let aborted = strata(
+        h,
+        &["--json", "uploads", "abort", "m:shoot/orphan.bin"],
+        None,
+    )
+    .await;
+    assert_eq!(aborted.json()["aborted"], 1);
+    let open = strata(h, &["--json", "uploads", "ls", "m:shoot"], None).await;
+    assert_eq!(open.json(), serde_json::json!([]));
+    let again = strata(
+        h,
+        &["--json", "uploads", "abort", "m:shoot/orphan.bin"],
+        None,
+    )
+    .await;
+    assert_eq!(again.code, 1);
+    assert_eq!(again.json()["error"]["code"], "no_such_upload");
+
+    let refused = strata(
+        h,
+        &["--json", "put", "--part-size", "3MiB", "x", "m:shoot/"],
+        None,
+    )
+    .await;
+    assert_eq!(refused.code, 2);
+    assert_eq!(refused.json()["error"]["code"], "invalid_input");
+}
