@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "job_pause",
     "job_resume",
     "job_list",
+    "upload_choose",
+    "upload_dropped",
     "provider_presets",
     "object_list",
     "object_list_recent",

@@ -33,6 +33,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::buckets::job_pause,
             commands::buckets::job_resume,
             commands::buckets::job_list,
+            commands::transfers::upload_choose,
+            commands::transfers::upload_dropped,
             commands::objects::object_list,
             commands::objects::object_list_recent,
             commands::objects::object_head,
@@ -71,6 +73,14 @@ pub fn run() -> ExitCode {
     let builder = specta_builder();
     let outcome = tauri::Builder::default()
         .manage(engine)
+        .manage(commands::transfers::Dropped::default())
+        // Remember what was dropped: the window may upload only those paths.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let dropped = window.state::<commands::transfers::Dropped>();
+                *dropped.0.lock().unwrap_or_else(|p| p.into_inner()) = paths.clone();
+            }
+        })
         // Used from Rust only (the download folder picker): the window is granted none of
         // the plugin's own commands.
         .plugin(tauri_plugin_dialog::init())

@@ -2,6 +2,7 @@
 folder, see the grid, download a file, copy a presigned link, delete with confirmation."""
 import json
 import subprocess
+import time
 import urllib.request
 
 import boto3
@@ -73,17 +74,24 @@ def fill_store(strata_home):
         stop_group(server)
 
 
-def pick_folder(folder):
-    """Answers the system's folder picker (GTK's, titled "Download to") as a keyboard user
-    does: Ctrl+L, the folder's path, Enter. Keys go through the X server (XTEST), like a
-    user's."""
-    found = subprocess.run(["xdotool", "search", "--sync", "--name", "^Download to$"],
+def answer_picker(title, path):
+    """Answers the system's file or folder picker (GTK's, titled `title`) as a keyboard user
+    does: Ctrl+L, the path, Enter. Keys go through the X server (XTEST), like a user's."""
+    found = subprocess.run(["xdotool", "search", "--sync", "--name", f"^{title}$"],
                            capture_output=True, text=True, timeout=30, check=True)
     window = found.stdout.split()[-1]
     subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True, timeout=10)
     subprocess.run(["xdotool", "key", "--delay", "100", "ctrl+l"], check=True, timeout=10)
-    subprocess.run(["xdotool", "type", "--delay", "20", f"{folder}/"], check=True, timeout=30)
-    subprocess.run(["xdotool", "key", "--delay", "300", "Return"], check=True, timeout=10)
+    subprocess.run(["xdotool", "type", "--delay", "20", str(path)], check=True, timeout=30)
+    # Enter may first take the location's completion; pressed again while the picker shows.
+    for _ in range(3):
+        subprocess.run(["xdotool", "key", "--delay", "300", "Return"], check=True, timeout=10)
+        time.sleep(0.5)
+        showing = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"],
+                                 capture_output=True, text=True, timeout=10)
+        if not showing.stdout.split():
+            return
+    raise AssertionError(f"the {title} picker did not take {path}")
 
 
 def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, monkeypatch):
@@ -134,7 +142,7 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     chosen = tmp_path / "archive drive"
     chosen.mkdir()
     button(app, "Download to…").click()
-    pick_folder(chosen)
+    answer_picker("Download to", f"{chosen}/")
     wait(app).until(ec.text_to_be_present_in_element(
         (By.CSS_SELECTOR, ".objects .notice"), f"Downloaded wedding-002.cr3 to {chosen}"))
     assert (chosen / "wedding-002.cr3").read_bytes() == OBJECTS["raw/2026/wedding-002.cr3"]
@@ -143,6 +151,18 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     wait(app).until(ec.text_to_be_present_in_element(
         (By.CSS_SELECTOR, ".objects .notice"), f"Downloaded wedding-001.cr3 to {chosen}"))
     assert (chosen / "wedding-001.cr3").read_bytes() == OBJECTS["raw/2026/wedding-001.cr3"]
+
+    # Upload… a file picked in the system's picker: it lands in this folder, and the transfers
+    # panel says so.
+    shot = tmp_path / "new-shot.cr3"
+    shot.write_bytes(b"new raw bytes" * 1000)
+    button(app, "Upload…").click()
+    answer_picker("Upload", shot)
+    wait(app).until(lambda d: object_names(d) == ["new-shot.cr3", "wedding-001.cr3", "wedding-002.cr3"])
+    wait(app).until(ec.presence_of_element_located((By.XPATH,
+        "//section[@aria-label='Transfers']//li[@data-state='done']"
+        "[span[@class='transfer-name' and text()='new-shot.cr3']]")))
+    screenshot(app, "25-objects-uploaded-transfers")
 
     # Back to the bucket's root through the breadcrumbs; share a link that works without a key.
     button(app, "shoot").click()
@@ -160,7 +180,7 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     click_row(app, "raw/")
     button(app, "Delete…").click()
     dialog = wait(app).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[role=alertdialog]")))
-    assert "3 objects" in dialog.text, dialog.text
+    assert "4 objects" in dialog.text, dialog.text
     screenshot(app, "24-objects-delete-confirm")
     dialog.find_element(By.XPATH, ".//button[normalize-space()='Delete']").click()
     wait(app).until(lambda d: object_names(d) == ["notes.txt"])

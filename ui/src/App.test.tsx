@@ -4,6 +4,7 @@ import type { Api, Profile, ProfileInput } from "./api";
 import { App } from "./App";
 import { memoryBuckets } from "./testing/memoryBuckets";
 import { memoryObjects } from "./testing/memoryObjects";
+import { memoryTransfers } from "./testing/memoryTransfers";
 import { TEST_PRESETS } from "./testing/presets";
 
 /** An in-memory stand-in for the shell's commands, enough to drive the screens. */
@@ -16,6 +17,7 @@ function memoryApi(buckets: string[] = []): Api & { profiles: Profile[] } {
   });
   return {
     ...memoryObjects({}),
+    ...memoryTransfers(),
     ...memoryBuckets(buckets),
     profiles,
     providerPresets: async () => TEST_PRESETS,

@@ -3,6 +3,7 @@ import { errorOf, type Api, type ApiError, type Profile, type ProfileInput, type
 import { ActivityView } from "./components/ActivityView";
 import { BucketBrowser } from "./components/BucketBrowser";
 import { ObjectBrowser } from "./components/ObjectBrowser";
+import { TransfersPanel } from "./components/TransfersPanel";
 import { createEventHub, EventsContext } from "./events";
 import { useNavigation } from "./navigation";
 import { ConfirmDialog } from "./components/ConfirmDialog";
@@ -196,6 +197,7 @@ export function App({ api }: { api: Api }) {
             <p>Strata manages files in S3-compatible storage. Start by adding the account you want to browse.</p>
           </section>
         )}
+        <TransfersPanel api={api} />
       </main>
       {confirmDelete && (
         <ConfirmDialog

@@ -1,6 +1,7 @@
 // The one place the UI talks to the shell: typed commands from bindings.ts, with results
 // unwrapped so components see values or a thrown CommandError carrying the engine's error.
 import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import {
   commands,
   type ApiError,
@@ -16,6 +17,7 @@ import {
   type ProviderPreset,
   type Activity,
   type Entry,
+  type Job,
   type Link,
   type ObjectDetails,
   type ObjectEdit,
@@ -38,6 +40,7 @@ export type {
   ProviderPreset,
   Activity,
   Entry,
+  Job,
   Link,
   ObjectDetails,
   ObjectEdit,
@@ -86,9 +89,23 @@ export interface ObjectApi {
   usage(profile: string, bucket: string, prefix: string): Promise<Usage>;
   activity(limit: number | null): Promise<Activity[]>;
   cancelJob(job: number): Promise<void>;
+  /** Asks for files with the system's picker and uploads them into the folder; the jobs. */
+  uploadChoose(profile: string, bucket: string, prefix: string): Promise<number[]>;
+  /** Uploads files and folders dropped on the window into the folder; the jobs. */
+  uploadDropped(paths: string[], profile: string, bucket: string, prefix: string): Promise<number[]>;
+  /** Calls `handler` with the paths of every drop on the window until the returned function is called. */
+  onDrop(handler: (paths: string[]) => void): () => void;
 }
 
-export interface Api extends BucketApi, ObjectApi {
+/** Uploads and downloads as the catalog holds them, for the transfers panel. */
+export interface TransferApi {
+  listJobs(limit: number): Promise<Job[]>;
+  pauseJob(job: number): Promise<void>;
+  resumeJob(job: number): Promise<void>;
+  cancelJob(job: number): Promise<void>;
+}
+
+export interface Api extends BucketApi, ObjectApi, TransferApi {
   /** The base URL public objects are served from (a CDN), per profile. */
   profilePublicBase(profile: string): Promise<string | null>;
   setProfilePublicBase(profile: string, base: string | null): Promise<void>;
@@ -158,6 +175,17 @@ export const tauriApi: Api = {
   presign: (profile, bucket, key, seconds, put) => unwrap(commands.objectPresign(profile, bucket, key, seconds, put)),
   usage: (profile, bucket, prefix) => unwrap(commands.objectUsage(profile, bucket, prefix)),
   activity: (limit) => unwrap(commands.activityList(limit)),
+  uploadChoose: (profile, bucket, prefix) => unwrap(commands.uploadChoose(profile, bucket, prefix)),
+  uploadDropped: (paths, profile, bucket, prefix) => unwrap(commands.uploadDropped(paths, profile, bucket, prefix)),
+  onDrop: (handler) => {
+    const stop = getCurrentWebview().onDragDropEvent((e) => {
+      if (e.payload.type === "drop") handler(e.payload.paths);
+    });
+    return () => void stop.then((unlisten) => unlisten());
+  },
+  listJobs: (limit) => unwrap(commands.jobList(limit)),
+  pauseJob: (job) => unwrap(commands.jobPause(job)).then(() => undefined),
+  resumeJob: (job) => unwrap(commands.jobResume(job)).then(() => undefined),
   onEvent: (handler) => {
     const stop = listen<EngineEvent>("engine-event", (e) => handler(e.payload));
     return () => void stop.then((unlisten) => unlisten());

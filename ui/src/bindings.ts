@@ -38,6 +38,13 @@ export const commands = {
 	jobResume: (job: number) => typedError<null, ApiError>(__TAURI_INVOKE("job_resume", { job })),
 	/**  The newest jobs, newest first, as the catalog holds them. */
 	jobList: (limit: number) => typedError<Job[], ApiError>(__TAURI_INVOKE("job_list", { limit })),
+	/**
+	 *  Asks for files with the system's picker and uploads them into the folder; no jobs when
+	 *  the user cancelled.
+	 */
+	uploadChoose: (profile: string, bucket: string, prefix: string) => typedError<number[], ApiError>(__TAURI_INVOKE("upload_choose", { profile, bucket, prefix })),
+	/**  Uploads files and folders dropped on the window into the folder. */
+	uploadDropped: (paths: string[], profile: string, bucket: string, prefix: string) => typedError<number[], ApiError>(__TAURI_INVOKE("upload_dropped", { paths, profile, bucket, prefix })),
 	/**  One page of a folder's listing; pass `token` back from the previous page for the next. */
 	objectList: (profile: string, bucket: string, prefix: string, token: string | null) => typedError<ObjectPage, ApiError>(__TAURI_INVOKE("object_list", { profile, bucket, prefix, token })),
 	/**  The folder's first page as last listed (from the catalog, no request), to show at once. */

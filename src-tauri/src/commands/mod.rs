@@ -4,3 +4,4 @@
 pub mod buckets;
 pub mod objects;
 pub mod profiles;
+pub mod transfers;

@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { createEventHub, EventsContext } from "../events";
 import type { Place } from "../navigation";
@@ -86,6 +86,23 @@ describe("ObjectBrowser", () => {
       [["wedding.cr3"], "/media/archive"],
       [["wedding.cr3"], "/media/archive"],
     ]);
+  });
+
+  it("uploads picked and dropped files into the folder on show", async () => {
+    const user = userEvent.setup();
+    const api = memoryObjects({ "raw/a.cr3": 1 });
+    browse(api, "raw/");
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    api.picker.files = ["/home/me/b.cr3", "/home/me/c.cr3"];
+    await user.click(screen.getByRole("button", { name: "Upload…" }));
+    expect(await screen.findByText("Uploading 2 files to local:shoot/raw/…")).toBeTruthy();
+    act(() => api.drop(["/home/me/export"]));
+    await waitFor(() =>
+      expect(api.calls.uploaded).toEqual([
+        [["/home/me/b.cr3", "/home/me/c.cr3"], "raw/"],
+        [["/home/me/export"], "raw/"],
+      ]),
+    );
   });
 
   it("edits an object's type, metadata and tags", async () => {

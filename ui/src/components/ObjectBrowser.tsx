@@ -157,6 +157,28 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     }
   }
 
+  /** Starts uploads into this folder; their progress shows in the transfers panel. */
+  async function upload(start: () => Promise<number[]>) {
+    setError(null);
+    setNotice(null);
+    try {
+      const jobs = await start();
+      if (jobs.length > 0) {
+        setNotice(`Uploading ${count(jobs.length)} file${jobs.length === 1 ? "" : "s"} to ${profile}:${bucket}/${prefix}…`);
+      }
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  }
+
+  // Files and folders dropped on the window go into the folder on show.
+  const dropInto = useRef(upload);
+  dropInto.current = upload;
+  useEffect(
+    () => api.onDrop((paths) => void dropInto.current(() => api.uploadDropped(paths, profile, bucket, prefix))),
+    [api, profile, bucket, prefix],
+  );
+
   async function downloadTo(entry: Entry) {
     setError(null);
     setMenu(null);
@@ -346,6 +368,9 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
         </button>
         <button type="button" onClick={() => setDialog({ kind: "new-folder" })}>
           New folder
+        </button>
+        <button type="button" onClick={() => void upload(() => api.uploadChoose(profile, bucket, prefix))}>
+          Upload…
         </button>
         <button type="button" aria-pressed={grid} onClick={() => setGrid((g) => !g)}>
           {grid ? "List" : "Grid"}

@@ -6,12 +6,23 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
   let nextJob = 100;
   let downloadFolder = "/home/me/Downloads";
   const tags: [string, string][] = [];
-  const calls: { deleted: string[][]; presigned: string[]; copied: [string, string, boolean][]; downloaded: [string[], string][] } = {
-    deleted: [], presigned: [], copied: [], downloaded: [],
-  };
-  /** What the folder picker answers next: a folder, or null as when the user cancels. */
-  const picker: { next: string | null } = { next: null };
-  const api: ObjectApi & { store: Map<string, number>; calls: typeof calls; tags: [string, string][]; picker: typeof picker } = {
+  const calls: {
+    deleted: string[][];
+    presigned: string[];
+    copied: [string, string, boolean][];
+    downloaded: [string[], string][];
+    uploaded: [string[], string][];
+  } = { deleted: [], presigned: [], copied: [], downloaded: [], uploaded: [] };
+  /** What the pickers answer next: a folder (null as when the user cancels), files. */
+  const picker: { next: string | null; files: string[] } = { next: null, files: [] };
+  const drops = new Set<(paths: string[]) => void>();
+  const api: ObjectApi & {
+    store: Map<string, number>;
+    calls: typeof calls;
+    tags: [string, string][];
+    picker: typeof picker;
+    drop(paths: string[]): void;
+  } = {
     store,
     picker,
     tags,
@@ -85,6 +96,19 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     },
     activity: async () => [],
     cancelJob: async () => {},
+    uploadChoose: async (_profile, _bucket, prefix) => {
+      calls.uploaded.push([picker.files, prefix]);
+      return picker.files.map(() => nextJob++);
+    },
+    uploadDropped: async (paths, _profile, _bucket, prefix) => {
+      calls.uploaded.push([paths, prefix]);
+      return paths.map(() => nextJob++);
+    },
+    onDrop: (handler) => {
+      drops.add(handler);
+      return () => drops.delete(handler);
+    },
+    drop: (paths: string[]) => drops.forEach((handler) => handler(paths)),
   };
   return api;
 }

@@ -153,10 +153,15 @@ impl Engine {
             job,
         };
         if source.size <= MULTIPART_FROM {
-            upload.whole(&source).await
+            upload.whole(&source).await?;
         } else {
-            upload.in_parts(&source).await
+            upload.in_parts(&source).await?;
         }
+        self.jobs().emit(Event::ObjectsChanged {
+            profile: target.profile.clone(),
+            bucket: target.bucket.clone(),
+        });
+        Ok(())
     }
 }
 

@@ -1,0 +1,81 @@
+//! Uploads from the window, and the transfers panel's jobs. The window never names a local
+//! file itself: a path must come from the system's file picker or from a drop on the window
+//! that the shell saw, so a compromised page cannot upload what the user did not give it.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use strata_core::jobs::{JobId, UploadOptions};
+use strata_core::remote::RemotePath;
+use strata_core::{Engine, Error};
+use tauri::State;
+
+/// The paths of the last drop on the window, as the shell received them.
+#[derive(Default)]
+pub struct Dropped(pub Mutex<Vec<PathBuf>>);
+
+fn folder(profile: String, bucket: String, prefix: String) -> RemotePath {
+    RemotePath {
+        profile,
+        bucket,
+        key: prefix,
+    }
+}
+
+/// Asks for files with the system's picker and uploads them into the folder; no jobs when
+/// the user cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn upload_choose(
+    app: tauri::AppHandle,
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    prefix: String,
+) -> Result<Vec<JobId>, Error> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Upload")
+        .pick_files(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let Some(picked) = rx.await.ok().flatten() else {
+        return Ok(Vec::new());
+    };
+    let paths: Vec<PathBuf> = picked
+        .into_iter()
+        .filter_map(|file| file.into_path().ok())
+        .collect();
+    engine
+        .upload_start(&paths, &folder(profile, bucket, prefix), UploadOptions::default())
+        .await
+}
+
+/// Uploads files and folders dropped on the window into the folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn upload_dropped(
+    dropped: State<'_, Dropped>,
+    engine: State<'_, Engine>,
+    paths: Vec<String>,
+    profile: String,
+    bucket: String,
+    prefix: String,
+) -> Result<Vec<JobId>, Error> {
+    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    {
+        let seen = dropped.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(unseen) = paths.iter().find(|p| !seen.contains(p)) {
+            return Err(Error::invalid(
+                "paths",
+                format!("{} was not dropped on the window.", unseen.display()),
+                "Drop the files on the window, or use Upload….",
+            ));
+        }
+    }
+    engine
+        .upload_start(&paths, &folder(profile, bucket, prefix), UploadOptions::default())
+        .await
+}

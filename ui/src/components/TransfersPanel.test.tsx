@@ -1,0 +1,57 @@
+import { act, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import type { EngineEvent } from "../api";
+import { createEventHub, EventsContext } from "../events";
+import { memoryTransfers, uploadJob } from "../testing/memoryTransfers";
+import { TransfersPanel } from "./TransfersPanel";
+
+function show(api: ReturnType<typeof memoryTransfers>) {
+  let emit: (event: EngineEvent) => void = () => {};
+  const hub = createEventHub((handler) => {
+    emit = handler;
+    return () => {};
+  });
+  render(
+    <EventsContext.Provider value={hub}>
+      <TransfersPanel api={api} />
+    </EventsContext.Provider>,
+  );
+  return (event: EngineEvent) => act(() => emit(event));
+}
+
+const row = (name: string) => screen.getByText(name).closest("li") as HTMLElement;
+
+describe("TransfersPanel", () => {
+  it("stays hidden until there is a transfer", async () => {
+    const api = memoryTransfers();
+    show(api);
+    await act(async () => {});
+    expect(screen.queryByRole("region", { name: "Transfers" })).toBeNull();
+  });
+
+  it("shows each transfer's state and bytes, follows progress, and pauses, resumes, retries", async () => {
+    const user = userEvent.setup();
+    const api = memoryTransfers([
+      uploadJob(3, "/home/me/wedding.mov", "local:shoot/wedding.mov", "running", 8_000_000),
+      uploadJob(2, "/home/me/cover.jpg", "local:shoot/cover.jpg", "paused", 1_000),
+      { ...uploadJob(1, "/home/me/a.txt", "local:shoot/a.txt", "failed"), error: { code: "access_denied", message: "Access denied.", hint: "", field: null, retry: "never" } },
+    ]);
+    const emit = show(api);
+    await screen.findByRole("region", { name: "Transfers" });
+    expect(screen.getByRole("heading").textContent).toBe("Transfers · 1 active");
+    expect(within(row("wedding.mov")).getByText("8.0 MB")).toBeTruthy();
+    emit({ kind: "objects_progress", job: 3, profile: "local", action: "upload", objects: 0, bytes: 24_000_000 });
+    expect(within(row("wedding.mov")).getByText("24 MB")).toBeTruthy();
+    expect(within(row("a.txt")).getByText("failed: Access denied.")).toBeTruthy();
+
+    await user.click(within(row("wedding.mov")).getByRole("button", { name: "Pause" }));
+    await user.click(within(row("cover.jpg")).getByRole("button", { name: "Resume" }));
+    await user.click(within(row("a.txt")).getByRole("button", { name: "Retry" }));
+    expect(api.calls).toEqual({ paused: [3], resumed: [2, 1], cancelled: [] });
+
+    api.jobs[0] = uploadJob(3, "/home/me/wedding.mov", "local:shoot/wedding.mov", "done", 40_000_000);
+    emit({ kind: "job_state", job: 3, profile: "local", job_kind: "upload", state: "done", error: null });
+    await waitFor(() => expect(row("wedding.mov").dataset.state).toBe("done"));
+    expect(screen.getByRole("heading").textContent).toBe("Transfers");
+  });
+});
