@@ -49,7 +49,11 @@ pub async fn upload_choose(
         .filter_map(|file| file.into_path().ok())
         .collect();
     engine
-        .upload_start(&paths, &folder(profile, bucket, prefix), UploadOptions::default())
+        .upload_start(
+            &paths,
+            &folder(profile, bucket, prefix),
+            UploadOptions::default(),
+        )
         .await
 }
 
@@ -76,6 +80,10 @@ pub async fn upload_dropped(
         }
     }
     engine
-        .upload_start(&paths, &folder(profile, bucket, prefix), UploadOptions::default())
+        .upload_start(
+            &paths,
+            &folder(profile, bucket, prefix),
+            UploadOptions::default(),
+        )
         .await
 }
