@@ -8,9 +8,10 @@
 #      `strata ls --recursive --json`: time and peak RSS (memory must stay flat);
 #   3. the app: first rows after opening the 100,000-key folder (bench/objects_ui.py), before 2.
 # Runs on demand (never in CI). KEYS (default 100000), BIG (default 1000000, 0 to skip) and
-# RUNS (default 3) can be set; S3S_FS=0 leaves s3s-fs out. rclone lists the bucket (which holds
-# only that prefix then) rather than the prefix: given a prefix it first HEADs it as a possible
-# object, which s3s-fs 0.14.1 answers with a 500 for a directory, and then lists nothing.
+# RUNS (default 3) can be set; S3S_FS=0 leaves s3s-fs out. On s3s-fs rclone lists the bucket
+# (which holds only that prefix then) rather than the prefix: given a prefix it first HEADs it
+# as a possible object, which s3s-fs 0.14.1 answers with a 500 for a directory, and then lists
+# nothing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KEYS="${KEYS:-100000}"
@@ -93,14 +94,15 @@ measure() {
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A secs rss
-tools_run() {  # server-label endpoint profile
+tools_run() {  # server-label endpoint profile rclone-path...
   local label=$1 endpoint=$2 profile=$3
+  local rclone_path=("${@:4}")
   local -A t m
   for _ in $(seq 1 "$RUNS"); do
     read -r s r < <(measure "$KEYS" "$strata" --home "$home" ls --recursive "$profile:bench/photos/")
     t[strata]+="$s "; m[strata]+="$r "
     rclone_env "$endpoint"
-    read -r s r < <(measure "$KEYS" "${rclone_with[@]}" lsf -R --files-only bench:bench)
+    read -r s r < <(measure "$KEYS" "${rclone_with[@]}" lsf -R "${rclone_path[@]}")
     t[rclone]+="$s "; m[rclone]+="$r "
     for cli in "${aws_clis[@]}"; do
       read -r s r < <(measure "$KEYS" "$cli" --endpoint-url "$endpoint" s3 ls --recursive s3://bench/photos/)
@@ -112,13 +114,13 @@ tools_run() {  # server-label endpoint profile
     secs[$label/$tool]=$(median ${t[$tool]}); rss[$label/$tool]=$(median ${m[$tool]})
   done
 }
-tools_run built-in "$local_endpoint" local
-if [ "$S3S_FS" = 1 ]; then tools_run s3s-fs "$fs_endpoint" fs; fi
+tools_run built-in "$local_endpoint" local bench:bench/photos
+if [ "$S3S_FS" = 1 ]; then tools_run s3s-fs "$fs_endpoint" fs --files-only bench:bench; fi
 
 version_of() {
   case "$1" in
     strata) echo "strata ls --recursive" ;;
-    rclone) echo "rclone lsf -R --files-only ($(rclone version | head -1 | cut -d' ' -f2))" ;;
+    rclone) echo "rclone lsf -R ($(rclone version | head -1 | cut -d' ' -f2))" ;;
     *) echo "aws s3 ls --recursive ($("$1" --version 2>&1 | cut -d' ' -f1), $1)" ;;
   esac
 }
