@@ -56,6 +56,16 @@ fn delete(prefix: &str) -> JobSpec {
     }
 }
 
+/// An engine on a fresh data folder with profile `p` for `endpoint`.
+async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
+    let (home, engine) = engine();
+    engine
+        .profile_add(input("p", endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    (home, engine)
+}
+
 /// A proxy that holds every request for `ms` before passing it on.
 async fn slow(endpoint: &str, ms: u64) -> FaultProxy {
     FaultProxy::start(endpoint, move |_, _| Fault::DelayMs(ms)).await
@@ -115,11 +125,7 @@ async fn a_job_left_running_by_an_engine_that_died_runs_again_at_the_next_start(
     let (_dir, server) = serve_local().await;
     fill(&server.url(), "old/", 2500).await;
     let proxy = slow(&server.url(), 300).await;
-    let (home, first) = engine();
-    first
-        .profile_add(input("p", &proxy.endpoint, ACCESS_KEY, SECRET_KEY))
-        .await
-        .unwrap();
+    let (home, first) = engine_for(&proxy.endpoint).await;
     drop(first);
 
     // The first engine runs on a runtime of its own, which is then dropped mid-job with the
@@ -169,11 +175,7 @@ async fn a_job_running_in_a_live_engine_is_never_taken_over() {
     let (_dir, server) = serve_local().await;
     fill(&server.url(), "live/", 300).await;
     let proxy = slow(&server.url(), 500).await;
-    let (home, running) = engine();
-    running
-        .profile_add(input("p", &proxy.endpoint, ACCESS_KEY, SECRET_KEY))
-        .await
-        .unwrap();
+    let (home, running) = engine_for(&proxy.endpoint).await;
     let mut events = running.events();
     let id = running.job_start(delete("live/")).await.unwrap();
     until_state(&mut events, id, JobState::Running).await;
@@ -195,11 +197,7 @@ async fn pause_resume_and_cancel_keep_the_work_and_the_record_straight() {
     let (_dir, server) = serve_local().await;
     fill(&server.url(), "a/", 2500).await;
     let proxy = slow(&server.url(), 300).await;
-    let (_home, engine) = engine();
-    engine
-        .profile_add(input("p", &proxy.endpoint, ACCESS_KEY, SECRET_KEY))
-        .await
-        .unwrap();
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
     let mut events = engine.events();
 
     let id = engine.job_start(delete("a/")).await.unwrap();
@@ -249,11 +247,7 @@ async fn jobs_of_a_kind_beyond_its_limit_wait_queued() {
         fill(&server.url(), prefix, 20).await;
     }
     let proxy = slow(&server.url(), 400).await;
-    let (_home, engine) = engine();
-    engine
-        .profile_add(input("p", &proxy.endpoint, ACCESS_KEY, SECRET_KEY))
-        .await
-        .unwrap();
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
     let mut events = engine.events();
     let mut ids = Vec::new();
     for prefix in ["x/", "y/", "z/"] {

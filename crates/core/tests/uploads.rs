@@ -164,6 +164,20 @@ async fn uploads_land_whole_on_s3s_fs() {
     uploads_land_whole(&s3s.endpoint).await;
 }
 
+/// Waits until upload `job` has sent at least `bytes`.
+async fn until_sent(events: &mut tokio::sync::broadcast::Receiver<Event>, job: JobId, bytes: u64) {
+    loop {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if matches!(event, Event::ObjectsProgress { job: j, bytes: b, .. } if j == job && b >= bytes)
+        {
+            return;
+        }
+    }
+}
+
 /// Part PUTs forwarded by the proxy, by part number.
 type Forwarded = Arc<Mutex<BTreeMap<u32, u32>>>;
 
@@ -206,18 +220,8 @@ async fn crash_mid_upload(home: &Path, file: &Path) -> JobId {
                 )
                 .await
                 .unwrap();
-            loop {
-                let event = tokio::time::timeout(WITHIN, events.recv())
-                    .await
-                    .unwrap()
-                    .unwrap();
-                if let Event::ObjectsProgress { job, bytes, .. } = event
-                    && job == ids[0]
-                    && bytes >= 16 * MIB as u64
-                {
-                    return job;
-                }
-            }
+            until_sent(&mut events, ids[0], 16 * MIB as u64).await;
+            ids[0]
         });
         // Waits for the blocking pool too, so nothing of the engine outlives the runtime.
         runtime.shutdown_timeout(std::time::Duration::from_secs(30));
@@ -364,16 +368,7 @@ async fn a_cancelled_upload_leaves_no_parts_behind_and_a_missing_file_is_a_clear
         )
         .await
         .unwrap();
-    loop {
-        let event = tokio::time::timeout(WITHIN, events.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(event, Event::ObjectsProgress { job, bytes, .. } if job == ids[0] && bytes > 0)
-        {
-            break;
-        }
-    }
+    until_sent(&mut events, ids[0], 1).await;
     engine.job_cancel(ids[0]).await.unwrap();
     let (state, _) = ends(&mut events, &ids).await.remove(&ids[0]).unwrap();
     assert_eq!(state, JobState::Cancelled);

@@ -14,12 +14,22 @@ use tauri::State;
 #[derive(Default)]
 pub struct Dropped(pub Mutex<Vec<PathBuf>>);
 
-fn folder(profile: String, bucket: String, prefix: String) -> RemotePath {
-    RemotePath {
+/// Uploads `paths` into the folder `prefix` of `bucket`.
+async fn upload_into(
+    engine: &Engine,
+    paths: &[PathBuf],
+    profile: String,
+    bucket: String,
+    prefix: String,
+) -> Result<Vec<JobId>, Error> {
+    let folder = RemotePath {
         profile,
         bucket,
         key: prefix,
-    }
+    };
+    engine
+        .upload_start(paths, &folder, UploadOptions::default())
+        .await
 }
 
 /// Asks for files with the system's picker and uploads them into the folder; no jobs when
@@ -48,13 +58,7 @@ pub async fn upload_choose(
         .into_iter()
         .filter_map(|file| file.into_path().ok())
         .collect();
-    engine
-        .upload_start(
-            &paths,
-            &folder(profile, bucket, prefix),
-            UploadOptions::default(),
-        )
-        .await
+    upload_into(&engine, &paths, profile, bucket, prefix).await
 }
 
 /// Uploads files and folders dropped on the window into the folder.
@@ -79,11 +83,5 @@ pub async fn upload_dropped(
             ));
         }
     }
-    engine
-        .upload_start(
-            &paths,
-            &folder(profile, bucket, prefix),
-            UploadOptions::default(),
-        )
-        .await
+    upload_into(&engine, &paths, profile, bucket, prefix).await
 }
