@@ -8,10 +8,9 @@
 #      `strata ls --recursive --json`: time and peak RSS (memory must stay flat);
 #   3. the app: first rows after opening the 100,000-key folder (bench/objects_ui.py), before 2.
 # Runs on demand (never in CI). KEYS (default 100000), BIG (default 1000000, 0 to skip) and
-# RUNS (default 3) can be set; S3S_FS=0 leaves s3s-fs out. On s3s-fs rclone lists the bucket
-# (which holds only that prefix then) rather than the prefix: given a prefix it first HEADs it
-# as a possible object, which s3s-fs 0.14.1 answers with a 500 for a directory, and then lists
-# nothing.
+# RUNS (default 3) can be set; S3S_FS=0 leaves s3s-fs out. rclone 1.60 cannot list s3s-fs
+# 0.14.1 (given a prefix it HEADs it as a possible object and gets a 500 for a directory; the
+# bucket's root lists nothing after a minute and a half), so that cell stays empty.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KEYS="${KEYS:-100000}"
@@ -94,28 +93,30 @@ measure() {
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A secs rss
-tools_run() {  # server-label endpoint profile rclone-path...
-  local label=$1 endpoint=$2 profile=$3
-  local rclone_path=("${@:4}")
+tools_run() {  # server-label endpoint profile [rclone-path]
+  local label=$1 endpoint=$2 profile=$3 rclone_path=${4:-}
   local -A t m
   for _ in $(seq 1 "$RUNS"); do
     read -r s r < <(measure "$KEYS" "$strata" --home "$home" ls --recursive "$profile:bench/photos/")
     t[strata]+="$s "; m[strata]+="$r "
-    rclone_env "$endpoint"
-    read -r s r < <(measure "$KEYS" "${rclone_with[@]}" lsf -R "${rclone_path[@]}")
-    t[rclone]+="$s "; m[rclone]+="$r "
+    if [ -n "$rclone_path" ]; then
+      rclone_env "$endpoint"
+      read -r s r < <(measure "$KEYS" "${rclone_with[@]}" lsf -R "$rclone_path")
+      t[rclone]+="$s "; m[rclone]+="$r "
+    fi
     for cli in "${aws_clis[@]}"; do
       read -r s r < <(measure "$KEYS" "$cli" --endpoint-url "$endpoint" s3 ls --recursive s3://bench/photos/)
       t[$cli]+="$s "; m[$cli]+="$r "
     done
   done
   for tool in strata rclone "${aws_clis[@]}"; do
+    [ -n "${t[$tool]:-}" ] || continue
     # shellcheck disable=SC2086
     secs[$label/$tool]=$(median ${t[$tool]}); rss[$label/$tool]=$(median ${m[$tool]})
   done
 }
 tools_run built-in "$local_endpoint" local bench:bench/photos
-if [ "$S3S_FS" = 1 ]; then tools_run s3s-fs "$fs_endpoint" fs --files-only bench:bench; fi
+if [ "$S3S_FS" = 1 ]; then tools_run s3s-fs "$fs_endpoint" fs; fi
 
 version_of() {
   case "$1" in
@@ -129,7 +130,7 @@ echo "| tool | built-in: s | built-in: peak RSS MiB | s3s-fs: s | s3s-fs: peak R
 echo "| --- | --- | --- | --- | --- | --- |"
 for tool in strata rclone "${aws_clis[@]}"; do
   ratio=$(awk -v a="${secs[built-in/$tool]}" -v b="${secs[built-in/strata]}" -v c="${secs[s3s-fs/$tool]:-0}" -v d="${secs[s3s-fs/strata]:-0}" \
-    'BEGIN { printf "%.2f× / %s", a / b, (d > 0 ? sprintf("%.2f×", c / d) : "—") }')
+    'BEGIN { printf "%.2f× / %s", a / b, (c > 0 && d > 0 ? sprintf("%.2f×", c / d) : "—") }')
   echo "| $(version_of "$tool") | ${secs[built-in/$tool]} | ${rss[built-in/$tool]} | ${secs[s3s-fs/$tool]:-—} | ${rss[s3s-fs/$tool]:-—} | $ratio |"
 done
 

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Uploads on this machine, side by side with the tools users would pick instead, all against
+# one built-in endpoint (`strata serve-local`, release build) on 127.0.0.1:
+#   1. one large file (BIG_MIB, default 1024 MiB): `strata put`, `rclone copy`, `aws s3 cp`;
+#   2. many small files (SMALL files of SMALL_KIB KiB, default 1,000 × 100 KiB) as a folder:
+#      `strata put`, `rclone copy`, `aws s3 cp --recursive`.
+# Wall time and peak RSS (GNU time), each tool with its default settings, every upload checked
+# afterwards (object count and bytes). Runs on demand (never in CI); RUNS (default 3).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIG_MIB="${BIG_MIB:-1024}"
+SMALL="${SMALL:-1000}"
+SMALL_KIB="${SMALL_KIB:-100}"
+RUNS="${RUNS:-3}"
+cd "$root"
+
+if [ -z "${STRATA_BENCH_SESSION:-}" ]; then
+  keyrings="$(mktemp -d)"
+  trap 'rm -rf "$keyrings"' EXIT
+  STRATA_BENCH_SESSION=1 XDG_DATA_HOME="$keyrings" dbus-run-session -- bash -c \
+    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' bench \
+    bash "$0" "$@"
+  exit
+fi
+
+echo "Building strata (release)..." >&2
+cargo build --release --locked -p strata-cli >&2
+strata="$root/target/release/strata"
+
+work="$(mktemp -d)"
+home="$work/home"
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$strata" --json serve-local --dir "$work/store" > "$work/serve.json" 2>/dev/null &
+server_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/serve.json" ] && break; sleep 0.1; done
+read -r endpoint key secret < <(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c["endpoint"], c["access_key_id"], c["secret_access_key"])' "$work/serve.json")
+printf '%s\n' "$secret" | "$strata" --home "$home" profile add b --endpoint "$endpoint" \
+  --path-style --access-key-id "$key" --secret-stdin >/dev/null
+
+echo "Making the files..." >&2
+mkdir -p "$work/big" "$work/small"
+head -c "$((BIG_MIB * 1024 * 1024))" /dev/urandom > "$work/big/big.bin"
+for i in $(seq -w 1 "$SMALL"); do head -c "$((SMALL_KIB * 1024))" /dev/urandom > "$work/small/IMG_$i.jpg"; done
+
+export AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" AWS_DEFAULT_REGION=us-east-1
+unset AWS_CA_BUNDLE  # rclone 1.60 cannot load it on these machines (plain HTTP here)
+rclone_env=(env RCLONE_CONFIG_B_TYPE=s3 RCLONE_CONFIG_B_PROVIDER=Other RCLONE_CONFIG_B_ENDPOINT="$endpoint"
+  RCLONE_CONFIG_B_ACCESS_KEY_ID="$key" RCLONE_CONFIG_B_SECRET_ACCESS_KEY="$secret"
+  RCLONE_CONFIG_B_FORCE_PATH_STYLE=true rclone)
+aws_cli="$(command -v aws)"
+
+bucket=0
+# Runs an upload into a fresh bucket, checks what arrived, prints "seconds peak-MiB".
+measure() {  # expected-objects expected-bytes command... (BUCKET in the command is replaced)
+  local objects=$1 bytes=$2; shift 2
+  bucket=$((bucket + 1))
+  local name="run-$bucket"
+  "$strata" --home "$home" bucket mk "b:$name" >/dev/null
+  local args=("${@//BUCKET/$name}")
+  /usr/bin/time -f "%e %M" -o "$work/time" "${args[@]}" > "$work/out" 2> "$work/err" < /dev/null || {
+    echo "failed: ${args[*]} ($(tail -3 "$work/err"))" >&2; return 1; }
+  read -r got_objects got_bytes < <("$strata" --home "$home" --json ls "b:$name" --recursive |
+    python3 -c 'import json,sys; rows=json.load(sys.stdin); print(len(rows), sum(r["size"] for r in rows))')
+  if [ "$got_objects $got_bytes" != "$objects $bytes" ]; then
+    echo "${args[*]} left $got_objects objects, $got_bytes bytes; expected $objects, $bytes" >&2; return 1
+  fi
+  awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' "$work/time"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+big_bytes=$((BIG_MIB * 1024 * 1024))
+small_bytes=$((SMALL * SMALL_KIB * 1024))
+declare -A secs rss
+run() {  # label objects bytes command...
+  local label=$1 objects=$2 bytes=$3; shift 3
+  local t="" m=""
+  for _ in $(seq 1 "$RUNS"); do
+    read -r s r < <(measure "$objects" "$bytes" "$@")
+    t+="$s "; m+="$r "
+  done
+  # shellcheck disable=SC2086
+  secs[$label]=$(median $t); rss[$label]=$(median $m)
+}
+run "big/strata" 1 "$big_bytes" "$strata" --home "$home" put "$work/big/big.bin" b:BUCKET/
+run "big/rclone" 1 "$big_bytes" "${rclone_env[@]}" copy "$work/big/big.bin" b:BUCKET/
+run "big/aws" 1 "$big_bytes" "$aws_cli" --endpoint-url "$endpoint" s3 cp "$work/big/big.bin" s3://BUCKET/
+run "small/strata" "$SMALL" "$small_bytes" "$strata" --home "$home" put "$work/small" b:BUCKET/
+run "small/rclone" "$SMALL" "$small_bytes" "${rclone_env[@]}" copy "$work/small" b:BUCKET/small/
+run "small/aws" "$SMALL" "$small_bytes" "$aws_cli" --endpoint-url "$endpoint" s3 cp --recursive "$work/small" s3://BUCKET/small/
+
+printf '\nMedian of %s runs, built-in endpoint (release), %s cores, %s.\n\n' "$RUNS" "$(nproc)" "$(date +%F)"
+echo "| upload | tool | seconds | MiB/s | peak RSS MiB | time vs strata |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for what in big small; do
+  case $what in
+    big) label="1 file of $BIG_MIB MiB"; total=$big_bytes ;;
+    small) label="$SMALL files of $SMALL_KIB KiB"; total=$small_bytes ;;
+  esac
+  for tool in strata rclone aws; do
+    case $tool in
+      strata) name="strata put" ;;
+      rclone) name="rclone copy ($(rclone version | head -1 | cut -d' ' -f2))" ;;
+      aws) name="aws s3 cp ($("$aws_cli" --version 2>&1 | cut -d' ' -f1))" ;;
+    esac
+    s=${secs[$what/$tool]}
+    awk -v l="$label" -v n="$name" -v s="$s" -v m="${rss[$what/$tool]}" -v b="$total" -v base="${secs[$what/strata]}" \
+      'BEGIN { printf "| %s | %s | %s | %.0f | %s | %.2f× |\n", l, n, s, b / 1048576 / s, m, s / base }'
+  done
+done
