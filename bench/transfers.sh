@@ -2,15 +2,16 @@
 # Uploads on this machine, side by side with the tools users would pick instead, all against
 # one built-in endpoint (`strata serve-local`, release build) on 127.0.0.1:
 #   1. one large file (BIG_MIB, default 1024 MiB): `strata put`, `rclone copy`, `aws s3 cp`;
-#   2. many small files (SMALL files of SMALL_KIB KiB, default 1,000 × 100 KiB) as a folder:
+#   2. many small files (SMALL files of SMALL_KIB KiB, default 2,000 × 256 KiB) as a folder:
 #      `strata put`, `rclone copy`, `aws s3 cp --recursive`.
+# Both aws clis of this machine kind run (the pip one earlier on PATH, and /usr/bin/aws).
 # Wall time and peak RSS (GNU time), each tool with its default settings, every upload checked
 # afterwards (object count and bytes). Runs on demand (never in CI); RUNS (default 3).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIG_MIB="${BIG_MIB:-1024}"
-SMALL="${SMALL:-1000}"
-SMALL_KIB="${SMALL_KIB:-100}"
+SMALL="${SMALL:-2000}"
+SMALL_KIB="${SMALL_KIB:-256}"
 RUNS="${RUNS:-3}"
 cd "$root"
 
@@ -50,7 +51,8 @@ unset AWS_CA_BUNDLE  # rclone 1.60 cannot load it on these machines (plain HTTP 
 rclone_env=(env RCLONE_CONFIG_B_TYPE=s3 RCLONE_CONFIG_B_PROVIDER=Other RCLONE_CONFIG_B_ENDPOINT="$endpoint"
   RCLONE_CONFIG_B_ACCESS_KEY_ID="$key" RCLONE_CONFIG_B_SECRET_ACCESS_KEY="$secret"
   RCLONE_CONFIG_B_FORCE_PATH_STYLE=true rclone)
-aws_cli="$(command -v aws)"
+aws_clis=()
+for cli in $(which -a aws | xargs -n1 readlink -f | awk '!seen[$0]++'); do aws_clis+=("$cli"); done
 
 bucket=0
 # Runs an upload into a fresh bucket, checks what arrived, prints "seconds peak-MiB".
@@ -86,10 +88,14 @@ run() {  # label objects bytes command...
 }
 run "big/strata" 1 "$big_bytes" "$strata" --home "$home" put "$work/big/big.bin" b:BUCKET/
 run "big/rclone" 1 "$big_bytes" "${rclone_env[@]}" copy "$work/big/big.bin" b:BUCKET/
-run "big/aws" 1 "$big_bytes" "$aws_cli" --endpoint-url "$endpoint" s3 cp "$work/big/big.bin" s3://BUCKET/
+for i in "${!aws_clis[@]}"; do
+  run "big/aws$i" 1 "$big_bytes" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "$work/big/big.bin" s3://BUCKET/
+done
 run "small/strata" "$SMALL" "$small_bytes" "$strata" --home "$home" put "$work/small" b:BUCKET/
 run "small/rclone" "$SMALL" "$small_bytes" "${rclone_env[@]}" copy "$work/small" b:BUCKET/small/
-run "small/aws" "$SMALL" "$small_bytes" "$aws_cli" --endpoint-url "$endpoint" s3 cp --recursive "$work/small" s3://BUCKET/small/
+for i in "${!aws_clis[@]}"; do
+  run "small/aws$i" "$SMALL" "$small_bytes" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp --recursive "$work/small" s3://BUCKET/small/
+done
 
 printf '\nMedian of %s runs, built-in endpoint (release), %s cores, %s.\n\n' "$RUNS" "$(nproc)" "$(date +%F)"
 echo "| upload | tool | seconds | MiB/s | peak RSS MiB | time vs strata |"
@@ -99,11 +105,13 @@ for what in big small; do
     big) label="1 file of $BIG_MIB MiB"; total=$big_bytes ;;
     small) label="$SMALL files of $SMALL_KIB KiB"; total=$small_bytes ;;
   esac
-  for tool in strata rclone aws; do
+  tools=(strata rclone)
+  for i in "${!aws_clis[@]}"; do tools+=("aws$i"); done
+  for tool in "${tools[@]}"; do
     case $tool in
       strata) name="strata put" ;;
       rclone) name="rclone copy ($(rclone version | head -1 | cut -d' ' -f2))" ;;
-      aws) name="aws s3 cp ($("$aws_cli" --version 2>&1 | cut -d' ' -f1))" ;;
+      aws*) cli=${aws_clis[${tool#aws}]}; name="aws s3 cp ($("$cli" --version 2>&1 | cut -d' ' -f1), $cli)" ;;
     esac
     s=${secs[$what/$tool]}
     awk -v l="$label" -v n="$name" -v s="$s" -v m="${rss[$what/$tool]}" -v b="$total" -v base="${secs[$what/strata]}" \
