@@ -62,9 +62,6 @@ echo "Putting $KEYS objects under bench/photos/ on each server..." >&2
 "$fill" "$local_endpoint" "$key" "$secret" bench photos/ "$KEYS" >&2
 "$fill" "$fs_endpoint" "$key" "$secret" bench photos/ "$KEYS" >&2
 
-# The CLI's profiles: `local` (the data folder's own, served in-process) and one for s3s-fs.
-printf '%s\n' "$secret" | "$strata" --home "$home" profile add fs --endpoint "$fs_endpoint" \
-  --path-style --access-key-id "$key" --secret-stdin >/dev/null
 
 export AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" AWS_DEFAULT_REGION=us-east-1
 unset AWS_CA_BUNDLE  # rclone 1.60 cannot load it on these machines (plain HTTP here)
@@ -116,7 +113,13 @@ tools_run() {  # server-label endpoint profile [rclone-path]
   done
 }
 tools_run built-in "$local_endpoint" local bench:bench/photos
-if [ "$S3S_FS" = 1 ]; then tools_run s3s-fs "$fs_endpoint" fs; fi
+# The app opens on the first profile: it runs while `local` is the only one.
+.venv/bin/python bench/objects_ui.py "$root/target/release/strata-app" "$home" "$KEYS" > "$work/app.md"
+if [ "$S3S_FS" = 1 ]; then
+  printf '%s\n' "$secret" | "$strata" --home "$home" profile add fs --endpoint "$fs_endpoint" \
+    --path-style --access-key-id "$key" --secret-stdin >/dev/null
+  tools_run s3s-fs "$fs_endpoint" fs
+fi
 
 version_of() {
   case "$1" in
@@ -135,7 +138,7 @@ for tool in strata rclone "${aws_clis[@]}"; do
 done
 
 echo
-.venv/bin/python bench/objects_ui.py "$root/target/release/strata-app" "$home" "$KEYS"
+cat "$work/app.md"
 
 if [ "$BIG" -gt 0 ]; then
   echo "Putting $BIG objects under bench/million/ on the built-in endpoint..." >&2
