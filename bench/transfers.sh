@@ -34,7 +34,7 @@ server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$strata" --json serve-local --dir "$work/store" > "$work/serve.json" 2>/dev/null &
+"$strata" --home "$work/server-home" --json serve-local --dir "$work/store" > "$work/serve.json" 2>/dev/null &
 server_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/serve.json" ] && break; sleep 0.1; done
 read -r endpoint key secret < <(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c["endpoint"], c["access_key_id"], c["secret_access_key"])' "$work/serve.json")
@@ -55,11 +55,9 @@ aws_clis=()
 for cli in $(which -a aws | xargs -n1 readlink -f | awk '!seen[$0]++'); do aws_clis+=("$cli"); done
 
 bucket=0
-# Runs an upload into a fresh bucket, checks what arrived, prints "seconds peak-MiB".
-measure() {  # expected-objects expected-bytes command... (BUCKET in the command is replaced)
-  local objects=$1 bytes=$2; shift 2
-  bucket=$((bucket + 1))
-  local name="run-$bucket"
+# Runs an upload into the fresh bucket NAME, checks what arrived, prints "seconds peak-MiB".
+measure() {  # name expected-objects expected-bytes command... (BUCKET in the command is replaced)
+  local name=$1 objects=$2 bytes=$3; shift 3
   "$strata" --home "$home" bucket mk "b:$name" >/dev/null
   local args=("${@//BUCKET/$name}")
   /usr/bin/time -f "%e %M" -o "$work/time" "${args[@]}" > "$work/out" 2> "$work/err" < /dev/null || {
@@ -80,7 +78,8 @@ run() {  # label objects bytes command...
   local label=$1 objects=$2 bytes=$3; shift 3
   local t="" m=""
   for _ in $(seq 1 "$RUNS"); do
-    read -r s r < <(measure "$objects" "$bytes" "$@")
+    bucket=$((bucket + 1))
+    read -r s r < <(measure "run-$bucket" "$objects" "$bytes" "$@")
     t+="$s "; m+="$r "
   done
   # shellcheck disable=SC2086
