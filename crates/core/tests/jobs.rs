@@ -296,3 +296,26 @@ async fn a_job_for_a_missing_profile_or_a_bad_path_is_refused_before_it_is_writt
     assert_eq!(bad.code, ErrorCode::InvalidInput);
     assert!(engine.job_list(10).await.unwrap().is_empty());
 }
+
+/// Every process that runs a job holds a lock file under `jobs/`; those of processes that
+/// ended are swept by the next one, so the folder does not grow with every `strata put`.
+#[tokio::test]
+async fn lock_files_of_ended_engines_are_swept() {
+    let (_dir, server) = serve_local().await;
+    fill(&server.url(), "few/", 3).await;
+    let (home, first) = engine_for(&server.url()).await;
+    drop(first);
+    let locks = || {
+        std::fs::read_dir(home.path().join("jobs"))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+    };
+    for prefix in ["none-1/", "none-2/", "few/"] {
+        let engine = Engine::open(DataDir::at(home.path()).unwrap()).unwrap();
+        let mut events = engine.events();
+        let id = engine.job_start(delete(prefix)).await.unwrap();
+        until_state(&mut events, id, JobState::Done).await;
+        assert_eq!(locks(), 1, "only the running engine's own");
+    }
+    assert_eq!(remaining(&server.url(), "few/").await, 0);
+}

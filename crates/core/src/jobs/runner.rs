@@ -85,15 +85,36 @@ impl Owner {
             hex_simd::encode_to_string(nonce, hex_simd::AsciiCase::Lower)
         );
         let path = folder.join(&name);
-        let lock = std::fs::File::create(&path)
+        // Locked under a name no sweep looks at, then renamed into place (the lock goes with
+        // the file), so a sweeping process can never remove a live owner's file.
+        let unplaced = folder.join(format!("{name}.new"));
+        let lock = std::fs::File::create(&unplaced)
             .and_then(|file| file.try_lock().map(|()| file).map_err(std::io::Error::from))
+            .and_then(|file| std::fs::rename(&unplaced, &path).map(|()| file))
             .map_err(|e| {
                 Error::io(
                     format!("The job lock {} could not be held", path.display()),
                     &e,
                 )
             })?;
+        sweep(folder, &name);
         Ok(Self { name, _lock: lock })
+    }
+}
+
+/// Removes the lock files of processes that have ended (every `strata put` leaves one).
+fn sweep(folder: &Path, own: &str) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if let Some(name) = name.to_str()
+            && name.ends_with(".lock")
+            && name != own
+        {
+            abandoned(folder, name);
+        }
     }
 }
 
