@@ -11,6 +11,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirecti
 use md5::{Digest, Md5};
 use serde::Serialize;
 
+use super::etag::{is_md5, multipart_etag};
 use super::{Entry, Scope, check_key, head_error, list_page};
 use crate::activity::Record;
 use crate::buckets::check_name;
@@ -52,10 +53,6 @@ fn parent(key: &str) -> &str {
     key.trim_end_matches('/')
         .rsplit_once('/')
         .map_or("", |(folder, _)| folder)
-}
-
-fn is_md5(etag: &str) -> bool {
-    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `bucket/key`, percent-encoded, for the x-amz-copy-source header.
@@ -336,7 +333,6 @@ impl Engine {
                     },
                 )
                 .await
-                .map(drop)
             }
         })
         .await?;
@@ -403,7 +399,7 @@ impl Engine {
                 .key(&pair.target_key)
                 .set_content_type(content_type)
                 .set_metadata(metadata);
-            let parts = multipart_with(
+            multipart_with(
                 create,
                 &client,
                 to,
@@ -437,14 +433,7 @@ impl Engine {
             .await?;
             let state = reader.into_inner();
             check_length(state.3, pair.size)?;
-            let mut of_parts = Md5::new();
-            for digest in &state.1 {
-                of_parts.update(digest);
-            }
-            format!(
-                "{}-{parts}",
-                hex_simd::encode_to_string(of_parts.finalize(), hex_simd::AsciiCase::Lower)
-            )
+            multipart_etag(&state.1)
         };
         // The bytes read must be the source's (where its ETag is their MD5)...
         if let Some(etag) = pair.etag.as_deref().filter(|e| is_md5(e))
@@ -554,8 +543,7 @@ impl PartReader {
 }
 
 /// Runs a multipart upload: `part(number, upload_id)` sends part `number` and returns its
-/// ETag, or `None` when there is nothing left. Completes, or aborts on any failure. Returns
-/// the number of parts.
+/// ETag, or `None` when there is nothing left. Completes, or aborts on any failure.
 async fn multipart<F, Fut>(
     client: &aws_sdk_s3::Client,
     account: &Account,
@@ -563,7 +551,7 @@ async fn multipart<F, Fut>(
     key: &str,
     job: &JobHandle,
     part: F,
-) -> Result<u32>
+) -> Result<()>
 where
     F: FnMut(u32, String) -> Fut,
     Fut: Future<Output = Result<Option<String>>>,
@@ -580,7 +568,7 @@ async fn multipart_with<F, Fut>(
     key: &str,
     job: &JobHandle,
     mut part: F,
-) -> Result<u32>
+) -> Result<()>
 where
     F: FnMut(u32, String) -> Fut,
     Fut: Future<Output = Result<Option<String>>>,
@@ -604,7 +592,6 @@ where
                 None => break,
             }
         }
-        let count = completed.len() as u32;
         client
             .complete_multipart_upload()
             .bucket(bucket)
@@ -618,7 +605,7 @@ where
             .send()
             .await
             .map_err(|e| s3::error_from_sdk(&e, &account.label()))?;
-        Ok(count)
+        Ok(())
     }
     .await;
     if sent.is_err() {

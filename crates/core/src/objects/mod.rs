@@ -9,6 +9,7 @@
 mod copy;
 mod download;
 mod edit;
+pub(crate) mod etag;
 mod links;
 mod preview;
 mod recent;
