@@ -10,7 +10,7 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jobs::JobId;
 use crate::remote::RemotePath;
-use crate::s3;
+use crate::s3::{self, Account};
 
 /// An incomplete multipart upload.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -27,79 +27,106 @@ pub struct OpenUpload {
     pub job: Option<JobId>,
 }
 
+/// An open upload as ListMultipartUploads names it.
+struct Listed {
+    key: String,
+    upload_id: String,
+    initiated: Option<String>,
+}
+
 impl Engine {
     /// The open multipart uploads under `path` (a bucket, or a bucket and a key prefix).
     pub async fn uploads_open(&self, path: &RemotePath) -> Result<Vec<OpenUpload>> {
-        crate::buckets::check_name(&path.bucket, false)?;
         let account = self.account(&path.profile).await?;
+        let listed = self.list_open(&account, path).await?;
+        let ids: Vec<String> = listed.iter().map(|u| u.upload_id.clone()).collect();
+        let owners = self
+            .blocking(move |conn, _| super::checkpoint::owners(conn, &ids))
+            .await?;
         let label = account.label();
-        let listed = self
-            .on_bucket(&account, &path.bucket, |client| {
-                let label = label.clone();
-                async move {
-                    let mut uploads = Vec::new();
-                    let (mut key_marker, mut id_marker) = (None::<String>, None::<String>);
-                    loop {
-                        let page = client
-                            .list_multipart_uploads()
-                            .bucket(&path.bucket)
-                            .prefix(&path.key)
-                            .set_key_marker(key_marker.clone())
-                            .set_upload_id_marker(id_marker.clone())
-                            .send()
-                            .await
-                            .map_err(|e| s3::error_from_sdk(&e, &label))?;
-                        for upload in page.uploads() {
-                            let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
-                                continue;
-                            };
-                            let parts =
-                                listed_parts(&client, &path.bucket, key, id, &label).await?;
-                            uploads.push(OpenUpload {
+        let mut open = Vec::with_capacity(listed.len());
+        for upload in listed {
+            let parts = self
+                .on_bucket(&account, &path.bucket, |client| {
+                    let (label, upload) = (label.clone(), &upload);
+                    async move {
+                        listed_parts(
+                            &client,
+                            &path.bucket,
+                            &upload.key,
+                            &upload.upload_id,
+                            &label,
+                        )
+                        .await
+                    }
+                })
+                .await?;
+            open.push(OpenUpload {
+                job: owners.get(&upload.upload_id).copied(),
+                key: upload.key,
+                upload_id: upload.upload_id,
+                initiated: upload.initiated,
+                parts: parts.len() as u32,
+                bytes: parts.values().map(|(_, size)| size).sum(),
+            });
+        }
+        Ok(open)
+    }
+
+    /// ListMultipartUploads under `path`, every page.
+    async fn list_open(&self, account: &Account, path: &RemotePath) -> Result<Vec<Listed>> {
+        crate::buckets::check_name(&path.bucket, false)?;
+        let label = account.label();
+        self.on_bucket(account, &path.bucket, |client| {
+            let label = label.clone();
+            async move {
+                let mut uploads = Vec::new();
+                let (mut key_marker, mut id_marker) = (None::<String>, None::<String>);
+                loop {
+                    let page = client
+                        .list_multipart_uploads()
+                        .bucket(&path.bucket)
+                        .prefix(&path.key)
+                        .set_key_marker(key_marker.clone())
+                        .set_upload_id_marker(id_marker.clone())
+                        .send()
+                        .await
+                        .map_err(|e| s3::error_from_sdk(&e, &label))?;
+                    for upload in page.uploads() {
+                        if let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) {
+                            uploads.push(Listed {
                                 key: key.to_string(),
                                 upload_id: id.to_string(),
                                 initiated: upload
                                     .initiated()
                                     .map(|t| crate::buckets::rfc3339(t.secs())),
-                                parts: parts.len() as u32,
-                                bytes: parts.values().map(|(_, size)| size).sum(),
-                                job: None,
                             });
                         }
-                        let next = (
-                            page.next_key_marker().map(str::to_string),
-                            page.next_upload_id_marker().map(str::to_string),
-                        );
-                        if page.is_truncated() != Some(true)
-                            || next.0.is_none()
-                            || (next.0.clone(), next.1.clone())
-                                == (key_marker.clone(), id_marker.clone())
-                        {
-                            return Ok(uploads);
-                        }
-                        (key_marker, id_marker) = next;
                     }
+                    let next = (
+                        page.next_key_marker().map(str::to_string),
+                        page.next_upload_id_marker().map(str::to_string),
+                    );
+                    if page.is_truncated() != Some(true)
+                        || next.0.is_none()
+                        || (next.0.clone(), next.1.clone())
+                            == (key_marker.clone(), id_marker.clone())
+                    {
+                        return Ok(uploads);
+                    }
+                    (key_marker, id_marker) = next;
                 }
-            })
-            .await?;
-        let ids: Vec<String> = listed.iter().map(|u| u.upload_id.clone()).collect();
-        let owners = self
-            .blocking(move |conn, _| super::checkpoint::owners(conn, &ids))
-            .await?;
-        Ok(listed
-            .into_iter()
-            .map(|mut upload| {
-                upload.job = owners.get(&upload.upload_id).copied();
-                upload
-            })
-            .collect())
+            }
+        })
+        .await
     }
 
     /// Aborts the open uploads of exactly `path`'s key (only `upload_id` when given); returns
     /// how many. A job that owned one starts over when resumed.
     pub async fn uploads_abort(&self, path: &RemotePath, upload_id: Option<&str>) -> Result<u32> {
-        let doomed: Vec<OpenUpload> = self
-            .uploads_open(path)
+        let account = self.account(&path.profile).await?;
+        let doomed: Vec<Listed> = self
+            .list_open(&account, path)
             .await?
             .into_iter()
             .filter(|u| u.key == path.key && upload_id.is_none_or(|id| id == u.upload_id))
@@ -114,7 +141,6 @@ impl Engine {
                 "List them with `strata uploads ls PROFILE:BUCKET`.",
             ));
         }
-        let account = self.account(&path.profile).await?;
         let label = account.label();
         for upload in &doomed {
             self.on_bucket(&account, &path.bucket, |client| {

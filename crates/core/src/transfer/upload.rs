@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -20,6 +19,7 @@ use super::{MULTIPART_FROM, content_type, part_size_for};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle, UploadOptions};
+use crate::objects::etag::{is_md5, multipart_etag};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
 
@@ -96,27 +96,13 @@ async fn read_part(local: &Path, offset: u64, len: u64) -> Result<Vec<u8>> {
     Ok(data)
 }
 
-/// The ETag S3 gives a multipart object: the MD5 of the parts' MD5s, dash, the part count.
-fn multipart_etag<'a>(md5s: impl Iterator<Item = &'a str>) -> String {
-    let mut of_parts = Md5::new();
-    let mut count = 0;
-    for md5 in md5s {
-        of_parts.update(hex_simd::decode_to_vec(md5).unwrap_or_default());
-        count += 1;
-    }
-    format!("{}-{count}", md5_hex(&of_parts.finalize()))
-}
-
 /// Whether a server's ETag contradicts the one the bytes sent imply. ETags that are not
 /// MD5-based (encrypted objects, some providers) say nothing either way.
 fn contradicts(stored: Option<&str>, expected: &str) -> bool {
     let Some(stored) = stored.map(|e| e.trim_matches('"').to_ascii_lowercase()) else {
         return false;
     };
-    let md5_like = |e: &str| {
-        let hash = e.split('-').next().unwrap_or_default();
-        hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit())
-    };
+    let md5_like = |e: &str| is_md5(e.split('-').next().unwrap_or_default());
     md5_like(&stored) && md5_like(expected) && stored != expected
 }
 
@@ -231,7 +217,7 @@ impl Upload<'_> {
             .engine
             .blocking(move |conn, _| checkpoint::load(conn, id))
             .await?;
-        let mut checkpoint = match held {
+        let resumed = match held {
             Some(held) if held.size == source.size && held.mtime_ns == source.mtime_ns => {
                 self.reconcile(held).await?
             }
@@ -245,10 +231,10 @@ impl Upload<'_> {
             }
             None => None,
         };
-        if checkpoint.is_none() {
-            checkpoint = Some(self.begin(source).await?);
-        }
-        let checkpoint = checkpoint.unwrap_or_else(|| unreachable!());
+        let checkpoint = match resumed {
+            Some(checkpoint) => checkpoint,
+            None => self.begin(source).await?,
+        };
         let outcome = self.send_parts(source, &checkpoint).await;
         match outcome {
             Err(err) if err.code == ErrorCode::Cancelled && !self.job.pausing() => {
@@ -281,14 +267,12 @@ impl Upload<'_> {
         .await;
         let listed = match listed {
             Ok(listed) => listed,
+            // The caller begins a new upload, which replaces the job's checkpoint.
             Err(err) if err.code == ErrorCode::NoSuchUpload => {
                 tracing::info!(
                     job = id,
                     "the server no longer holds the upload; starting over"
                 );
-                self.engine
-                    .blocking(move |conn, _| checkpoint::forget(conn, id))
-                    .await?;
                 return Ok(None);
             }
             // A server whose ListParts answer cannot be read (moto 5 names its root element
@@ -374,10 +358,10 @@ impl Upload<'_> {
             Some(n) => n as usize,
             None => (PART_MEMORY / part_size).clamp(1, PARALLEL_PARTS) as usize,
         };
-        let sent = Arc::new(std::sync::Mutex::new(BTreeMap::new()));
+        let sent = std::sync::Mutex::new(BTreeMap::new());
         futures_util::stream::iter(missing.into_iter().map(Ok))
             .try_for_each_concurrent(parallel, |number| {
-                let (sent, done) = (Arc::clone(&sent), &done);
+                let (sent, done) = (&sent, &done);
                 async move {
                     self.job.check()?;
                     let offset = u64::from(number - 1) * part_size;
@@ -418,10 +402,12 @@ impl Upload<'_> {
             return Err(changed(self.local));
         }
         let mut parts = checkpoint.parts.clone();
-        parts.extend(std::mem::take(
-            &mut *sent.lock().unwrap_or_else(|p| p.into_inner()),
-        ));
-        let expected = multipart_etag(parts.values().map(|p| p.md5.as_str()));
+        parts.extend(sent.into_inner().unwrap_or_else(|p| p.into_inner()));
+        let expected = multipart_etag(
+            parts
+                .values()
+                .map(|p| hex_simd::decode_to_vec(&p.md5).unwrap_or_default()),
+        );
         let completed: Vec<CompletedPart> = parts
             .iter()
             .map(|(number, part)| {
