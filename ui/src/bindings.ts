@@ -251,7 +251,7 @@ export type Event =
 { kind: "objects_changed"; profile: string; bucket: string } | 
 /**  A profile's rows in the bucket catalog changed; lists showing them should reload. */
 { kind: "buckets_changed"; profile: string } | 
-/**  A job changed state. `error` says why a job failed, was cancelled or paused. */
+/**  A job changed state. `error` says why a job failed or was cancelled. */
 { kind: "job_state"; job: number; profile: string; 
 /**  The [`JobSpec`]'s kind: `bucket_refresh`, `download`, ... */
 job_kind: string; state: JobState; error: ApiError | null };

@@ -156,12 +156,9 @@ fn row(job: &Job) -> Vec<String> {
         JobSpec::Download { sources, into } => (sources.join(" "), into.clone()),
         other => (other.kind().to_string(), String::new()),
     };
-    let state = match (&job.state, &job.error) {
+    let state = match (job.state, &job.error) {
         (JobState::Failed, Some(err)) => format!("failed: {}", err.message),
-        (state, _) => serde_json::to_value(state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        (state, _) => state.as_str().to_string(),
     };
     vec![job.id.to_string(), state, bytes(job.bytes), from, to]
 }

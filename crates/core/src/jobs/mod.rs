@@ -44,7 +44,8 @@ pub enum JobState {
 }
 
 impl JobState {
-    fn as_str(self) -> &'static str {
+    /// The state as it is stored and sent: `queued`, `running`, ...
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
             Self::Running => "running",
@@ -185,7 +186,7 @@ pub enum Event {
     ObjectsChanged { profile: String, bucket: String },
     /// A profile's rows in the bucket catalog changed; lists showing them should reload.
     BucketsChanged { profile: String },
-    /// A job changed state. `error` says why a job failed, was cancelled or paused.
+    /// A job changed state. `error` says why a job failed or was cancelled.
     JobState {
         job: JobId,
         profile: String,
@@ -217,9 +218,7 @@ pub(crate) struct Jobs {
 
 struct Running {
     spec: JobSpec,
-    cancel: CancellationToken,
-    /// Set with `cancel` when the job is to stop as paused rather than cancelled.
-    pause: Arc<std::sync::atomic::AtomicBool>,
+    handle: JobHandle,
 }
 
 /// What a running job holds: its id, a way to report, and its cancellation.
@@ -238,26 +237,16 @@ impl JobHandle {
     /// A handle for work a caller awaits itself (the CLI): reported, cancellable by nothing
     /// but the caller, not recorded.
     pub(crate) fn detached(jobs: &Jobs) -> Self {
-        Self::new(
-            jobs.next_unrecorded.fetch_add(1, Ordering::Relaxed),
-            jobs,
-            CancellationToken::new(),
-            Arc::default(),
-        )
+        Self::new(jobs.next_unrecorded.fetch_add(1, Ordering::Relaxed), jobs)
     }
 
-    fn new(
-        id: JobId,
-        jobs: &Jobs,
-        cancel: CancellationToken,
-        pause: Arc<std::sync::atomic::AtomicBool>,
-    ) -> Self {
+    fn new(id: JobId, jobs: &Jobs) -> Self {
         Self {
             id,
             events: jobs.events.clone(),
-            cancel,
+            cancel: CancellationToken::new(),
             progress: Arc::default(),
-            pause,
+            pause: Arc::default(),
         }
     }
 
@@ -366,14 +355,19 @@ impl Jobs {
             .map(|(&id, _)| id)
     }
 
+    fn runs(&self, id: JobId) -> bool {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        running.contains_key(&id)
+    }
+
     /// Asks a job running in this process to stop, as paused or cancelled; `false` when no
     /// such job runs here.
     fn stop(&self, id: JobId, pause: bool) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         match running.get(&id) {
             Some(job) => {
-                job.pause.store(pause, Ordering::Relaxed);
-                job.cancel.cancel();
+                job.handle.pause.store(pause, Ordering::Relaxed);
+                job.handle.cancel();
                 true
             }
             None => false,

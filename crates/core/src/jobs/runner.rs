@@ -9,11 +9,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
 use super::{Event, JobHandle, JobId, JobSpec, JobState, Running, store};
 use crate::engine::Engine;
@@ -134,6 +132,12 @@ fn abandoned(folder: &Path, owner: &str) -> bool {
     }
 }
 
+/// Whether a job is queued or running for a process that has ended.
+fn left_behind(folder: &Path, row: &store::Row) -> bool {
+    matches!(row.state, JobState::Queued | JobState::Running)
+        && row.owner.as_deref().is_none_or(|o| abandoned(folder, o))
+}
+
 impl JobSpec {
     /// Refuses a spec that cannot run (a malformed path, a bucket name S3 refuses) before it
     /// is written.
@@ -185,7 +189,7 @@ impl Engine {
         let id = self
             .blocking(move |conn, _| {
                 let profile_id = crate::profile::get(conn, &profile)?.id;
-                store::insert(conn, &written, Some(profile_id), &owner)
+                store::insert(conn, &written, profile_id, &owner)
             })
             .await?;
         self.job_launch(id, spec);
@@ -195,8 +199,7 @@ impl Engine {
     /// Runs a written, queued job on a task of its own.
     fn job_launch(&self, id: JobId, spec: JobSpec) {
         let jobs = Arc::clone(self.jobs());
-        let cancel = CancellationToken::new();
-        let pause = Arc::new(AtomicBool::new(false));
+        let handle = JobHandle::new(id, &jobs);
         jobs.running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -204,18 +207,16 @@ impl Engine {
                 id,
                 Running {
                     spec: spec.clone(),
-                    cancel: cancel.clone(),
-                    pause: Arc::clone(&pause),
+                    handle: handle.clone(),
                 },
             );
-        let handle = JobHandle::new(id, &jobs, cancel, Arc::clone(&pause));
         self.job_announce(id, &spec, JobState::Queued, None);
         let engine = self.clone();
         tokio::spawn(async move {
             let outcome = engine.job_body(&spec, &handle).await;
             let (state, error) = match outcome {
                 Ok(()) => (JobState::Done, None),
-                Err(err) if err.code == ErrorCode::Cancelled && pause.load(Ordering::Relaxed) => {
+                Err(err) if err.code == ErrorCode::Cancelled && handle.pausing() => {
                     (JobState::Paused, None)
                 }
                 Err(err) if err.code == ErrorCode::Cancelled => (JobState::Cancelled, Some(err)),
@@ -373,13 +374,7 @@ impl Engine {
             .blocking(move |conn, _| {
                 let tx = crate::catalog::write(conn)?;
                 let row = store::get(&tx, id)?.ok_or_else(|| no_such_job(id))?;
-                let idle = match row.state {
-                    JobState::Queued | JobState::Running => {
-                        row.owner.as_deref().is_none_or(|o| abandoned(&folder, o))
-                    }
-                    other => from.contains(&other),
-                };
-                if !idle {
+                if !from.contains(&row.state) && !left_behind(&folder, &row) {
                     return Err(not_stoppable(&row));
                 }
                 store::set_state(&tx, id, state, None)?;
@@ -399,13 +394,7 @@ impl Engine {
 
     /// Runs a paused, failed or cancelled job again, or one a process that died left behind.
     pub async fn job_resume(&self, id: JobId) -> Result<()> {
-        if self
-            .jobs()
-            .running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains_key(&id)
-        {
+        if self.jobs().runs(id) {
             return Ok(());
         }
         let owner = self.job_owner()?.to_string();
@@ -414,13 +403,10 @@ impl Engine {
             .blocking(move |conn, _| {
                 let tx = crate::catalog::write(conn)?;
                 let row = store::get(&tx, id)?.ok_or_else(|| no_such_job(id))?;
-                let resumable = match row.state {
-                    JobState::Paused | JobState::Failed | JobState::Cancelled => true,
-                    JobState::Queued | JobState::Running => {
-                        row.owner.as_deref().is_none_or(|o| abandoned(&folder, o))
-                    }
-                    JobState::Done => false,
-                };
+                let resumable = matches!(
+                    row.state,
+                    JobState::Paused | JobState::Failed | JobState::Cancelled
+                ) || left_behind(&folder, &row);
                 if !resumable || !store::claim(&tx, id, row.owner.as_deref(), &owner, &[row.state])?
                 {
                     return Err(not_stoppable(&row));
@@ -443,8 +429,7 @@ impl Engine {
                 let tx = crate::catalog::write(conn)?;
                 let mut taken = Vec::new();
                 for row in store::unfinished(&tx)? {
-                    let left = row.owner.as_deref().is_none_or(|o| abandoned(&folder, o));
-                    if left
+                    if left_behind(&folder, &row)
                         && store::claim(
                             &tx,
                             row.id,
@@ -508,7 +493,11 @@ fn not_stoppable(row: &store::Row) -> Error {
         format!("Job {} is {state}, so that cannot be done now.", row.id),
         match row.state {
             JobState::Done => "It finished; start the work again as a new job if needed.",
-            _ => "It runs in another Strata process (the app or a command): act on it there.",
+            JobState::Queued | JobState::Running => {
+                "It runs in another Strata process (the app or a command): act on it there."
+            }
+            JobState::Paused | JobState::Failed => "It is not running: resume it, or cancel it.",
+            JobState::Cancelled => "It was cancelled: resume it to run it again.",
         },
     )
 }

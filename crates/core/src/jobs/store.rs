@@ -60,7 +60,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 pub(crate) fn insert(
     conn: &Connection,
     spec: &JobSpec,
-    profile_id: Option<u32>,
+    profile_id: u32,
     owner: &str,
 ) -> Result<JobId> {
     let spec_json = serde_json::to_string(spec).map_err(|e| {
