@@ -14,15 +14,9 @@ BUCKETS="${BUCKETS:-100000}"
 RUNS="${RUNS:-3}"
 cd "$root"
 
-if [ -z "${STRATA_BENCH_SESSION:-}" ]; then
-  # One private session bus and unlocked keyring for the run (the `local` profile's secret).
-  keyrings="$(mktemp -d)"
-  trap 'rm -rf "$keyrings"' EXIT
-  STRATA_BENCH_SESSION=1 XDG_DATA_HOME="$keyrings" dbus-run-session -- bash -c \
-    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' bench \
-    xvfb-run -a -s "-screen 0 1280x800x24" bash "$0" "$@"
-  exit
-fi
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+in_bench_session --xvfb "$0" "$@"
 
 echo "Building strata, the app and the catalog benchmark (release)..." >&2
 (cd ui && npm run --silent build) >&2
@@ -63,7 +57,6 @@ seconds() {
   "$@" > /dev/null 2> "$work/last.err" < /dev/null || { echo "failed: $* ($(cat "$work/last.err"))" >&2; return 1; }
   awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # The listing phase of a refresh ends when the details phase (regions, public status, best
 # effort, after the list is saved) begins: read from the JSON progress lines.

@@ -48,7 +48,8 @@ start_s3s_fs() {
 export AWS_DEFAULT_REGION=us-east-1
 aws_() { aws --endpoint-url "$ENDPOINT" "$@" < /dev/null > /dev/null; }
 seconds() { local t0=$EPOCHREALTIME; "$@"; awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
 measure() {  # measure NAME: fills results[NAME,op]
   local name=$1 i put get small list

@@ -19,14 +19,9 @@ BIG="${BIG:-1000000}"
 RUNS="${RUNS:-3}"
 cd "$root"
 
-if [ -z "${STRATA_BENCH_SESSION:-}" ]; then
-  keyrings="$(mktemp -d)"
-  trap 'rm -rf "$keyrings"' EXIT
-  STRATA_BENCH_SESSION=1 XDG_DATA_HOME="$keyrings" dbus-run-session -- bash -c \
-    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' bench \
-    xvfb-run -a -s "-screen 0 1280x800x24" bash "$0" "$@"
-  exit
-fi
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+in_bench_session --xvfb "$0" "$@"
 
 echo "Building strata, the app and the fill tool (release)..." >&2
 (cd ui && npm run --silent build) >&2
@@ -87,7 +82,6 @@ measure() {
   fi
   awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' "$work/time"
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A secs rss
 tools_run() {  # server-label endpoint profile [rclone-path]

@@ -15,14 +15,9 @@ SMALL_KIB="${SMALL_KIB:-256}"
 RUNS="${RUNS:-3}"
 cd "$root"
 
-if [ -z "${STRATA_BENCH_SESSION:-}" ]; then
-  keyrings="$(mktemp -d)"
-  trap 'rm -rf "$keyrings"' EXIT
-  STRATA_BENCH_SESSION=1 XDG_DATA_HOME="$keyrings" dbus-run-session -- bash -c \
-    'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' bench \
-    bash "$0" "$@"
-  exit
-fi
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+in_bench_session "$0" "$@"
 
 echo "Building strata (release)..." >&2
 cargo build --release --locked -p strata-cli >&2
@@ -69,7 +64,6 @@ measure() {  # name expected-objects expected-bytes command... (BUCKET in the co
   fi
   awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' "$work/time"
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 big_bytes=$((BIG_MIB * 1024 * 1024))
 small_bytes=$((SMALL * SMALL_KIB * 1024))
