@@ -213,7 +213,17 @@ impl Engine {
         self.job_announce(id, &spec, JobState::Queued, None);
         let engine = self.clone();
         tokio::spawn(async move {
-            let outcome = engine.job_body(&spec, &handle).await;
+            // Held until the end is saved and announced, so no more jobs of a kind than its
+            // limit are ever running, in the catalog or on the event stream.
+            let limit = jobs.limit(spec.kind());
+            let permit = tokio::select! {
+                permit = limit.acquire_owned() => permit.ok(),
+                () = handle.cancel.cancelled() => None,
+            };
+            let outcome = match permit {
+                Some(_) => engine.job_body(&spec, &handle).await,
+                None => Err(super::cancelled()),
+            };
             let (state, error) = match outcome {
                 Ok(()) => (JobState::Done, None),
                 Err(err) if err.code == ErrorCode::Cancelled && handle.pausing() => {
@@ -248,6 +258,7 @@ impl Engine {
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&id);
             engine.job_announce(id, &spec, state, error);
+            drop(permit);
         });
     }
 
@@ -261,14 +272,8 @@ impl Engine {
         });
     }
 
-    /// Waits for the kind's limit, marks the job running, and runs it, saving its progress
-    /// as it goes.
+    /// Marks the job running and runs it, saving its progress as it goes.
     async fn job_body(&self, spec: &JobSpec, job: &JobHandle) -> Result<()> {
-        let limit = self.jobs().limit(spec.kind());
-        let _permit = tokio::select! {
-            permit = limit.acquire_owned() => permit.map_err(|_| super::cancelled())?,
-            () = job.cancel.cancelled() => return Err(super::cancelled()),
-        };
         let id = job.id;
         self.blocking(move |conn, _| store::set_state(conn, id, JobState::Running, None))
             .await?;
