@@ -26,6 +26,14 @@ pub enum Fault {
     StripContinuationToken,
     /// Wait this many milliseconds, then forward (a slow or stalled server).
     DelayMs(u64),
+    /// Forward, send only the first bytes of the answer's body, then drop the connection.
+    Cut(usize),
+    /// Forward, sending the answer's body `chunk` bytes at a time, `every_ms` apart (a slow
+    /// line, so a test can stop a transfer in the middle of a body).
+    Trickle {
+        chunk: usize,
+        every_ms: u64,
+    },
 }
 
 /// Decides the fault for a request: its head and how many requests came before it.
@@ -85,12 +93,73 @@ impl Drop for FaultProxy {
     }
 }
 
+/// An answer's body as the fault shapes it: whole, cut short, or trickling.
+pub struct Shaped {
+    data: Bytes,
+    sent: usize,
+    /// Where the body ends; before the data's end, the connection breaks there.
+    end: usize,
+    chunk: usize,
+    every: Option<std::time::Duration>,
+    pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Shaped {
+    fn whole(data: Bytes) -> Self {
+        let end = data.len();
+        Self {
+            data,
+            sent: 0,
+            end,
+            chunk: usize::MAX,
+            every: None,
+            pause: None,
+        }
+    }
+}
+
+impl hyper::body::Body for Shaped {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        if let Some(pause) = this.pause.as_mut() {
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.pause = None;
+        }
+        if this.sent >= this.end {
+            return Poll::Ready(
+                (this.end < this.data.len())
+                    .then(|| Err(std::io::Error::other("connection cut by the fault proxy"))),
+            );
+        }
+        let n = this.chunk.min(this.end - this.sent);
+        let frame = this.data.slice(this.sent..this.sent + n);
+        this.sent += n;
+        if let Some(every) = this.every {
+            this.pause = Some(Box::pin(tokio::time::sleep(every)));
+        }
+        Poll::Ready(Some(Ok(hyper::body::Frame::data(frame))))
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.data.len() as u64)
+    }
+}
+
 async fn handle(
     req: Request<Incoming>,
     upstream: SocketAddr,
     rule: &Rule,
     counter: &AtomicUsize,
-) -> Response<Full<Bytes>> {
+) -> Response<Shaped> {
     let (parts, body) = req.into_parts();
     let head_request = parts.method == hyper::Method::HEAD;
     let fault = rule(&parts, counter.fetch_add(1, Ordering::SeqCst));
@@ -103,7 +172,7 @@ async fn handle(
         return Response::builder()
             .status(status)
             .header("content-type", "application/xml")
-            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .body(Shaped::whole(Bytes::from_static(body.as_bytes())))
             .expect("response");
     }
     let body = body
@@ -146,5 +215,14 @@ async fn handle(
         head.headers.remove("content-length");
     }
     head.headers.remove("transfer-encoding");
-    Response::from_parts(head, Full::new(body))
+    let mut shaped = Shaped::whole(body);
+    match fault {
+        Fault::Cut(after) => shaped.end = after.min(shaped.data.len()),
+        Fault::Trickle { chunk, every_ms } => {
+            shaped.chunk = chunk.max(1);
+            shaped.every = Some(std::time::Duration::from_millis(every_ms));
+        }
+        _ => {}
+    }
+    Response::from_parts(head, shaped)
 }
