@@ -958,6 +958,38 @@ async fn multipart_uploads_list_copy_complete_and_abort() {
         (head.content_type(), head.parts_count()),
         (Some("image/x-raw"), Some(2))
     );
+    // partNumber: each part's own bytes and place, as S3 answers it.
+    let second = c
+        .get_object()
+        .bucket("bkt")
+        .key("big.raw")
+        .part_number(2)
+        .send()
+        .await
+        .unwrap();
+    let place = format!("bytes {}-{}/{}", 5 * MIB, 5 * MIB + 3, 5 * MIB + 4);
+    assert_eq!(
+        (second.content_range(), second.parts_count()),
+        (Some(place.as_str()), Some(2))
+    );
+    assert_eq!(second.body.collect().await.unwrap().to_vec(), b"tail");
+    let first_head = c
+        .head_object()
+        .bucket("bkt")
+        .key("big.raw")
+        .part_number(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first_head.content_length(), Some(5 * MIB as i64));
+    let beyond = c
+        .get_object()
+        .bucket("bkt")
+        .key("big.raw")
+        .part_number(3)
+        .send()
+        .await;
+    assert_eq!(code(beyond), "InvalidPartNumber");
     assert_eq!(
         code(
             c.list_parts()

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/local/0001_index.sql"),
     include_str!("../../migrations/local/0002_tags.sql"),
+    include_str!("../../migrations/local/0003_part_sizes.sql"),
 ];
 
 /// The headers an object keeps and returns as they were given.
@@ -34,10 +35,31 @@ pub(crate) struct ObjectRow {
     pub parts_count: Option<i64>,
     /// JSON object of the object's tags.
     pub tags: Option<String>,
+    /// Each part's size, comma-separated, for an object completed from parts.
+    pub part_sizes: Option<String>,
+}
+
+impl ObjectRow {
+    /// Where part `number` lies: (first byte, length); `None` when there is no such part.
+    /// An object not made of parts is its own part 1.
+    pub fn part(&self, number: i32) -> Option<(u64, u64)> {
+        let Some(sizes) = &self.part_sizes else {
+            return (number == 1).then_some((0, self.size as u64));
+        };
+        let mut first = 0;
+        for (i, size) in sizes.split(',').enumerate() {
+            let size: u64 = size.parse().ok()?;
+            if i as i32 + 1 == number {
+                return Some((first, size));
+            }
+            first += size;
+        }
+        None
+    }
 }
 
 pub(crate) const OBJECT_COLUMNS: &str = "key, blob, size, etag, modified_ms, storage_class, content_type, content_encoding, \
-     content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags";
+     content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags, part_sizes";
 
 /// The five content headers, from `first` on in a row.
 fn headers_at(row: &Row<'_>, first: usize) -> rusqlite::Result<ContentHeaders> {
@@ -63,6 +85,7 @@ pub(crate) fn object_from_row(row: &Row<'_>) -> rusqlite::Result<ObjectRow> {
         checksums: row.get(12)?,
         parts_count: row.get(13)?,
         tags: row.get(14)?,
+        part_sizes: row.get(15)?,
     })
 }
 
@@ -162,8 +185,9 @@ pub(crate) fn put_object(
         .optional()?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, modified_ms, storage_class, content_type,
-             content_encoding, content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             content_encoding, content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags,
+             part_sizes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         bucket,
@@ -182,6 +206,7 @@ pub(crate) fn put_object(
         row.checksums,
         row.parts_count,
         row.tags,
+        row.part_sizes,
     ])?;
     Ok(old)
 }

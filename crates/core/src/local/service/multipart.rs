@@ -492,6 +492,13 @@ pub(super) async fn complete_multipart_upload(
         user_metadata: upload.user_metadata.clone(),
         checksums: None,
         parts_count: Some(chosen.len() as i64),
+        part_sizes: Some(
+            chosen
+                .iter()
+                .map(|p| p.size.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
     };
     let (bucket, upload_id) = (input.bucket.clone(), input.upload_id.clone());
     s3.index(move |s| {

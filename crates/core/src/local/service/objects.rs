@@ -44,6 +44,7 @@ pub(super) async fn put_object(
         checksums: received.checksums_json(),
         parts_count: None,
         tags: tags_of_header(input.tagging.as_deref())?,
+        part_sizes: None,
     };
     let (bucket, if_none_match) = (input.bucket.clone(), input.if_none_match.clone());
     let temp = received.temp.clone();
@@ -73,6 +74,23 @@ pub(super) async fn put_object(
     Ok(S3Response::new(output))
 }
 
+/// `bytes FIRST-LAST/SIZE` of an answer with `len` bytes from `start`; none for no bytes.
+fn content_range(start: u64, len: u64, size: u64) -> Option<String> {
+    (len > 0).then(|| format!("bytes {start}-{}/{size}", start + len - 1))
+}
+
+/// Where part `number` of an object lies, as S3 answers a GET or HEAD with `partNumber`.
+fn part_of(row: &ObjectRow, number: i32) -> S3Result<(u64, u64)> {
+    row.part(number).ok_or_else(|| {
+        let mut err = S3Error::with_message(
+            S3ErrorCode::Custom("InvalidPartNumber".into()),
+            format!("The object has no part {number}."),
+        );
+        err.set_status_code(http::StatusCode::RANGE_NOT_SATISFIABLE);
+        err
+    })
+}
+
 pub(super) async fn get_object(
     s3: &LocalS3,
     req: S3Request<GetObjectInput>,
@@ -90,19 +108,25 @@ pub(super) async fn get_object(
         input.if_modified_since.as_ref(),
     )?;
     let size = row.size as u64;
-    let (start, len, content_range) = match &input.range {
-        None => (0, size, None),
-        Some(range) => {
+    let (start, len, content_range) = match (&input.range, input.part_number) {
+        (None, None) => (0, size, None),
+        (Some(_), Some(_)) => {
+            return Err(s3_error!(
+                InvalidRequest,
+                "A GET takes a Range or a partNumber, not both."
+            ));
+        }
+        (Some(range), None) => {
             let r = range.check(size)?;
             (
                 r.start,
                 r.end - r.start,
-                Some(format!(
-                    "bytes {}-{}/{size}",
-                    r.start,
-                    r.end.saturating_sub(1)
-                )),
+                content_range(r.start, r.end - r.start, size),
             )
+        }
+        (None, Some(number)) => {
+            let (start, len) = part_of(&row, number)?;
+            (start, len, content_range(start, len, size))
         }
     };
     let mut out = GetObjectOutput::default();
@@ -144,6 +168,11 @@ pub(super) async fn head_object(
     describe_object!(out, &row, wants_checksums(input.checksum_mode.as_ref()));
     apply_overrides!(out, input);
     out.content_length = Some(row.size);
+    if let Some(number) = input.part_number {
+        let (start, len) = part_of(&row, number)?;
+        out.content_length = Some(len as i64);
+        out.content_range = content_range(start, len, row.size as u64);
+    }
     Ok(S3Response::new(out))
 }
 
