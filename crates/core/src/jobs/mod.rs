@@ -91,10 +91,12 @@ pub enum JobSpec {
         bucket: String,
         force: bool,
     },
-    /// Objects and folders (paths ending in `/`) into the local folder `into`.
+    /// One object to the file `path` (relative, made safe when planned) below the local
+    /// folder `into`.
     Download {
-        sources: Vec<String>,
+        source: String,
         into: String,
+        path: String,
     },
     /// Objects and folders, with everything under them.
     Delete {
@@ -132,10 +134,10 @@ impl JobSpec {
         let path_profile = |path: &str| path.split(':').next().unwrap_or_default().to_string();
         match self {
             Self::BucketRefresh { profile } | Self::BucketDelete { profile, .. } => profile.clone(),
-            Self::Download { sources: paths, .. } | Self::Delete { paths } => {
-                paths.first().map(|p| path_profile(p)).unwrap_or_default()
-            }
-            Self::Copy { source, .. } | Self::Upload { target: source, .. } => path_profile(source),
+            Self::Delete { paths } => paths.first().map(|p| path_profile(p)).unwrap_or_default(),
+            Self::Copy { source, .. }
+            | Self::Download { source, .. }
+            | Self::Upload { target: source, .. } => path_profile(source),
         }
     }
 
@@ -143,7 +145,7 @@ impl JobSpec {
     fn limit(kind: &str) -> usize {
         match kind {
             // Small files are one request each: several at once keep the line busy.
-            "bucket_refresh" | "upload" => 4,
+            "bucket_refresh" | "upload" | "download" => 4,
             _ => 2,
         }
     }
@@ -231,7 +233,13 @@ pub struct JobHandle {
     progress: Arc<Mutex<(u32, u64)>>,
     /// Set when the job is being stopped to be resumed later, not cancelled.
     pause: Arc<std::sync::atomic::AtomicBool>,
+    /// When a progress event was last sent: they go out a few times a second at most.
+    last_progress: Arc<Mutex<Option<std::time::Instant>>>,
 }
+
+/// The least time between two progress events of one job. The last progress before a job
+/// ends may go unsent: its state event follows, and the saved job has the final numbers.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl JobHandle {
     /// A handle for work a caller awaits itself (the CLI): reported, cancellable by nothing
@@ -247,6 +255,7 @@ impl JobHandle {
             cancel: CancellationToken::new(),
             progress: Arc::default(),
             pause: Arc::default(),
+            last_progress: Arc::default(),
         }
     }
 
@@ -277,6 +286,12 @@ impl JobHandle {
         };
         if let Some(done) = done {
             *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = done;
+            let mut last = self.last_progress.lock().unwrap_or_else(|p| p.into_inner());
+            let now = std::time::Instant::now();
+            if last.is_some_and(|at| now.duration_since(at) < PROGRESS_EVERY) {
+                return;
+            }
+            *last = Some(now);
         }
         // No receiver is fine: nobody is watching.
         let _ = self.events.send(event);
