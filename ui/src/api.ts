@@ -16,6 +16,7 @@ import {
   type ProfilePatch,
   type ProviderPreset,
   type Activity,
+  type DownloadStarted,
   type Entry,
   type Job,
   type Link,
@@ -28,6 +29,7 @@ import {
 
 export type {
   ApiError,
+  DownloadStarted,
   Bucket,
   BucketFilter,
   BucketIndex,
@@ -76,8 +78,8 @@ export interface ObjectApi {
   publicUrl(profile: string, bucket: string, key: string): Promise<string>;
   /** A thumbnail of an image or camera RAW file. */
   thumbnail(profile: string, bucket: string, key: string): Promise<Thumbnail>;
-  /** Starts a download into the download folder; returns the job and the folder. */
-  downloadObjects(profile: string, bucket: string, keys: string[]): Promise<[number, string]>;
+  /** Starts downloads into the download folder, one job per object. */
+  downloadObjects(profile: string, bucket: string, keys: string[]): Promise<DownloadStarted>;
   /** Asks for a download folder with the system's picker and remembers it; null if cancelled. */
   chooseDownloadFolder(): Promise<string | null>;
   /** Starts deleting objects and folders (keys ending in "/"); returns the job. */

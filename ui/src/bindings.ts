@@ -52,9 +52,9 @@ export const commands = {
 	objectHead: (profile: string, bucket: string, key: string) => typedError<ObjectDetails, ApiError>(__TAURI_INVOKE("object_head", { profile, bucket, key })),
 	/**
 	 *  Starts downloading objects and folders (keys ending in `/`) of one bucket into the
-	 *  download folder; returns the job's id and the folder.
+	 *  download folder: one job per object.
 	 */
-	objectsDownload: (profile: string, bucket: string, keys: string[]) => typedError<[number, string], ApiError>(__TAURI_INVOKE("objects_download", { profile, bucket, keys })),
+	objectsDownload: (profile: string, bucket: string, keys: string[]) => typedError<DownloadStarted, ApiError>(__TAURI_INVOKE("objects_download", { profile, bucket, keys })),
 	/**  The folder downloads go to: the one chosen last, else the platform's downloads folder. */
 	downloadFolder: () => typedError<string, ApiError>(__TAURI_INVOKE("download_folder")),
 	/**
@@ -165,6 +165,15 @@ export type ConnectionReport = {
 	warning: string | null,
 	/**  One sentence for the user. */
 	summary: string,
+};
+
+/**  Downloads started: one job per object. */
+export type DownloadStarted = {
+	jobs: number[],
+	/**  The folder they go to, as an absolute path. */
+	folder: string,
+	/**  Objects whose keys could not be file names as they are. */
+	renamed: Renamed[],
 };
 
 /**  A folder or an object in a listing. */
@@ -292,8 +301,11 @@ export type Job = {
 export type JobSpec = { kind: "bucket_refresh"; profile: string } | 
 /**  Deleting a bucket; with `force`, emptying it first. */
 { kind: "bucket_delete"; profile: string; bucket: string; force: boolean } | 
-/**  Objects and folders (paths ending in `/`) into the local folder `into`. */
-{ kind: "download"; sources: string[]; into: string } | 
+/**
+ *  One object to the file `path` (relative, made safe when planned) below the local
+ *  folder `into`.
+ */
+{ kind: "download"; source: string; into: string; path: string } | 
 /**  Objects and folders, with everything under them. */
 { kind: "delete"; paths: string[] } | 
 /**  A copy, or with `remove_source` a move or rename. */
@@ -412,6 +424,13 @@ export type RefreshPhase =
 "listing" | 
 /**  The list is saved; regions and public status are being read, bucket by bucket. */
 "details";
+
+/**  A key that could not keep its name on disk, and why. */
+export type Renamed = {
+	key: string,
+	path: string,
+	reason: string,
+};
 
 /**  Whether trying the same thing again can help, and how soon. */
 export type Retry = 

@@ -54,9 +54,10 @@ async fn run(cli: Cli) -> strata_core::Result<()> {
         Command::Profile(command) => profile_cmd::run(&engine, command, cli.json).await,
         Command::Bucket(command) => bucket_cmd::run(&engine, command, cli.json).await,
         Command::ServeLocal(args) => serve_local::run(&engine, args, cli.json).await,
-        command @ (Command::Put { .. } | Command::Transfers { .. } | Command::Uploads(_)) => {
-            transfer_cmd::run(&engine, command, cli.json).await
-        }
+        command @ (Command::Put { .. }
+        | Command::Get { .. }
+        | Command::Transfers { .. }
+        | Command::Uploads(_)) => transfer_cmd::run(&engine, command, cli.json).await,
         other => object_cmd::run(&engine, other, cli.json).await,
     }
 }

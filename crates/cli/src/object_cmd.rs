@@ -1,7 +1,6 @@
-//! `strata ls | get | rm | cp | mv | presign | du | log`
+//! `strata ls | rm | cp | mv | presign | du | log`
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use strata_core::objects::{Entry, parse_lifetime};
 use strata_core::remote::RemotePath;
@@ -31,14 +30,6 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
                 json_mode,
             )
             .await
-        }
-        Command::Get { mut paths } => {
-            let local = PathBuf::from(paths.pop().unwrap_or_default());
-            let mut sources = Vec::new();
-            for path in &paths {
-                sources.push(remote(engine, path).await?);
-            }
-            get(engine, &sources, local, json_mode).await
         }
         Command::Rm { paths, recursive } => {
             let mut targets = Vec::new();
@@ -135,6 +126,7 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
         | Command::Bucket(_)
         | Command::ServeLocal(_)
         | Command::Put { .. }
+        | Command::Get { .. }
         | Command::Transfers { .. }
         | Command::Uploads(_) => {
             unreachable!("dispatched in main")
@@ -236,43 +228,6 @@ fn human_row(entry: &Entry) -> String {
         .replace('T', " ")
         .replace('Z', "");
     format!("{when:>20} {:>12}  {}", entry.size, entry.name)
-}
-
-async fn get(
-    engine: &Engine,
-    sources: &[RemotePath],
-    local: PathBuf,
-    json_mode: bool,
-) -> Result<()> {
-    let job = engine.new_job();
-    let to_file = sources.len() == 1
-        && !sources[0].is_folder()
-        && !local.is_dir()
-        && !local.as_os_str().to_string_lossy().ends_with('/');
-    let report = if to_file {
-        engine.object_download_to(&sources[0], &local, &job).await?
-    } else {
-        engine.objects_download(sources, &local, &job).await?
-    };
-    for renamed in &report.renamed {
-        output::warning(
-            json_mode,
-            &format!(
-                "{} was saved as {}: {}.",
-                renamed.key, renamed.path, renamed.reason
-            ),
-        );
-    }
-    output::result(json_mode, &report, || {
-        let n = report.files.len() as u64;
-        format!(
-            "Downloaded {n} file{} ({}) to {}.",
-            plural(n),
-            bytes(report.bytes),
-            local.display()
-        )
-    });
-    Ok(())
 }
 
 async fn copy(

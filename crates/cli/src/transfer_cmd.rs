@@ -1,11 +1,14 @@
-//! `strata put | transfers | uploads`: uploads run as catalog jobs in the foreground; Ctrl-C
-//! pauses them, resumable by `strata transfers resume` (or the app, at its next start).
+//! `strata put | get | transfers | uploads`: uploads and downloads run as catalog jobs in the
+//! foreground; Ctrl-C pauses them, resumable by `strata transfers resume` (or the app, at its
+//! next start).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use strata_core::jobs::{Event, Job, JobId, JobSpec, JobState, UploadOptions};
+use strata_core::objects::Renamed;
+use strata_core::remote::RemotePath;
 use strata_core::{Engine, Error, ErrorCode, Result};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -44,6 +47,14 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
             let ids = engine.upload_start(&sources, &target, options).await?;
             let ended = follow(engine, &mut events, &ids).await?;
             report(json_mode, &ended, "Uploaded")
+        }
+        Command::Get { mut paths } => {
+            let local = PathBuf::from(paths.pop().unwrap_or_default());
+            let mut sources = Vec::new();
+            for path in &paths {
+                sources.push(remote(engine, path).await?);
+            }
+            get(engine, &sources, local, json_mode).await
         }
         Command::Transfers { command } => transfers(engine, command, json_mode).await,
         Command::Uploads(UploadsCommand::Ls { path }) => {
@@ -84,6 +95,74 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
         }
         _ => unreachable!("dispatched in main"),
     }
+}
+
+/// Downloads into `local`: a folder, or the file to write when one object is fetched to a
+/// path that is not a folder.
+async fn get(
+    engine: &Engine,
+    sources: &[RemotePath],
+    local: PathBuf,
+    json_mode: bool,
+) -> Result<()> {
+    let to_file = sources.len() == 1
+        && !sources[0].is_folder()
+        && !local.is_dir()
+        && !local.as_os_str().to_string_lossy().ends_with('/');
+    let mut events = engine.events();
+    let started = if to_file {
+        engine.download_start_to(&sources[0], &local).await?
+    } else {
+        engine.download_start(sources, &local).await?
+    };
+    for renamed in &started.renamed {
+        output::warning(
+            json_mode,
+            &format!(
+                "{} was saved as {}: {}.",
+                renamed.key, renamed.path, renamed.reason
+            ),
+        );
+    }
+    let ended = follow(engine, &mut events, &started.jobs).await?;
+    let (count, total) = settled(&ended)?;
+    #[derive(Serialize)]
+    struct Downloaded {
+        key: String,
+        path: String,
+        size: u64,
+    }
+    #[derive(Serialize)]
+    struct Report<'a> {
+        files: Vec<Downloaded>,
+        renamed: &'a [Renamed],
+        bytes: u64,
+    }
+    let files = ended
+        .values()
+        .filter_map(|job| match &job.spec {
+            JobSpec::Download { source, into, path } => Some(Downloaded {
+                key: RemotePath::parse(source).map(|s| s.key).unwrap_or_default(),
+                path: Path::new(into).join(path).display().to_string(),
+                size: job.bytes,
+            }),
+            _ => None,
+        })
+        .collect();
+    let report = Report {
+        files,
+        renamed: &started.renamed,
+        bytes: total,
+    };
+    output::result(json_mode, &report, || {
+        format!(
+            "Downloaded {count} file{} ({}) to {}.",
+            plural(count),
+            bytes(total),
+            local.display()
+        )
+    });
+    Ok(())
 }
 
 fn is_transfer(job: &Job) -> bool {
@@ -153,7 +232,10 @@ fn said(json_mode: bool, id: JobId, state: &str) -> Result<()> {
 fn row(job: &Job) -> Vec<String> {
     let (from, to) = match &job.spec {
         JobSpec::Upload { local, target, .. } => (local.clone(), target.clone()),
-        JobSpec::Download { sources, into } => (sources.join(" "), into.clone()),
+        JobSpec::Download { source, into, path } => (
+            source.clone(),
+            Path::new(into).join(path).display().to_string(),
+        ),
         other => (other.kind().to_string(), String::new()),
     };
     let state = match (job.state, &job.error) {
@@ -216,9 +298,9 @@ async fn follow(
     Ok(ended)
 }
 
-/// What the followed jobs came to: a summary on success; the first failure as the error,
-/// or, after Ctrl-C, how to go on.
-fn report(json_mode: bool, ended: &Ended, verb: &str) -> Result<()> {
+/// What the followed jobs came to: the files done and their bytes; the first failure as the
+/// error, or, after Ctrl-C, how to go on.
+fn settled(ended: &Ended) -> Result<(u64, u64)> {
     let count = |state: JobState| ended.values().filter(|j| j.state == state).count() as u64;
     let (done, paused) = (count(JobState::Done), count(JobState::Paused));
     let sent: u64 = ended.values().map(|j| j.bytes).sum();
@@ -252,6 +334,12 @@ fn report(json_mode: bool, ended: &Ended, verb: &str) -> Result<()> {
             "Go on with: strata transfers resume",
         ));
     }
+    Ok((done, sent))
+}
+
+/// A summary of the followed jobs, or how they failed or stopped.
+fn report(json_mode: bool, ended: &Ended, verb: &str) -> Result<()> {
+    let (done, sent) = settled(ended)?;
     #[derive(Serialize)]
     struct Summary<'a> {
         jobs: Vec<&'a Job>,

@@ -73,10 +73,15 @@ async fn setup(home: &Path) -> Server {
 
 /// Starts `strata --json put FILE m:shoot/` and returns it once at least `bytes` were sent.
 async fn put_until(home: &Path, file: &Path, bytes: u64) -> tokio::process::Child {
+    let file = file.to_str().unwrap();
+    run_until(home, &["put", file, "m:shoot/"], bytes).await
+}
+
+/// Starts `strata --json ARGS...` and returns it once a transfer moved at least `bytes`.
+async fn run_until(home: &Path, args: &[&str], bytes: u64) -> tokio::process::Child {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--json", "put"])
-        .arg(file)
-        .arg("m:shoot/")
+        .arg("--json")
+        .args(args)
         .env("STRATA_HOME", home.join("data"))
         .env("HOME", home)
         .stdin(Stdio::null())
@@ -91,7 +96,7 @@ async fn put_until(home: &Path, file: &Path, bytes: u64) -> tokio::process::Chil
             .await
             .unwrap()
             .unwrap()
-            .expect("put ended before sending enough");
+            .expect("the transfer ended before moving enough");
         let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
             continue;
         };
@@ -154,6 +159,45 @@ async fn an_upload_killed_with_sigkill_is_resumed_by_the_next_process() {
     assert_eq!(states(&listed.json()), ["done"]);
     let open = strata(h, &["--json", "uploads", "ls", "m:shoot"], None).await;
     assert_eq!(open.json(), serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_download_killed_with_sigkill_is_resumed_by_the_next_process() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let server = setup(h).await;
+    let file = h.join("wedding.mov");
+    let data = pattern(40 * MIB + 7);
+    std::fs::write(&file, &data).unwrap();
+    let put = strata(h, &["put", file.to_str().unwrap(), "m:shoot/"], None).await;
+    assert_eq!(put.code, 0, "{}", put.stderr);
+    let out = h.join("out");
+    std::fs::create_dir(&out).unwrap();
+
+    let mut get = run_until(
+        h,
+        &["get", "m:shoot/wedding.mov", out.to_str().unwrap()],
+        8 * MIB as u64,
+    )
+    .await;
+    get.kill().await.unwrap();
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    assert_eq!(
+        states(&listed.json()),
+        ["running", "done"],
+        "the download left behind as running"
+    );
+    assert!(
+        !out.join("wedding.mov").exists(),
+        "no half file under the final name"
+    );
+
+    let resumed = strata(h, &["--json", "transfers", "resume"], None).await;
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert!(std::fs::read(out.join("wedding.mov")).unwrap() == data);
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file left");
+    drop(server);
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_bucket_versions.sql"),
     include_str!("../migrations/0005_jobs.sql"),
     include_str!("../migrations/0006_transfers.sql"),
+    include_str!("../migrations/0007_downloads.sql"),
 ];
 
 /// Opens the catalog of a data folder.

@@ -9,15 +9,32 @@ use std::time::{Duration, SystemTime};
 mod common;
 
 use aws_sdk_s3::primitives::ByteStream;
-use common::{engine, input, serve_local};
+use common::{ends, engine, input, serve_local};
 use futures_util::StreamExt;
 use strata_core::buckets::BucketFilter;
-use strata_core::objects::Entry;
+use strata_core::jobs::JobState;
+use strata_core::objects::{DownloadStarted, Entry};
 use strata_core::remote::RemotePath;
-use strata_core::{Engine, ErrorCode};
+use strata_core::{Engine, Error, ErrorCode};
 use strata_testkit::{
     ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, http_request, sdk_client,
 };
+
+/// Downloads `sources` into `into` as jobs and waits for them; the first failure is the error.
+async fn download(
+    engine: &Engine,
+    sources: &[RemotePath],
+    into: &Path,
+) -> Result<DownloadStarted, Error> {
+    let mut events = engine.events();
+    let started = engine.download_start(sources, into).await?;
+    for (state, error) in ends(&mut events, &started.jobs).await.into_values() {
+        if state != JobState::Done {
+            return Err(error.expect("a failed job says why"));
+        }
+    }
+    Ok(started)
+}
 
 /// Keys every server takes, with spaces, `+`, `%` and unicode.
 fn tree() -> BTreeMap<String, Vec<u8>> {
@@ -154,16 +171,11 @@ async fn suite(endpoint: &str, checks_signatures: bool) {
 
     // Download a folder: its structure under the chosen folder, every byte equal.
     let downloads = tempfile::tempdir().unwrap();
-    let report = engine
-        .objects_download(
-            &[at("s:objects/photos/")],
-            downloads.path(),
-            &engine.new_job(),
-        )
+    let started = download(&engine, &[at("s:objects/photos/")], downloads.path())
         .await
         .unwrap();
-    assert_eq!(report.files.len(), 5);
-    assert!(report.renamed.is_empty());
+    assert_eq!(started.jobs.len(), 5);
+    assert!(started.renamed.is_empty());
     let expected: BTreeMap<String, Vec<u8>> = tree
         .iter()
         .filter(|(k, _)| k.starts_with("photos/"))
@@ -177,12 +189,7 @@ async fn suite(endpoint: &str, checks_signatures: bool) {
         .await
         .unwrap_err();
     assert_eq!(missing.code, ErrorCode::NoSuchKey);
-    let missing = engine
-        .objects_download(
-            &[at("s:objects/nope.txt")],
-            downloads.path(),
-            &engine.new_job(),
-        )
+    let missing = download(&engine, &[at("s:objects/nope.txt")], downloads.path())
         .await
         .unwrap_err();
     assert_eq!(missing.code, ErrorCode::NoSuchKey);
@@ -224,16 +231,11 @@ async fn suite(endpoint: &str, checks_signatures: bool) {
         ["photos/", "renamed.jpg"]
     );
     assert_eq!(names(&engine, "other", "photos/2026/").await, ["b b.jpg"]);
-    let back = engine
-        .objects_download(
-            &[at("s:other/renamed.jpg")],
-            downloads.path(),
-            &engine.new_job(),
-        )
+    download(&engine, &[at("s:other/renamed.jpg")], downloads.path())
         .await
         .unwrap();
     assert_eq!(
-        std::fs::read(&back.files[0].path).unwrap(),
+        std::fs::read(downloads.path().join("renamed.jpg")).unwrap(),
         tree["photos/2026/a.jpg"]
     );
     // Rename a folder: every key under it moves.
@@ -388,19 +390,16 @@ async fn hostile_keys(endpoint: &str) {
 
     let outer = tempfile::tempdir().unwrap();
     let into = outer.path().join("downloads");
-    let report = engine
-        .objects_download(&[at("s:hostile/")], &into, &engine.new_job())
-        .await
-        .unwrap();
-    assert_eq!(report.files.len(), keys.len());
-    assert_eq!(report.renamed.len(), keys.len(), "{:?}", report.renamed);
+    let started = download(&engine, &[at("s:hostile/")], &into).await.unwrap();
+    assert_eq!(started.jobs.len(), keys.len());
+    assert_eq!(started.renamed.len(), keys.len(), "{:?}", started.renamed);
     // Nothing outside the chosen folder; every file's bytes are its key.
     let outside: Vec<_> = std::fs::read_dir(outer.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(outside, ["downloads"]);
-    for file in &report.files {
+    for file in &started.renamed {
         assert!(Path::new(&file.path).starts_with(into.canonicalize().unwrap()));
         assert_eq!(std::fs::read(&file.path).unwrap(), file.key.as_bytes());
     }

@@ -5,25 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 mod common;
 
-use common::{engine, input, serve_local};
+use common::{MIB, WITHIN, ends, engine, input, pattern, serve_local, then_die};
 use strata_core::jobs::{Event, JobId, JobState, UploadOptions};
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
-
-const WITHIN: Duration = Duration::from_secs(120);
-const MIB: usize = 1024 * 1024;
-
-/// Bytes that differ at every offset, so a part sent at the wrong place shows.
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[i % 4] ^ seed)
-        .collect()
-}
 
 async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
     let (home, engine) = engine();
@@ -38,29 +27,6 @@ async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
         .await
         .unwrap();
     (home, engine)
-}
-
-/// Waits until every job in `ids` ended, and returns how.
-async fn ends(
-    events: &mut tokio::sync::broadcast::Receiver<Event>,
-    ids: &[JobId],
-) -> BTreeMap<JobId, (JobState, Option<strata_core::Error>)> {
-    let mut ended = BTreeMap::new();
-    while ended.len() < ids.len() {
-        let event = tokio::time::timeout(WITHIN, events.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if let Event::JobState {
-            job, state, error, ..
-        } = event
-            && ids.contains(&job)
-            && !matches!(state, JobState::Queued | JobState::Running)
-        {
-            ended.insert(job, (state, error));
-        }
-    }
-    ended
 }
 
 async fn object(endpoint: &str, key: &str) -> (Vec<u8>, Option<String>, Option<String>) {
@@ -206,29 +172,21 @@ async fn counting_proxy(upstream: &str) -> (FaultProxy, Forwarded) {
 /// Starts uploading `file` in an engine on a runtime of its own and drops both once at
 /// least two parts were acknowledged: the job's row says running, parts are recorded.
 async fn crash_mid_upload(home: &Path, file: &Path) -> JobId {
-    let (home, file) = (home.to_path_buf(), file.to_path_buf());
-    tokio::task::spawn_blocking(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let id = runtime.block_on(async {
-            let dying = Engine::open(DataDir::at(&home).unwrap()).unwrap();
-            let mut events = dying.events();
-            let ids = dying
-                .upload_start(
-                    &[file],
-                    &RemotePath::parse("p:uploads/").unwrap(),
-                    UploadOptions::default(),
-                )
-                .await
-                .unwrap();
-            until_sent(&mut events, ids[0], 16 * MIB as u64).await;
-            ids[0]
-        });
-        // Waits for the blocking pool too, so nothing of the engine outlives the runtime.
-        runtime.shutdown_timeout(std::time::Duration::from_secs(30));
-        id
+    let file = file.to_path_buf();
+    then_die(home, |dying| async move {
+        let mut events = dying.events();
+        let ids = dying
+            .upload_start(
+                &[file],
+                &RemotePath::parse("p:uploads/").unwrap(),
+                UploadOptions::default(),
+            )
+            .await
+            .unwrap();
+        until_sent(&mut events, ids[0], 16 * MIB as u64).await;
+        ids[0]
     })
     .await
-    .unwrap()
 }
 
 /// The part numbers the catalog recorded for `job`.

@@ -1,6 +1,8 @@
 use strata_core::activity::Activity;
 use strata_core::jobs::{JobId, JobSpec};
-use strata_core::objects::{Link, ObjectDetails, ObjectEdit, ObjectPage, Thumbnail, Usage};
+use strata_core::objects::{
+    DownloadStarted, Link, ObjectDetails, ObjectEdit, ObjectPage, Thumbnail, Usage,
+};
 use strata_core::remote::RemotePath;
 use strata_core::{Engine, Error};
 use tauri::State;
@@ -44,7 +46,7 @@ pub async fn object_head(
 }
 
 /// Starts downloading objects and folders (keys ending in `/`) of one bucket into the
-/// download folder; returns the job's id and the folder.
+/// download folder: one job per object.
 #[tauri::command]
 #[specta::specta]
 pub async fn objects_download(
@@ -52,13 +54,13 @@ pub async fn objects_download(
     profile: String,
     bucket: String,
     keys: Vec<String>,
-) -> Result<(JobId, String), Error> {
-    let into = engine.download_folder().await?.display().to_string();
-    let spec = JobSpec::Download {
-        sources: in_bucket(&profile, &bucket, keys),
-        into: into.clone(),
-    };
-    Ok((engine.job_start(spec).await?, into))
+) -> Result<DownloadStarted, Error> {
+    let into = engine.download_folder().await?;
+    let sources = in_bucket(&profile, &bucket, keys)
+        .iter()
+        .map(|path| RemotePath::parse(path))
+        .collect::<Result<Vec<_>, Error>>()?;
+    engine.download_start(&sources, &into).await
 }
 
 /// The folder downloads go to: the one chosen last, else the platform's downloads folder.

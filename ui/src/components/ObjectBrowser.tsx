@@ -150,8 +150,13 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     setError(null);
     setMenu(null);
     try {
-      const [id, folder] = await api.downloadObjects(profile, bucket, [entry.key]);
-      follow({ id, action: "Downloading", text: "Downloading…", done: `Downloaded ${entry.name} to ${folder}.` });
+      const { jobs, folder } = await api.downloadObjects(profile, bucket, [entry.key]);
+      if (jobs.length === 1 && !entry.folder) {
+        follow({ id: jobs[0], action: "Downloading", text: "Downloading…", done: `Downloaded ${entry.name} to ${folder}.` });
+      } else {
+        // A folder is one job per object: the transfers panel follows them.
+        setNotice(`Downloading ${count(jobs.length)} file${jobs.length === 1 ? "" : "s"} to ${folder}…`);
+      }
     } catch (thrown) {
       setError(errorOf(thrown));
     }

@@ -54,4 +54,16 @@ describe("TransfersPanel", () => {
     await waitFor(() => expect(row("wedding.mov").dataset.state).toBe("done"));
     expect(screen.getByRole("heading").textContent).toBe("Transfers");
   });
+
+  it("shows a download as its object and the file it becomes", async () => {
+    const download = {
+      ...uploadJob(4, "", "", "running", 5_000_000),
+      spec: { kind: "download" as const, source: "local:shoot/raw/IMG_01.CR3", into: "/home/me/Downloads", path: "raw/IMG_01.CR3" },
+    };
+    const emit = show(memoryTransfers([download]));
+    await screen.findByRole("region", { name: "Transfers" });
+    expect(within(row("IMG_01.CR3")).getByText("→ /home/me/Downloads/raw/IMG_01.CR3")).toBeTruthy();
+    emit({ kind: "objects_progress", job: 4, profile: "local", action: "download", objects: 0, bytes: 9_000_000 });
+    expect(within(row("IMG_01.CR3")).getByText("9.0 MB")).toBeTruthy();
+  });
 });

@@ -16,10 +16,8 @@ function describe(job: Job): { name: string; where: string } {
   switch (job.spec.kind) {
     case "upload":
       return { name: baseName(job.spec.local), where: `→ ${job.spec.target}` };
-    case "download": {
-      const [first, ...rest] = job.spec.sources;
-      return { name: `${baseName(first ?? "")}${rest.length ? ` +${rest.length}` : ""}`, where: `→ ${job.spec.into}` };
-    }
+    case "download":
+      return { name: baseName(job.spec.source), where: `→ ${job.spec.into}/${job.spec.path}` };
     default:
       return { name: job.spec.kind, where: "" };
   }

@@ -65,7 +65,7 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     },
     downloadObjects: async (_profile, _bucket, keys) => {
       calls.downloaded.push([keys, downloadFolder]);
-      return [nextJob++, downloadFolder];
+      return { jobs: keys.map(() => nextJob++), folder: downloadFolder, renamed: [] };
     },
     chooseDownloadFolder: async () => {
       if (picker.next) downloadFolder = picker.next;

@@ -147,7 +147,7 @@ impl JobSpec {
             Self::BucketDelete { bucket, .. } => {
                 return crate::buckets::check_name(bucket, false);
             }
-            Self::Download { sources, .. } => sources.iter().collect(),
+            Self::Download { source, .. } => vec![source],
             Self::Delete { paths } => paths.iter().collect(),
             Self::Copy { source, target, .. } => vec![source, target],
             Self::Upload { target, .. } => vec![target],
@@ -314,10 +314,15 @@ impl Engine {
                 .bucket_delete(profile, bucket, *force, job)
                 .await
                 .map(drop),
-            JobSpec::Download { sources, into } => self
-                .objects_download(&parse_all(sources)?, Path::new(into), job)
+            JobSpec::Download { source, into, path } => {
+                self.download_object(
+                    &RemotePath::parse(source)?,
+                    Path::new(into),
+                    Path::new(path),
+                    job,
+                )
                 .await
-                .map(drop),
+            }
             JobSpec::Delete { paths } => self
                 .objects_delete(&parse_all(paths)?, true, job)
                 .await

@@ -1,31 +1,18 @@
-//! Downloads to a folder the user chose. Keys become local paths safely: a key can never
-//! write outside the chosen folder, whatever it holds (`..`, a leading `/`, backslashes, NUL,
-//! names the file system refuses); such names are changed and reported. Every file lands
-//! whole or not at all: bytes go to a hidden temporary file beside the target, are checked
-//! (length, and MD5 where the ETag is one), synced, then renamed over the final name.
+//! Downloads to a folder the user chose, planned here as one job per object (the bytes move in
+//! `transfer::download`). Keys become local paths safely: a key can never write outside the
+//! chosen folder, whatever it holds (`..`, a leading `/`, backslashes, NUL, names the file
+//! system refuses); such names are changed and reported.
 
 use std::path::{Component, Path, PathBuf};
 
-use md5::{Digest, Md5};
 use serde::Serialize;
-use tokio::io::AsyncWriteExt;
 
-use super::{Scope, check_key, list_page, no_such_key};
+use super::{Scope, check_key, list_page};
 use crate::buckets::check_name;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jobs::{Event, JobHandle};
+use crate::jobs::{JobHandle, JobId, JobSpec};
 use crate::remote::RemotePath;
-use crate::s3::{self, Account};
-
-/// A file written by a download.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct Downloaded {
-    pub key: String,
-    pub path: String,
-    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
-    pub size: u64,
-}
 
 /// A key that could not keep its name on disk, and why.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -33,14 +20,6 @@ pub struct Renamed {
     pub key: String,
     pub path: String,
     pub reason: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize, specta::Type)]
-pub struct DownloadReport {
-    pub files: Vec<Downloaded>,
-    pub renamed: Vec<Renamed>,
-    #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
-    pub bytes: u64,
 }
 
 /// The longest file name most file systems take, in bytes.
@@ -159,12 +138,7 @@ impl Engine {
     /// Remembers `folder`, an existing folder, for the app's next downloads; returns it as
     /// an absolute path.
     pub async fn set_download_folder(&self, folder: &Path) -> Result<PathBuf> {
-        let folder = tokio::fs::canonicalize(folder).await.map_err(|e| {
-            Error::io(
-                format!("The folder {} cannot be used", folder.display()),
-                &e,
-            )
-        })?;
+        let folder = real_folder(folder).await?;
         if !folder.is_dir() {
             return Err(Error::invalid(
                 "folder",
@@ -172,13 +146,7 @@ impl Engine {
                 "Choose a folder to download into.",
             ));
         }
-        let Some(text) = folder.to_str().map(str::to_string) else {
-            return Err(Error::invalid(
-                "folder",
-                format!("The path {} is not valid UTF-8.", folder.display()),
-                "Choose a folder whose path is valid text.",
-            ));
-        };
+        let text = utf8(&folder, "folder")?;
         self.blocking(move |conn, _| {
             crate::catalog::set_setting(conn, DOWNLOAD_FOLDER_SETTING, Some(&text))
         })
@@ -186,60 +154,53 @@ impl Engine {
         Ok(folder)
     }
 
-    /// Downloads objects and folders into the folder `into`: an object as `into/NAME`, a folder
-    /// (a path ending in `/`, or a bucket's root) with its structure as `into/FOLDER/...`.
-    pub async fn objects_download(
+    /// Starts downloading objects and folders into the folder `into`: an object as
+    /// `into/NAME`, a folder (a path ending in `/`, or a bucket's root) with its structure as
+    /// `into/FOLDER/...`. One job per object, written before its first byte moves; a folder's
+    /// empty subfolders are made at once. Names that had to change on disk are listed.
+    pub async fn download_start(
         &self,
         sources: &[RemotePath],
         into: &Path,
-        job: &JobHandle,
-    ) -> Result<DownloadReport> {
+    ) -> Result<DownloadStarted> {
         tokio::fs::create_dir_all(into).await.map_err(|e| {
             Error::io(
                 format!("The folder {} could not be made", into.display()),
                 &e,
             )
         })?;
-        let root = tokio::fs::canonicalize(into)
-            .await
-            .map_err(|e| Error::io(format!("The folder {} cannot be used", into.display()), &e))?;
-        let mut report = DownloadReport::default();
+        let root = real_folder(into).await?;
+        let mut planned = Vec::new();
         for source in sources {
             check_name(&source.bucket, false)?;
-            let account = self.account(&source.profile).await?;
             if source.is_folder() {
-                self.download_prefix(&account, source, &root, job, &mut report)
-                    .await?;
+                self.plan_folder(source, &root, &mut planned).await?;
             } else {
+                check_key(&source.key)?;
                 let (relative, reason) = safe_relative(source.name());
-                let target = inside(&root, &relative)?;
-                self.download_one(&account, source, &target, &root, reason, job, &mut report)
-                    .await?;
+                planned.push(Planned {
+                    source: source.clone(),
+                    relative,
+                    reason,
+                });
             }
         }
-        Ok(report)
+        self.download_planned(&root, planned).await
     }
 
-    /// Downloads one object to exactly `file` (its folder must exist).
-    pub async fn object_download_to(
+    /// Starts downloading one object to exactly `file` (its folder must exist).
+    pub async fn download_start_to(
         &self,
         source: &RemotePath,
         file: &Path,
-        job: &JobHandle,
-    ) -> Result<DownloadReport> {
+    ) -> Result<DownloadStarted> {
         check_name(&source.bucket, false)?;
         check_key(&source.key)?;
-        let account = self.account(&source.profile).await?;
         let parent = match file.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let root = tokio::fs::canonicalize(&parent).await.map_err(|e| {
-            Error::io(
-                format!("The folder {} cannot be used", parent.display()),
-                &e,
-            )
-        })?;
+        let root = real_folder(&parent).await?;
         let name = file.file_name().ok_or_else(|| {
             Error::invalid(
                 "path",
@@ -247,28 +208,58 @@ impl Engine {
                 "Name a file or a folder.",
             )
         })?;
-        let mut report = DownloadReport::default();
-        self.download_one(
-            &account,
-            source,
-            &root.join(name),
-            &root,
-            None,
-            job,
-            &mut report,
-        )
-        .await?;
-        Ok(report)
+        let planned = vec![Planned {
+            source: source.clone(),
+            relative: PathBuf::from(name),
+            reason: None,
+        }];
+        self.download_planned(&root, planned).await
     }
 
-    async fn download_prefix(
+    /// Writes one download job per planned object.
+    async fn download_planned(
         &self,
-        account: &Account,
+        root: &Path,
+        planned: Vec<Planned>,
+    ) -> Result<DownloadStarted> {
+        let folder = utf8(root, "folder")?;
+        let mut started = DownloadStarted {
+            jobs: Vec::with_capacity(planned.len()),
+            folder: folder.clone(),
+            renamed: Vec::new(),
+        };
+        for Planned {
+            source,
+            relative,
+            reason,
+        } in planned
+        {
+            let path = utf8(&relative, "path")?;
+            if let Some(reason) = reason {
+                started.renamed.push(Renamed {
+                    key: source.key.clone(),
+                    path: root.join(&relative).display().to_string(),
+                    reason,
+                });
+            }
+            let spec = JobSpec::Download {
+                source: source.to_string(),
+                into: folder.clone(),
+                path,
+            };
+            started.jobs.push(self.job_start(spec).await?);
+        }
+        Ok(started)
+    }
+
+    /// Lists a folder's objects into `planned`; its folder markers are made as folders.
+    async fn plan_folder(
+        &self,
         source: &RemotePath,
         root: &Path,
-        job: &JobHandle,
-        report: &mut DownloadReport,
+        planned: &mut Vec<Planned>,
     ) -> Result<()> {
+        let account = self.account(&source.profile).await?;
         let (base, base_reason) = safe_relative(source.name());
         let scope = Scope {
             bucket: &source.bucket,
@@ -277,10 +268,9 @@ impl Engine {
         };
         let mut token = None;
         loop {
-            job.check()?;
             let page = self
-                .on_bucket(account, &source.bucket, |client| {
-                    let (scope, token) = (&scope, token.clone());
+                .on_bucket(&account, &source.bucket, |client| {
+                    let (scope, token, account) = (&scope, token.clone(), &account);
                     async move { list_page(&client, account, scope, token, super::PAGE_SIZE).await }
                 })
                 .await?;
@@ -299,14 +289,16 @@ impl Engine {
                     })?;
                     continue;
                 }
-                let target = inside(root, &relative)?;
-                let object = RemotePath {
-                    profile: source.profile.clone(),
-                    bucket: source.bucket.clone(),
-                    key: entry.key.clone(),
-                };
-                self.download_one(account, &object, &target, root, reason, job, report)
-                    .await?;
+                inside(root, &relative)?;
+                planned.push(Planned {
+                    source: RemotePath {
+                        profile: source.profile.clone(),
+                        bucket: source.bucket.clone(),
+                        key: entry.key.clone(),
+                    },
+                    relative,
+                    reason,
+                });
             }
             match page.next {
                 Some(next) => token = Some(next),
@@ -315,27 +307,22 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn download_one(
+    /// A download job's work: `source` to `into/path`, never outside `into`, whatever links
+    /// appeared there since the job was planned.
+    pub(crate) async fn download_object(
         &self,
-        account: &Account,
         source: &RemotePath,
-        target: &Path,
-        root: &Path,
-        reason: Option<String>,
+        into: &Path,
+        path: &Path,
         job: &JobHandle,
-        report: &mut DownloadReport,
     ) -> Result<()> {
-        job.check()?;
-        let mut target = target.to_path_buf();
-        let mut reason = reason;
+        let mut target = inside(into, path)?;
         if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
             let mut name = target.file_name().unwrap_or_default().to_os_string();
             name.push("~file");
             target.set_file_name(name);
-            reason = Some("a folder has the same name".into());
         }
-        let dir = target.parent().unwrap_or(root).to_path_buf();
+        let dir = target.parent().unwrap_or(into).to_path_buf();
         tokio::fs::create_dir_all(&dir).await.map_err(|e| {
             Error::io(
                 format!("The folder {} could not be made", dir.display()),
@@ -343,10 +330,7 @@ impl Engine {
             )
         })?;
         // A link inside the chosen folder must not lead the file out of it.
-        let real_dir = tokio::fs::canonicalize(&dir)
-            .await
-            .map_err(|e| Error::io(format!("The folder {} cannot be used", dir.display()), &e))?;
-        if !real_dir.starts_with(root) {
+        if !real_folder(&dir).await?.starts_with(into) {
             return Err(Error::new(
                 ErrorCode::Io,
                 format!(
@@ -356,130 +340,45 @@ impl Engine {
                 "Remove the link from the download folder, or choose another folder.",
             ));
         }
-        let size = self
-            .on_bucket(account, &source.bucket, |client| {
-                let target = target.clone();
-                async move { fetch(&client, account, source, &target, job).await }
-            })
-            .await?;
-        report.bytes += size;
-        job.report(Event::ObjectsProgress {
-            job: job.id,
-            profile: source.profile.clone(),
-            action: "download".into(),
-            objects: report.files.len() as u32 + 1,
-            bytes: report.bytes,
-        });
-        let path = target.display().to_string();
-        if let Some(reason) = reason {
-            report.renamed.push(Renamed {
-                key: source.key.clone(),
-                path: path.clone(),
-                reason,
-            });
-        }
-        report.files.push(Downloaded {
-            key: source.key.clone(),
-            path,
-            size,
-        });
-        Ok(())
+        self.download(source, &target, job).await.map(drop)
     }
 }
 
-/// GETs one object into a temporary file beside `target`, checks it, and renames it into
-/// place. On any failure the temporary file is removed and `target` is untouched.
-async fn fetch(
-    client: &aws_sdk_s3::Client,
-    account: &Account,
-    source: &RemotePath,
-    target: &Path,
-    job: &JobHandle,
-) -> Result<u64> {
-    let object = client
-        .get_object()
-        .bucket(&source.bucket)
-        .key(&source.key)
-        .send()
-        .await
-        .map_err(|e| {
-            let err = s3::error_from_sdk(&e, &account.label());
-            if err.code == ErrorCode::NoSuchKey {
-                no_such_key(&source.profile, &source.bucket, &source.key)
-            } else {
-                err
-            }
-        })?;
-    let expected = object.content_length().map(|n| n.max(0) as u64);
-    let etag = object
-        .e_tag()
-        .map(|e| e.trim_matches('"').to_ascii_lowercase());
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let temporary = target.with_file_name(format!(
-        ".{name}.strata-{}.part",
-        crate::local::random_text(8, b"abcdefghijklmnopqrstuvwxyz0123456789")
-    ));
-    let written = write_checked(object.body, &temporary, expected, etag.as_deref(), job).await;
-    let outcome = match written {
-        Ok(size) => tokio::fs::rename(&temporary, target)
-            .await
-            .map(|()| size)
-            .map_err(|e| Error::io(format!("{} could not be written", target.display()), &e)),
-        Err(err) => Err(err),
-    };
-    if outcome.is_err() {
-        let _ = tokio::fs::remove_file(&temporary).await;
-    }
-    outcome
+/// One object to download, and where below the download folder.
+struct Planned {
+    source: RemotePath,
+    relative: PathBuf,
+    /// Why the name on disk differs from the key's, if it does.
+    reason: Option<String>,
 }
 
-async fn write_checked(
-    mut body: aws_sdk_s3::primitives::ByteStream,
-    temporary: &Path,
-    expected: Option<u64>,
-    etag: Option<&str>,
-    job: &JobHandle,
-) -> Result<u64> {
-    let io =
-        |e: std::io::Error| Error::io(format!("{} could not be written", temporary.display()), &e);
-    let file = tokio::fs::File::create(temporary).await.map_err(io)?;
-    let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
-    let mut md5 = Md5::new();
-    let mut size = 0u64;
-    while let Some(chunk) = body.next().await {
-        job.check()?;
-        let chunk = chunk.map_err(|e| {
-            super::body_interrupted(
-                "The download",
-                e,
-                "Try again; nothing was written under the final name.",
-            )
-        })?;
-        md5.update(&chunk);
-        size += chunk.len() as u64;
-        file.write_all(&chunk).await.map_err(io)?;
-    }
-    file.flush().await.map_err(io)?;
-    file.get_ref().sync_all().await.map_err(io)?;
-    let corrupt = |what: String| {
-        Error::new(
-            ErrorCode::S3,
-            format!("The downloaded bytes do not match the object ({what})."),
-            "Try again; nothing was written under the final name.",
+/// Downloads started: one job per object.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DownloadStarted {
+    pub jobs: Vec<JobId>,
+    /// The folder they go to, as an absolute path.
+    pub folder: String,
+    /// Objects whose keys could not be file names as they are.
+    pub renamed: Vec<Renamed>,
+}
+
+async fn real_folder(folder: &Path) -> Result<PathBuf> {
+    tokio::fs::canonicalize(folder).await.map_err(|e| {
+        Error::io(
+            format!("The folder {} cannot be used", folder.display()),
+            &e,
         )
-        .with_retry(crate::error::Retry::Transient)
-    };
-    if let Some(expected) = expected.filter(|&n| n != size) {
-        return Err(corrupt(format!("{size} bytes received of {expected}")));
-    }
-    // A single-part upload's ETag is the MD5 of its bytes; multipart and encrypted ones are not.
-    if let Some(etag) = etag.filter(|e| e.len() == 32 && e.bytes().all(|b| b.is_ascii_hexdigit())) {
-        let digest = hex_simd::encode_to_string(md5.finalize(), hex_simd::AsciiCase::Lower);
-        if digest != etag {
-            return Err(corrupt("MD5 differs from the ETag".into()));
-        }
-    }
-    Ok(size)
+    })
+}
+
+fn utf8(path: &Path, field: &'static str) -> Result<String> {
+    path.to_str().map(str::to_string).ok_or_else(|| {
+        Error::invalid(
+            field,
+            format!("The path {} is not valid UTF-8.", path.display()),
+            "Choose a folder whose path is valid text.",
+        )
+    })
 }
 
 #[cfg(test)]

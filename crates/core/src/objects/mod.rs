@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use copy::CopyReport;
 use copy::copy_source;
-pub use download::{DownloadReport, Downloaded, Renamed};
+pub use download::{DownloadStarted, Renamed};
 pub use edit::ObjectEdit;
 pub(crate) use links::forget_profile_settings;
 pub use links::{Link, MAX_LINK_SECONDS, parse_lifetime};

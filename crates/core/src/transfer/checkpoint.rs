@@ -1,4 +1,5 @@
-//! The `transfers` and `transfer_parts` tables: where an upload job stands.
+//! Where a transfer job stands: an upload's multipart upload and acknowledged parts
+//! (`transfers`, `transfer_parts`), a download's object and synced parts ([`download`]).
 
 use std::collections::BTreeMap;
 
@@ -132,4 +133,114 @@ pub(crate) fn finish(conn: &mut Connection, job: JobId, etag: &str) -> Result<()
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// The `downloads` and `download_parts` tables.
+pub(crate) mod download {
+    use std::collections::BTreeMap;
+
+    use rusqlite::{Connection, OptionalExtension, params};
+
+    use crate::error::Result;
+    use crate::jobs::JobId;
+
+    /// A download begun: the object as it was, and what of it is on disk.
+    #[derive(Clone)]
+    pub(crate) struct Checkpoint {
+        pub etag: String,
+        pub size: u64,
+        /// Parts fetched one GET each; 0 when the object comes in one stream.
+        pub parts: u32,
+        /// In one stream: the bytes at the start of the temporary file that are synced.
+        pub durable: u64,
+        /// Parts synced to the temporary file, by number.
+        pub synced: BTreeMap<u32, Part>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub(crate) struct Part {
+        pub offset: u64,
+        pub size: u64,
+        /// Hex MD5 of the part's bytes.
+        pub md5: String,
+    }
+
+    pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
+        let Some(mut checkpoint) = conn
+            .query_row(
+                "SELECT etag, size, parts, durable FROM downloads WHERE job_id = ?1",
+                [job],
+                |r| {
+                    Ok(Checkpoint {
+                        etag: r.get(0)?,
+                        size: r.get::<_, i64>(1)? as u64,
+                        parts: r.get(2)?,
+                        durable: r.get::<_, i64>(3)? as u64,
+                        synced: BTreeMap::new(),
+                    })
+                },
+            )
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT part_number, offset, size, md5 FROM download_parts WHERE job_id = ?1",
+        )?;
+        let rows = stmt.query_map([job], |r| {
+            Ok((
+                r.get::<_, u32>(0)?,
+                Part {
+                    offset: r.get::<_, i64>(1)? as u64,
+                    size: r.get::<_, i64>(2)? as u64,
+                    md5: r.get(3)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (number, part) = row?;
+            checkpoint.synced.insert(number, part);
+        }
+        Ok(Some(checkpoint))
+    }
+
+    /// Records a download begun, replacing whatever the job had before.
+    pub(crate) fn begin(conn: &mut Connection, job: JobId, checkpoint: &Checkpoint) -> Result<()> {
+        let tx = crate::catalog::write(conn)?;
+        tx.execute("DELETE FROM downloads WHERE job_id = ?1", [job])?;
+        tx.execute(
+            "INSERT INTO downloads (job_id, etag, size, parts, durable) VALUES (?1, ?2, ?3, ?4, 0)",
+            params![
+                job,
+                checkpoint.etag,
+                checkpoint.size as i64,
+                checkpoint.parts
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn add_part(conn: &Connection, job: JobId, number: u32, part: &Part) -> Result<()> {
+        conn.execute(
+            "INSERT OR REPLACE INTO download_parts (job_id, part_number, offset, size, md5)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![job, number, part.offset as i64, part.size as i64, part.md5],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn set_durable(conn: &Connection, job: JobId, durable: u64) -> Result<()> {
+        conn.execute(
+            "UPDATE downloads SET durable = ?2 WHERE job_id = ?1",
+            params![job, durable as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the job's download: it finished, or its bytes are no longer to be trusted.
+    pub(crate) fn forget(conn: &Connection, job: JobId) -> Result<()> {
+        conn.execute("DELETE FROM downloads WHERE job_id = ?1", [job])?;
+        Ok(())
+    }
 }

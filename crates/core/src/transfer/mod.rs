@@ -1,10 +1,12 @@
-//! Uploads as jobs: one job per file, written before the first byte moves. Small files go up
-//! in one request each (several jobs at once); larger ones as multipart uploads whose id and
-//! acknowledged parts are recorded ([`checkpoint`]), so an upload stopped in any way (a crash,
-//! `kill -9`, a lost network, a pause) resumes with the parts the server still holds.
+//! Uploads and downloads as jobs: one job per file, written before the first byte moves.
+//! Small files go up in one request each (several jobs at once); larger ones as multipart
+//! uploads whose id and acknowledged parts are recorded ([`checkpoint`]), so an upload stopped
+//! in any way (a crash, `kill -9`, a lost network, a pause) resumes with the parts the server
+//! still holds. Downloads ([`download`]) resume the same way from the parts on disk.
 
 mod checkpoint;
 mod content_type;
+mod download;
 mod orphans;
 mod upload;
 
@@ -22,6 +24,12 @@ const MIB: u64 = 1024 * 1024;
 
 /// Files up to this size go up in one PutObject; larger ones in parts.
 pub const MULTIPART_FROM: u64 = 16 * MIB;
+
+/// Tries per request: parts are worth retrying harder than a listing.
+const TRANSFER_ATTEMPTS: u32 = 6;
+
+/// Parts in flight per transfer, at most.
+const PARALLEL_PARTS: u64 = 4;
 
 /// S3's most parts per upload.
 const MAX_PARTS: u64 = 10_000;

@@ -15,7 +15,7 @@ use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::checkpoint::{self, Checkpoint, Part};
-use super::{MULTIPART_FROM, content_type, part_size_for};
+use super::{MULTIPART_FROM, PARALLEL_PARTS, TRANSFER_ATTEMPTS, content_type, part_size_for};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle, UploadOptions};
@@ -23,14 +23,8 @@ use crate::objects::etag::{is_md5, multipart_etag};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
 
-/// Tries per request: parts are worth retrying harder than a listing.
-const TRANSFER_ATTEMPTS: u32 = 6;
-
 /// Part bytes one upload holds in memory at once (parts in flight × part size), at most.
 const PART_MEMORY: u64 = 64 * 1024 * 1024;
-
-/// Parts in flight per upload, at most.
-const PARALLEL_PARTS: u64 = 4;
 
 /// The source file as it is now.
 struct Source {

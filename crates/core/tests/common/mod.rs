@@ -38,3 +38,66 @@ pub async fn serve_local() -> (tempfile::TempDir, LocalEndpoint) {
         .unwrap();
     (dir, endpoint)
 }
+
+/// How long a test waits for a job to end before it fails.
+pub const WITHIN: std::time::Duration = std::time::Duration::from_secs(120);
+
+pub const MIB: usize = 1024 * 1024;
+
+/// Bytes that differ at every offset, so a part sent or written at the wrong place shows.
+pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[i % 4] ^ seed)
+        .collect()
+}
+
+/// Waits until every job in `ids` ended, and returns how.
+pub async fn ends(
+    events: &mut tokio::sync::broadcast::Receiver<strata_core::jobs::Event>,
+    ids: &[strata_core::jobs::JobId],
+) -> std::collections::BTreeMap<
+    strata_core::jobs::JobId,
+    (strata_core::jobs::JobState, Option<strata_core::Error>),
+> {
+    use strata_core::jobs::{Event, JobState};
+    let mut ended = std::collections::BTreeMap::new();
+    while ended.len() < ids.len() {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Event::JobState {
+            job, state, error, ..
+        } = event
+            && ids.contains(&job)
+            && !matches!(state, JobState::Queued | JobState::Running)
+        {
+            ended.insert(job, (state, error));
+        }
+    }
+    ended
+}
+
+/// Runs `work` with an engine on the data folder `home` and a runtime of their own, then
+/// drops both where they stand, as a killed process ends: its tasks stop mid-way and its
+/// job-owner lock is released.
+pub async fn then_die<T, F, Fut>(home: &std::path::Path, work: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(Engine) -> Fut + Send + 'static,
+    Fut: Future<Output = T>,
+{
+    let home = home.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let value = runtime.block_on(async {
+            let dying = Engine::open(DataDir::at(&home).unwrap()).unwrap();
+            work(dying).await
+        });
+        // Waits for the blocking pool too, so nothing of the engine outlives the runtime.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(30));
+        value
+    })
+    .await
+    .unwrap()
+}

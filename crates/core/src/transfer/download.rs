@@ -1,0 +1,606 @@
+//! One object to one file, resumably. Bytes go to a temporary file beside the target, named
+//! after the job (`.NAME.strata-JOB.part`), and reach the final name only whole, checked and
+//! synced.
+//!
+//! An object uploaded in parts is fetched one GET per part (`partNumber`), several at once,
+//! each written at its place and recorded only after its bytes are synced; an object in one
+//! piece streams, its synced length recorded every 64 MiB. Every request after the first asks
+//! for the ETag the download began with (If-Match), so bytes of two versions never meet in one
+//! file: an object replaced meanwhile starts over. A resume fetches only the parts it lacks, or
+//! the rest of the stream with a ranged GET. At the end the length is checked, and the MD5 (or
+//! the multipart ETag made from the parts' MD5s) wherever the ETag is made from them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use md5::{Digest, Md5};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use super::checkpoint::download::{self as checkpoint, Checkpoint, Part};
+use super::{PARALLEL_PARTS, TRANSFER_ATTEMPTS};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorCode, Result, Retry};
+use crate::jobs::{Event, JobHandle};
+use crate::objects::etag::{is_md5, multipart_etag};
+use crate::remote::RemotePath;
+use crate::s3::{self, Account};
+
+/// A stream's synced length is recorded after this many bytes.
+const DURABLE_EVERY: u64 = 64 * 1024 * 1024;
+
+/// Bytes gathered before each write to the temporary file.
+const WRITE_BUFFER: usize = 1024 * 1024;
+
+/// Times a download starts over because the object was replaced while it ran.
+const RESTARTS: u32 = 3;
+
+/// The temporary file a job downloads `target` into.
+pub(crate) fn temporary_path(target: &Path, job: crate::jobs::JobId) -> PathBuf {
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    target.with_file_name(format!(".{name}.strata-{job}.part"))
+}
+
+impl Engine {
+    /// Downloads `source` to the file `target` as job `job`, resuming what an earlier run of
+    /// the job did; returns the object's size. The temporary file stays for a resume when the
+    /// job is paused or fails on the way; it goes when cancelled or when its bytes are wrong.
+    pub(crate) async fn download(
+        &self,
+        source: &RemotePath,
+        target: &Path,
+        job: &JobHandle,
+    ) -> Result<u64> {
+        let account = self.account(&source.profile).await?;
+        let client = self
+            .bucket_client(&account, &source.bucket, TRANSFER_ATTEMPTS)
+            .await?;
+        let fetch = Fetch {
+            engine: self,
+            account: &account,
+            client,
+            source,
+            temporary: temporary_path(target, job.id),
+            job,
+            done: AtomicU64::new(0),
+            replaced: AtomicBool::new(false),
+            untrusted: AtomicBool::new(false),
+        };
+        let mut restarts = 0;
+        let outcome = loop {
+            match fetch.run().await {
+                Err(_) if fetch.replaced.swap(false, Ordering::Relaxed) && restarts < RESTARTS => {
+                    tracing::info!(
+                        job = job.id,
+                        "the object was replaced; downloading it again"
+                    );
+                    fetch.discard().await;
+                    restarts += 1;
+                }
+                Ok(size) => break fetch.place(target).await.map(|()| size),
+                Err(err) => break Err(err),
+            }
+        };
+        let keep = match &outcome {
+            Ok(_) => true,
+            Err(err) if err.code == ErrorCode::Cancelled => job.pausing(),
+            Err(err) => {
+                err.code != ErrorCode::NoSuchKey
+                    && !fetch.replaced.load(Ordering::Relaxed)
+                    && !fetch.untrusted.load(Ordering::Relaxed)
+            }
+        };
+        if !keep {
+            fetch.discard().await;
+        }
+        outcome
+    }
+}
+
+struct Fetch<'a> {
+    engine: &'a Engine,
+    account: &'a Account,
+    client: aws_sdk_s3::Client,
+    source: &'a RemotePath,
+    temporary: PathBuf,
+    job: &'a JobHandle,
+    /// Bytes on disk so far, for progress.
+    done: AtomicU64,
+    /// Set when the server said the object is no longer the one the download began with.
+    replaced: AtomicBool,
+    /// Set when the bytes fetched proved wrong: they are never resumed from.
+    untrusted: AtomicBool,
+}
+
+/// What was fetched, for the final check.
+enum Fetched {
+    /// In one stream, with its MD5.
+    Whole { md5: String },
+    /// In parts, each with its MD5.
+    Parts(BTreeMap<u32, Part>),
+}
+
+fn md5_hex(md5: Md5) -> String {
+    hex_simd::encode_to_string(md5.finalize(), hex_simd::AsciiCase::Lower)
+}
+
+/// `bytes FIRST-LAST/TOTAL` as (first, last, total).
+fn content_range(text: &str) -> Option<(u64, u64, u64)> {
+    let (range, total) = text.strip_prefix("bytes ")?.split_once('/')?;
+    let (first, last) = range.split_once('-')?;
+    Some((first.parse().ok()?, last.parse().ok()?, total.parse().ok()?))
+}
+
+/// The part count an ETag names (`…-N`), if it is a multipart ETag.
+fn etag_parts(etag: &str) -> Option<u32> {
+    let (md5, count) = etag.split_once('-')?;
+    is_md5(md5).then(|| count.parse().ok()).flatten()
+}
+
+impl Fetch<'_> {
+    fn corrupt(&self, what: &str) -> Error {
+        self.untrusted.store(true, Ordering::Relaxed);
+        Error::new(
+            ErrorCode::S3,
+            format!("The downloaded bytes do not match the object ({what})."),
+            "Try again; nothing was written under the final name.",
+        )
+        .with_retry(Retry::Transient)
+    }
+
+    fn io(&self, e: std::io::Error) -> Error {
+        Error::io(
+            format!("{} could not be written", self.temporary.display()),
+            &e,
+        )
+    }
+
+    fn report(&self, objects: u32) {
+        self.job.report(Event::ObjectsProgress {
+            job: self.job.id,
+            profile: self.source.profile.clone(),
+            action: "download".into(),
+            objects,
+            bytes: self.done.load(Ordering::Relaxed),
+        });
+    }
+
+    /// GETs the object: part `part` of it, from byte `from`, the version `etag` only.
+    async fn send(
+        &self,
+        part: Option<u32>,
+        from: u64,
+        etag: Option<&str>,
+    ) -> Result<GetObjectOutput, SdkError<GetObjectError, HttpResponse>> {
+        let mut request = self
+            .client
+            .get_object()
+            .bucket(&self.source.bucket)
+            .key(&self.source.key)
+            .set_part_number(part.map(|n| n as i32))
+            .set_if_match(etag.map(|e| format!("\"{e}\"")));
+        if from > 0 {
+            request = request.range(format!("bytes={from}-"));
+        }
+        request.send().await
+    }
+
+    fn error(&self, err: &SdkError<GetObjectError, HttpResponse>) -> Error {
+        if s3::service_code(err) == Some("PreconditionFailed") {
+            self.replaced.store(true, Ordering::Relaxed);
+            return Error::new(
+                ErrorCode::S3,
+                format!(
+                    "{} was replaced while it was downloading, again and again.",
+                    self.source
+                ),
+                "Try again when nothing is writing to it.",
+            )
+            .with_retry(Retry::Transient);
+        }
+        let err = s3::error_from_sdk(err, &self.account.label());
+        if err.code == ErrorCode::NoSuchKey {
+            let RemotePath {
+                profile,
+                bucket,
+                key,
+            } = self.source;
+            return crate::objects::no_such_key(profile, bucket, key);
+        }
+        err
+    }
+
+    async fn get(&self, part: Option<u32>, from: u64, etag: &str) -> Result<GetObjectOutput> {
+        self.job.check()?;
+        let etag = (!etag.is_empty()).then_some(etag);
+        self.send(part, from, etag)
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
+    /// The first GET asks for part 1, which says whether the object has parts (and how many)
+    /// or comes whole; a server (or an empty object) that takes no part number is asked for
+    /// the object.
+    async fn get_first(&self) -> Result<GetObjectOutput> {
+        self.job.check()?;
+        match self.send(Some(1), 0, None).await {
+            Ok(answer) => Ok(answer),
+            Err(err)
+                if matches!(
+                    s3::service_code(&err),
+                    Some(
+                        "InvalidPartNumber" | "InvalidArgument" | "InvalidRange" | "NotImplemented"
+                    )
+                ) =>
+            {
+                self.get(None, 0, "").await
+            }
+            Err(err) => Err(self.error(&err)),
+        }
+    }
+
+    /// Fetches what the temporary file lacks and checks it all; returns the object's size.
+    async fn run(&self) -> Result<u64> {
+        let id = self.job.id;
+        let held = self
+            .engine
+            .blocking(move |conn, _| checkpoint::load(conn, id))
+            .await?;
+        let on_disk = tokio::fs::metadata(&self.temporary)
+            .await
+            .map(|m| m.len())
+            .ok();
+        let usable = held.filter(|held| match on_disk {
+            Some(len) if held.parts > 0 => len == held.size,
+            Some(len) => len >= held.durable,
+            None => false,
+        });
+        let (checkpoint, fetched) = match usable {
+            Some(held) if held.parts > 0 => {
+                let missing = (1..=held.parts)
+                    .filter(|n| !held.synced.contains_key(n))
+                    .collect();
+                let done: u64 = held.synced.values().map(|p| p.size).sum();
+                self.done.store(done, Ordering::Relaxed);
+                let mut parts = held.synced.clone();
+                parts.extend(self.fetch_parts(&held, None, missing).await?);
+                (held, Fetched::Parts(parts))
+            }
+            Some(held) => {
+                let md5 = self.continue_stream(&held, None).await?;
+                (held, Fetched::Whole { md5 })
+            }
+            None => self.begin().await?,
+        };
+        self.check(&checkpoint, &fetched)?;
+        self.report(1);
+        Ok(checkpoint.size)
+    }
+
+    /// Starts the download afresh: the first GET asks for part 1, which says whether the object
+    /// has parts (and how many) or comes whole.
+    async fn begin(&self) -> Result<(Checkpoint, Fetched)> {
+        self.done.store(0, Ordering::Relaxed);
+        let first = self.get_first().await?;
+        let etag = first
+            .e_tag()
+            .map(|e| e.trim_matches('"').to_string())
+            .unwrap_or_default();
+        let range = first.content_range().and_then(content_range);
+        let size = match range {
+            Some((_, _, total)) => total,
+            None => first.content_length().unwrap_or(0).max(0) as u64,
+        };
+        let parts = first.parts_count().unwrap_or(0).max(0) as u32;
+        let whole_range = range.is_none_or(|(first, last, total)| first == 0 && last + 1 == total);
+        let mut checkpoint = Checkpoint {
+            etag,
+            size,
+            parts: 0,
+            durable: 0,
+            synced: BTreeMap::new(),
+        };
+        if parts > 1 && range.is_some() {
+            checkpoint.parts = parts;
+            self.start_file(&checkpoint).await?;
+            let fetched = self
+                .fetch_parts(&checkpoint, Some(first), (2..=parts).collect())
+                .await?;
+            return Ok((checkpoint, Fetched::Parts(fetched)));
+        }
+        // Without a part count, an answer to `partNumber=1` is the whole object only when it
+        // says so (its range) or when the object has no parts (its ETag).
+        let whole = if whole_range
+            && (range.is_some() || etag_parts(&checkpoint.etag).is_none_or(|n| n <= 1))
+        {
+            first
+        } else {
+            self.get(None, 0, &checkpoint.etag).await?
+        };
+        self.start_file(&checkpoint).await?;
+        let md5 = self.continue_stream(&checkpoint, Some(whole)).await?;
+        Ok((checkpoint, Fetched::Whole { md5 }))
+    }
+
+    /// Records the download and makes an empty temporary file for it (of the object's size
+    /// when its parts are written at their places).
+    async fn start_file(&self, checkpoint: &Checkpoint) -> Result<()> {
+        let (id, written) = (self.job.id, checkpoint.clone());
+        self.engine
+            .blocking(move |conn, _| checkpoint::begin(conn, id, &written))
+            .await?;
+        let file = tokio::fs::File::create(&self.temporary)
+            .await
+            .map_err(|e| self.io(e))?;
+        if checkpoint.parts > 0 {
+            file.set_len(checkpoint.size)
+                .await
+                .map_err(|e| self.io(e))?;
+        }
+        Ok(())
+    }
+
+    /// Streams the object into the temporary file from its synced length on (`first` is the
+    /// answer already received, else a ranged GET asks for the rest); returns the MD5 of it all.
+    async fn continue_stream(
+        &self,
+        checkpoint: &Checkpoint,
+        first: Option<GetObjectOutput>,
+    ) -> Result<String> {
+        let from = checkpoint.durable;
+        let mut file = tokio::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.temporary)
+            .await
+            .map_err(|e| self.io(e))?;
+        file.set_len(from).await.map_err(|e| self.io(e))?;
+        // The MD5 covers the bytes kept from before, read back.
+        let mut md5 = Md5::new();
+        let mut kept = vec![0; WRITE_BUFFER];
+        let mut left = from;
+        while left > 0 {
+            let n = file
+                .read(&mut kept[..WRITE_BUFFER.min(left as usize)])
+                .await
+                .map_err(|e| self.io(e))?;
+            if n == 0 {
+                return Err(self.corrupt("the temporary file is shorter than recorded"));
+            }
+            md5.update(&kept[..n]);
+            left -= n as u64;
+        }
+        drop(kept);
+        self.done.store(from, Ordering::Relaxed);
+        let body = match first {
+            Some(answer) => answer.body,
+            None if from < checkpoint.size => self.get(None, from, &checkpoint.etag).await?.body,
+            None => ByteStream::from_static(b""),
+        };
+        let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let id = self.job.id;
+        let (mut at, mut synced, mut body) = (from, from, body);
+        while let Some(written) = self.append(&mut file, &mut md5, &mut body).await? {
+            at += written;
+            if at - synced >= DURABLE_EVERY {
+                self.sync(&mut file).await?;
+                synced = at;
+                self.engine
+                    .blocking(move |conn, _| checkpoint::set_durable(conn, id, at))
+                    .await?;
+            }
+        }
+        if at != checkpoint.size {
+            return Err(interrupted(format!("{at} of {} bytes", checkpoint.size)));
+        }
+        self.sync(&mut file).await?;
+        Ok(md5_hex(md5))
+    }
+
+    /// Writes the body's next chunk to `file` and into `md5`; its length, or `None` at the end.
+    async fn append(
+        &self,
+        file: &mut tokio::io::BufWriter<tokio::fs::File>,
+        md5: &mut Md5,
+        body: &mut ByteStream,
+    ) -> Result<Option<u64>> {
+        let Some(chunk) = body.next().await else {
+            return Ok(None);
+        };
+        self.job.check()?;
+        let chunk = chunk.map_err(interrupted)?;
+        md5.update(&chunk);
+        file.write_all(&chunk).await.map_err(|e| self.io(e))?;
+        self.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        self.report(0);
+        Ok(Some(chunk.len() as u64))
+    }
+
+    /// Puts what `file` holds on the disk.
+    async fn sync(&self, file: &mut tokio::io::BufWriter<tokio::fs::File>) -> Result<()> {
+        file.flush().await.map_err(|e| self.io(e))?;
+        file.get_ref().sync_data().await.map_err(|e| self.io(e))
+    }
+
+    /// Fetches the parts `numbers`, several at once (`first` is part 1's answer, already
+    /// received), each written at its place, synced, then recorded.
+    async fn fetch_parts(
+        &self,
+        checkpoint: &Checkpoint,
+        first: Option<GetObjectOutput>,
+        numbers: Vec<u32>,
+    ) -> Result<BTreeMap<u32, Part>> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let parallel = PARALLEL_PARTS as usize - usize::from(first.is_some());
+        let rest = futures_util::stream::iter(numbers)
+            .map(|number| self.fetch_part(checkpoint, number, None))
+            .buffer_unordered(parallel)
+            .try_collect::<BTreeMap<u32, Part>>();
+        match first {
+            Some(first) => {
+                let ((number, part), mut rest) =
+                    tokio::try_join!(self.fetch_part(checkpoint, 1, Some(first)), rest)?;
+                rest.insert(number, part);
+                Ok(rest)
+            }
+            None => rest.await,
+        }
+    }
+
+    async fn fetch_part(
+        &self,
+        checkpoint: &Checkpoint,
+        number: u32,
+        answer: Option<GetObjectOutput>,
+    ) -> Result<(u32, Part)> {
+        let answer = match answer {
+            Some(answer) => answer,
+            None => self.get(Some(number), 0, &checkpoint.etag).await?,
+        };
+        Ok((number, self.write_part(checkpoint, number, answer).await?))
+    }
+
+    /// Writes one part's answer at its place in the temporary file, syncs and records it.
+    async fn write_part(
+        &self,
+        checkpoint: &Checkpoint,
+        number: u32,
+        answer: GetObjectOutput,
+    ) -> Result<Part> {
+        let Some((first, last, total)) = answer.content_range().and_then(content_range) else {
+            return Err(self.corrupt(&format!("part {number} came without its place")));
+        };
+        if total != checkpoint.size || last < first || last >= total {
+            return Err(self.corrupt(&format!("part {number} does not fit the object")));
+        }
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.temporary)
+            .await
+            .map_err(|e| self.io(e))?;
+        file.seek(std::io::SeekFrom::Start(first))
+            .await
+            .map_err(|e| self.io(e))?;
+        let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let (mut md5, mut size, mut body) = (Md5::new(), 0u64, answer.body);
+        let announced = last - first + 1;
+        while let Some(written) = self.append(&mut file, &mut md5, &mut body).await? {
+            size += written;
+            if size > announced {
+                return Err(self.corrupt(&format!("part {number} is longer than announced")));
+            }
+        }
+        if size != announced {
+            return Err(interrupted(format!(
+                "part {number}: {size} of {announced} bytes"
+            )));
+        }
+        self.sync(&mut file).await?;
+        let part = Part {
+            offset: first,
+            size,
+            md5: md5_hex(md5),
+        };
+        let (id, recorded) = (self.job.id, part.clone());
+        self.engine
+            .blocking(move |conn, _| checkpoint::add_part(conn, id, number, &recorded))
+            .await?;
+        Ok(part)
+    }
+
+    /// The bytes fetched are the object's: its length, and the MD5 or multipart ETag wherever
+    /// the ETag is made from them (other ETags, of encrypted objects, say nothing).
+    fn check(&self, checkpoint: &Checkpoint, fetched: &Fetched) -> Result<()> {
+        let etag = checkpoint.etag.to_ascii_lowercase();
+        match fetched {
+            Fetched::Whole { md5 } => {
+                if is_md5(&etag) && *md5 != etag {
+                    return Err(self.corrupt("its MD5 differs from the ETag"));
+                }
+                if etag_parts(&etag) == Some(1) {
+                    let digest = hex_simd::decode_to_vec(md5).unwrap_or_default();
+                    if multipart_etag([digest]) != etag {
+                        return Err(self.corrupt("its MD5 differs from the ETag"));
+                    }
+                }
+            }
+            Fetched::Parts(parts) => {
+                let mut next = 0;
+                for part in parts.values() {
+                    if part.offset != next {
+                        return Err(self.corrupt("its parts leave a gap"));
+                    }
+                    next += part.size;
+                }
+                if next != checkpoint.size || parts.len() as u32 != checkpoint.parts {
+                    return Err(self.corrupt("its parts do not add up to the object"));
+                }
+                if etag_parts(&etag).is_some() {
+                    let digests = parts
+                        .values()
+                        .map(|p| hex_simd::decode_to_vec(&p.md5).unwrap_or_default());
+                    if multipart_etag(digests) != etag {
+                        return Err(self.corrupt("its parts' MD5s differ from the ETag"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Renames the checked, synced temporary file over the target and syncs the folder: the
+    /// final name never shows a part of the object.
+    async fn place(&self, target: &Path) -> Result<()> {
+        let id = self.job.id;
+        tokio::fs::rename(&self.temporary, target)
+            .await
+            .map_err(|e| Error::io(format!("{} could not be written", target.display()), &e))?;
+        if let Some(folder) = target.parent()
+            && let Ok(folder) = tokio::fs::File::open(folder).await
+        {
+            let _ = folder.sync_all().await;
+        }
+        let _ = self
+            .engine
+            .blocking(move |conn, _| checkpoint::forget(conn, id))
+            .await;
+        Ok(())
+    }
+
+    /// Removes the temporary file and the record of it.
+    async fn discard(&self) {
+        let _ = tokio::fs::remove_file(&self.temporary).await;
+        let id = self.job.id;
+        let _ = self
+            .engine
+            .blocking(move |conn, _| checkpoint::forget(conn, id))
+            .await;
+    }
+}
+
+fn interrupted(err: impl std::fmt::Display) -> Error {
+    crate::objects::body_interrupted(
+        "The download",
+        err,
+        "Resume it: the parts already on disk are kept.",
+    )
+    .with_retry(Retry::Transient)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{content_range, etag_parts};
+
+    #[test]
+    fn ranges_and_part_counts_are_read_from_the_answer() {
+        assert_eq!(content_range("bytes 0-99/1000"), Some((0, 99, 1000)));
+        assert_eq!(content_range("bytes */1000"), None);
+        assert_eq!(etag_parts("0cc175b9c0f1b6a831c399e269772661-12"), Some(12));
+        assert_eq!(etag_parts("0cc175b9c0f1b6a831c399e269772661"), None);
+        assert_eq!(etag_parts("opaque-etag"), None);
+    }
+}

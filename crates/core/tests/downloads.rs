@@ -1,0 +1,384 @@
+//! Downloads as jobs against real parts: the built-in endpoint, moto and s3s-fs on 127.0.0.1,
+//! real files, a real SQLite catalog; a proxy that slows answers down where a test stops a
+//! download half-way (an engine dropped with its runtime, as a killed process would be).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+mod common;
+
+use common::{MIB, WITHIN, ends, engine, input, pattern, serve_local, then_die};
+use strata_core::jobs::{Event, JobId, JobState};
+use strata_core::remote::RemotePath;
+use strata_core::{DataDir, Engine, ErrorCode};
+use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
+
+const BUCKET: &str = "downloads";
+
+async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
+    let (home, engine) = engine();
+    engine
+        .profile_add(input("p", endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    (home, engine)
+}
+
+/// Puts `data` at `key`: in one request, or as a multipart upload of `part` bytes a part.
+async fn put(endpoint: &str, key: &str, data: &[u8], part: Option<usize>) {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let client = sdk_client(endpoint, ACCESS_KEY, SECRET_KEY);
+    let _ = client.create_bucket().bucket(BUCKET).send().await;
+    let Some(part) = part else {
+        client
+            .put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .body(data.to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        return;
+    };
+    let upload = client
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let id = upload.upload_id().unwrap();
+    let mut completed = Vec::new();
+    for (i, chunk) in data.chunks(part).enumerate() {
+        let number = i as i32 + 1;
+        let sent = client
+            .upload_part()
+            .bucket(BUCKET)
+            .key(key)
+            .upload_id(id)
+            .part_number(number)
+            .body(chunk.to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        completed.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .e_tag(sent.e_tag().unwrap())
+                .build(),
+        );
+    }
+    client
+        .complete_multipart_upload()
+        .bucket(BUCKET)
+        .key(key)
+        .upload_id(id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(completed))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Every file under `root` with its bytes, by relative path; temporary files included.
+fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                found.insert(relative, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
+}
+
+async fn downloads_land_whole(endpoint: &str) {
+    let tree: BTreeMap<&str, (Vec<u8>, Option<usize>)> = [
+        ("shoot/empty.txt", (Vec::new(), None)),
+        ("shoot/cover.jpg", (pattern(3000, 1), None)),
+        (
+            "shoot/raw/IMG_0001.CR3",
+            (pattern(17 * MIB + 5, 2), Some(5 * MIB)),
+        ),
+        ("shoot/raw/one-part.CR3", (pattern(MIB, 3), Some(5 * MIB))),
+        ("shoot/Müller €.tif", (pattern(9 * MIB, 4), None)),
+    ]
+    .into();
+    for (key, (data, part)) in &tree {
+        put(endpoint, key, data, *part).await;
+    }
+    let (_home, engine) = engine_for(endpoint).await;
+    let into = tempfile::tempdir().unwrap();
+    let mut events = engine.events();
+    let started = engine
+        .download_start(
+            &[RemotePath::parse(&format!("p:{BUCKET}/shoot/")).unwrap()],
+            into.path(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(started.jobs.len(), tree.len(), "one job per object");
+    for (id, (state, error)) in ends(&mut events, &started.jobs).await {
+        assert_eq!(state, JobState::Done, "job {id}: {error:?}");
+    }
+    let expected: BTreeMap<String, Vec<u8>> = tree
+        .iter()
+        .map(|(k, (data, _))| (k.to_string(), data.clone()))
+        .collect();
+    let got = files(into.path());
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "every object, no temporary file left"
+    );
+    for (path, data) in &expected {
+        assert!(got[path] == *data, "{path} arrived whole");
+    }
+    let jobs = engine.job_list(10).await.unwrap();
+    assert_eq!(
+        jobs.iter().map(|j| j.bytes).sum::<u64>(),
+        expected.values().map(|b| b.len() as u64).sum::<u64>()
+    );
+}
+
+#[tokio::test]
+async fn downloads_land_whole_on_the_built_in_endpoint() {
+    let (_dir, server) = serve_local().await;
+    downloads_land_whole(&server.url()).await;
+}
+
+#[tokio::test]
+async fn downloads_land_whole_on_moto() {
+    let moto = Moto::start();
+    downloads_land_whole(&moto.endpoint).await;
+}
+
+#[tokio::test]
+async fn downloads_land_whole_on_s3s_fs() {
+    let s3s = S3sFs::start().await;
+    downloads_land_whole(&s3s.endpoint).await;
+}
+
+/// GETs forwarded by the proxy: by part number, or by the first byte of their range.
+#[derive(Default)]
+struct Gets {
+    parts: BTreeMap<u32, u32>,
+    ranges: Vec<u64>,
+}
+
+/// A proxy that trickles object bodies (256 KiB every 20 ms) and counts the GETs.
+async fn trickling_proxy(upstream: &str) -> (FaultProxy, Arc<Mutex<Gets>>) {
+    let gets: Arc<Mutex<Gets>> = Arc::default();
+    let seen = Arc::clone(&gets);
+    let proxy = FaultProxy::start(upstream, move |head, _| {
+        let query = head.uri.query().unwrap_or_default();
+        if head.method != "GET" || query.contains("list-type") || query.contains("location") {
+            return Fault::Forward;
+        }
+        let mut gets = seen.lock().unwrap();
+        if let Some(number) = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("partNumber="))
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            *gets.parts.entry(number).or_default() += 1;
+        }
+        if let Some(from) = head
+            .headers
+            .get("range")
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.split('-').next())
+            .and_then(|n| n.parse().ok())
+        {
+            gets.ranges.push(from);
+        }
+        Fault::Trickle {
+            chunk: 256 * 1024,
+            every_ms: 20,
+        }
+    })
+    .await;
+    (proxy, gets)
+}
+
+/// Waits until job `job` has `bytes` on disk.
+async fn until_written(
+    events: &mut tokio::sync::broadcast::Receiver<Event>,
+    job: JobId,
+    bytes: u64,
+) {
+    loop {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if matches!(event, Event::ObjectsProgress { job: j, bytes: b, .. } if j == job && b >= bytes)
+        {
+            return;
+        }
+    }
+}
+
+/// Starts downloading `key` into `into` in an engine that then dies once `bytes` are on disk.
+async fn crash_mid_download(home: &Path, key: &str, into: &Path, bytes: u64) -> JobId {
+    let (source, into) = (format!("p:{BUCKET}/{key}"), into.to_path_buf());
+    then_die(home, move |dying| async move {
+        let mut events = dying.events();
+        let started = dying
+            .download_start(&[RemotePath::parse(&source).unwrap()], &into)
+            .await
+            .unwrap();
+        until_written(&mut events, started.jobs[0], bytes).await;
+        started.jobs[0]
+    })
+    .await
+}
+
+async fn resume(home: &Path, job: JobId) -> (JobState, Option<strata_core::Error>) {
+    let next = Engine::open(DataDir::at(home).unwrap()).unwrap();
+    let mut events = next.events();
+    assert_eq!(next.jobs_resume_unfinished().await.unwrap(), vec![job]);
+    ends(&mut events, &[job]).await.remove(&job).unwrap()
+}
+
+/// The parts the catalog recorded as synced for `job`.
+fn synced_parts(home: &Path, job: JobId) -> BTreeSet<u32> {
+    let catalog = rusqlite::Connection::open(DataDir::at(home).unwrap().catalog_path()).unwrap();
+    let mut stmt = catalog
+        .prepare("SELECT part_number FROM download_parts WHERE job_id = ?1")
+        .unwrap();
+    stmt.query_map([job], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_crashed_download_in_parts_resumes_and_never_fetches_a_synced_part_again() {
+    let (_dir, server) = serve_local().await;
+    let data = pattern(72 * MIB + 77, 5);
+    put(&server.url(), "wedding.mov", &data, Some(8 * MIB)).await;
+    let (proxy, gets) = trickling_proxy(&server.url()).await;
+    let (home, first) = engine_for(&proxy.endpoint).await;
+    drop(first);
+    let into = tempfile::tempdir().unwrap();
+    let job = crash_mid_download(home.path(), "wedding.mov", into.path(), 40 * MIB as u64).await;
+    let synced = synced_parts(home.path(), job);
+    assert!(
+        !synced.is_empty() && synced.len() < 10,
+        "stopped half-way: {synced:?}"
+    );
+    assert!(
+        !into.path().join("wedding.mov").exists(),
+        "nothing under the final name yet"
+    );
+    let (state, error) = resume(home.path(), job).await;
+    assert_eq!(state, JobState::Done, "{error:?}");
+    assert!(std::fs::read(into.path().join("wedding.mov")).unwrap() == data);
+    let gets = gets.lock().unwrap();
+    for number in &synced {
+        assert_eq!(
+            gets.parts[number], 1,
+            "part {number} was fetched once: {:?}",
+            gets.parts
+        );
+    }
+    assert_eq!(files(into.path()).len(), 1, "no temporary file left");
+}
+
+#[tokio::test]
+async fn a_crashed_download_in_one_stream_resumes_from_its_synced_length() {
+    let (_dir, server) = serve_local().await;
+    let data = pattern(100 * MIB + 3, 6);
+    put(&server.url(), "scan.tif", &data, None).await;
+    let (proxy, gets) = trickling_proxy(&server.url()).await;
+    let (home, first) = engine_for(&proxy.endpoint).await;
+    drop(first);
+    let into = tempfile::tempdir().unwrap();
+    let job = crash_mid_download(home.path(), "scan.tif", into.path(), 70 * MIB as u64).await;
+    let (state, error) = resume(home.path(), job).await;
+    assert_eq!(state, JobState::Done, "{error:?}");
+    assert!(std::fs::read(into.path().join("scan.tif")).unwrap() == data);
+    let ranges = gets.lock().unwrap().ranges.clone();
+    assert!(
+        ranges.len() == 1 && ranges[0] >= 64 * MIB as u64,
+        "the resume asked for the rest only: {ranges:?}"
+    );
+    assert_eq!(files(into.path()).len(), 1, "no temporary file left");
+}
+
+#[tokio::test]
+async fn an_object_replaced_since_the_crash_is_downloaded_again_never_mixed() {
+    let (_dir, server) = serve_local().await;
+    put(
+        &server.url(),
+        "edit.psd",
+        &pattern(40 * MIB, 7),
+        Some(8 * MIB),
+    )
+    .await;
+    let (proxy, _gets) = trickling_proxy(&server.url()).await;
+    let (home, first) = engine_for(&proxy.endpoint).await;
+    drop(first);
+    let into = tempfile::tempdir().unwrap();
+    let job = crash_mid_download(home.path(), "edit.psd", into.path(), 20 * MIB as u64).await;
+    let replaced = pattern(30 * MIB, 8);
+    put(&server.url(), "edit.psd", &replaced, Some(8 * MIB)).await;
+    let (state, error) = resume(home.path(), job).await;
+    assert_eq!(state, JobState::Done, "{error:?}");
+    assert!(
+        std::fs::read(into.path().join("edit.psd")).unwrap() == replaced,
+        "the object as it is now, whole"
+    );
+    assert_eq!(files(into.path()).len(), 1, "no temporary file left");
+}
+
+#[tokio::test]
+async fn a_cancelled_download_leaves_nothing_and_a_missing_key_is_a_clear_failure() {
+    let (_dir, server) = serve_local().await;
+    put(
+        &server.url(),
+        "big.bin",
+        &pattern(40 * MIB, 9),
+        Some(8 * MIB),
+    )
+    .await;
+    let (proxy, _gets) = trickling_proxy(&server.url()).await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let into = tempfile::tempdir().unwrap();
+    let (mut events, mut states) = (engine.events(), engine.events());
+    let started = engine
+        .download_start(
+            &[
+                RemotePath::parse(&format!("p:{BUCKET}/big.bin")).unwrap(),
+                RemotePath::parse(&format!("p:{BUCKET}/gone.bin")).unwrap(),
+            ],
+            into.path(),
+        )
+        .await
+        .unwrap();
+    until_written(&mut events, started.jobs[0], 8 * MIB as u64).await;
+    engine.job_cancel(started.jobs[0]).await.unwrap();
+    let ended = ends(&mut states, &started.jobs).await;
+    assert_eq!(ended[&started.jobs[0]].0, JobState::Cancelled);
+    let (state, error) = &ended[&started.jobs[1]];
+    assert_eq!(*state, JobState::Failed);
+    assert_eq!(error.as_ref().unwrap().code, ErrorCode::NoSuchKey);
+    assert!(files(into.path()).is_empty(), "no file, no temporary file");
+}
