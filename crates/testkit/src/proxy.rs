@@ -26,7 +26,10 @@ pub enum Fault {
     StripContinuationToken,
     /// Wait this many milliseconds, then forward (a slow or stalled server).
     DelayMs(u64),
-    /// Forward, send only the first bytes of the answer's body, then drop the connection.
+    /// Answer 403 AccessDenied without forwarding (a key without the permission).
+    Refuse,
+    /// Forward, send only the first bytes of the answer's body, then drop the connection
+    /// (a bodiless answer is cut before its end too).
     Cut(usize),
     /// Forward, sending the answer's body `chunk` bytes at a time, `every_ms` apart (a slow
     /// line, so a test can stop a transfer in the middle of a body).
@@ -97,8 +100,10 @@ impl Drop for FaultProxy {
 pub struct Shaped {
     data: Bytes,
     sent: usize,
-    /// Where the body ends; before the data's end, the connection breaks there.
+    /// Where the body ends.
     end: usize,
+    /// Whether the connection breaks at `end`, before the whole body was sent.
+    cut: bool,
     chunk: usize,
     every: Option<std::time::Duration>,
     pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
@@ -111,6 +116,7 @@ impl Shaped {
             data,
             sent: 0,
             end,
+            cut: false,
             chunk: usize::MAX,
             every: None,
             pause: None,
@@ -150,7 +156,13 @@ impl hyper::body::Body for Shaped {
     }
 
     fn size_hint(&self) -> hyper::body::SizeHint {
-        hyper::body::SizeHint::with_exact(self.data.len() as u64)
+        // A cut body announces more than it sends, so the client sees it end too soon.
+        let announced = if self.cut {
+            self.data.len().max(self.end + 1)
+        } else {
+            self.data.len()
+        };
+        hyper::body::SizeHint::with_exact(announced as u64)
     }
 }
 
@@ -166,13 +178,20 @@ async fn handle(
     if let Fault::DelayMs(ms) = fault {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
-    if let Fault::Fail(status) = fault {
-        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code>\
-                    <Message>injected by the test's fault proxy</Message></Error>";
+    let refusal = match fault {
+        Fault::Fail(status) => Some((status, "InternalError")),
+        Fault::Refuse => Some((403, "AccessDenied")),
+        _ => None,
+    };
+    if let Some((status, code)) = refusal {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+             <Message>injected by the test's fault proxy</Message></Error>"
+        );
         return Response::builder()
             .status(status)
             .header("content-type", "application/xml")
-            .body(Shaped::whole(Bytes::from_static(body.as_bytes())))
+            .body(Shaped::whole(Bytes::from(body)))
             .expect("response");
     }
     let body = body
@@ -217,7 +236,10 @@ async fn handle(
     head.headers.remove("transfer-encoding");
     let mut shaped = Shaped::whole(body);
     match fault {
-        Fault::Cut(after) => shaped.end = after.min(shaped.data.len()),
+        Fault::Cut(after) => {
+            shaped.end = after.min(shaped.data.len());
+            shaped.cut = true;
+        }
         Fault::Trickle { chunk, every_ms } => {
             shaped.chunk = chunk.max(1);
             shaped.every = Some(std::time::Duration::from_millis(every_ms));
