@@ -382,3 +382,39 @@ async fn a_cancelled_download_leaves_nothing_and_a_missing_key_is_a_clear_failur
     assert_eq!(error.as_ref().unwrap().code, ErrorCode::NoSuchKey);
     assert!(files(into.path()).is_empty(), "no file, no temporary file");
 }
+
+#[tokio::test]
+async fn a_download_rides_out_500s_503s_and_cut_connections() {
+    let (_dir, server) = serve_local().await;
+    let parted = pattern(40 * MIB + 9, 10);
+    let whole = pattern(3 * MIB, 11);
+    put(&server.url(), "faults/parted.mov", &parted, Some(8 * MIB)).await;
+    put(&server.url(), "faults/whole.jpg", &whole, None).await;
+    let proxy = FaultProxy::start(&server.url(), |head, n| {
+        let object_get = head.method == "GET" && head.uri.path().contains("/faults/");
+        match n {
+            _ if !object_get => Fault::Forward,
+            n if n % 5 == 0 => Fault::Fail(500),
+            n if n % 7 == 0 => Fault::Fail(503),
+            n if n % 3 == 0 => Fault::Cut(MIB),
+            _ => Fault::Forward,
+        }
+    })
+    .await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let into = tempfile::tempdir().unwrap();
+    let mut events = engine.events();
+    let started = engine
+        .download_start(
+            &[RemotePath::parse(&format!("p:{BUCKET}/faults/")).unwrap()],
+            into.path(),
+        )
+        .await
+        .unwrap();
+    for (id, (state, error)) in ends(&mut events, &started.jobs).await {
+        assert_eq!(state, JobState::Done, "job {id}: {error:?}");
+    }
+    let got = files(into.path());
+    assert_eq!(got.len(), 2, "no temporary file left: {:?}", got.keys());
+    assert!(got["faults/parted.mov"] == parted && got["faults/whole.jpg"] == whole);
+}

@@ -368,3 +368,97 @@ async fn a_server_whose_parts_cannot_be_listed_gets_the_whole_file_again() {
         "the stale upload aborted"
     );
 }
+
+/// Whether a request sends object bytes: a PutObject or an UploadPart.
+fn sends_bytes(head: &hyper::http::request::Parts) -> bool {
+    head.method == "PUT"
+        && head
+            .uri
+            .path()
+            .strip_prefix("/uploads/")
+            .is_some_and(|key| !key.is_empty())
+}
+
+#[tokio::test]
+async fn an_upload_rides_out_500s_503s_and_dropped_connections() {
+    let (_dir, server) = serve_local().await;
+    let proxy = FaultProxy::start(&server.url(), |head, n| match n {
+        _ if !sends_bytes(head) => Fault::Forward,
+        n if n % 5 == 0 => Fault::Fail(500),
+        n if n % 7 == 0 => Fault::Fail(503),
+        n if n % 3 == 0 => Fault::Cut(0),
+        _ => Fault::Forward,
+    })
+    .await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let local = tempfile::tempdir().unwrap();
+    let files: BTreeMap<&str, Vec<u8>> = [
+        ("big.mov", pattern(40 * MIB + 11, 12)),
+        ("a.jpg", pattern(70_000, 13)),
+        ("b.jpg", pattern(90_000, 14)),
+    ]
+    .into();
+    let mut paths = Vec::new();
+    for (name, bytes) in &files {
+        std::fs::write(local.path().join(name), bytes).unwrap();
+        paths.push(local.path().join(name));
+    }
+    let mut events = engine.events();
+    let ids = engine
+        .upload_start(
+            &paths,
+            &RemotePath::parse("p:uploads/").unwrap(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    for (id, (state, error)) in ends(&mut events, &ids).await {
+        assert_eq!(state, JobState::Done, "job {id}: {error:?}");
+    }
+    for (name, bytes) in &files {
+        assert!(
+            object(&server.url(), name).await.0 == *bytes,
+            "{name} arrived whole"
+        );
+    }
+    assert_eq!(open_uploads(&server.url()).await, Some(0));
+}
+
+#[tokio::test]
+async fn a_refusal_stops_the_upload_with_its_reason_and_no_retry_storm() {
+    let (_dir, server) = serve_local().await;
+    let refused = Arc::new(Mutex::new(0));
+    let counted = Arc::clone(&refused);
+    let proxy = FaultProxy::start(&server.url(), move |head, _| {
+        if sends_bytes(head) {
+            *counted.lock().unwrap() += 1;
+            Fault::Refuse
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("big.mov");
+    std::fs::write(&file, pattern(40 * MIB, 15)).unwrap();
+    let mut events = engine.events();
+    let ids = engine
+        .upload_start(
+            &[file],
+            &RemotePath::parse("p:uploads/").unwrap(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    let (state, error) = ends(&mut events, &ids).await.remove(&ids[0]).unwrap();
+    assert_eq!(state, JobState::Failed);
+    let error = error.unwrap();
+    assert_eq!(error.code, ErrorCode::AccessDenied, "{error:?}");
+    assert!(!error.retryable());
+    let refused = *refused.lock().unwrap();
+    assert!(
+        refused <= 4,
+        "each part in flight tried once, never retried: {refused} requests"
+    );
+}

@@ -70,16 +70,32 @@ impl Engine {
             replaced: AtomicBool::new(false),
             untrusted: AtomicBool::new(false),
         };
-        let mut restarts = 0;
+        let (mut restarts, mut retries) = (0, 0);
         let outcome = loop {
             match fetch.run().await {
-                Err(_) if fetch.replaced.swap(false, Ordering::Relaxed) && restarts < RESTARTS => {
+                Err(_) if restarts < RESTARTS && fetch.replaced.swap(false, Ordering::Relaxed) => {
                     tracing::info!(
                         job = job.id,
                         "the object was replaced; downloading it again"
                     );
                     fetch.discard().await;
                     restarts += 1;
+                }
+                // A connection lost mid-body: the SDK retried the request, not the body. The
+                // next run goes on from what is synced.
+                Err(err)
+                    if err.retryable()
+                        && !fetch.untrusted.load(Ordering::Relaxed)
+                        && !fetch.replaced.load(Ordering::Relaxed)
+                        && retries + 1 < TRANSFER_ATTEMPTS =>
+                {
+                    retries += 1;
+                    tracing::info!(
+                        job = job.id,
+                        "download interrupted ({}); going on",
+                        err.message
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(100 << retries)).await;
                 }
                 Ok(size) => break fetch.place(target).await.map(|()| size),
                 Err(err) => break Err(err),
