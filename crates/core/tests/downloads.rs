@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 mod common;
 
-use common::{MIB, WITHIN, ends, engine, input, pattern, serve_local, then_die};
-use strata_core::jobs::{Event, JobId, JobState};
+use common::{MIB, ends, engine, input, pattern, serve_local, then_die, until_bytes};
+use strata_core::jobs::{JobId, JobState};
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
@@ -217,24 +217,6 @@ async fn trickling_proxy(upstream: &str) -> (FaultProxy, Arc<Mutex<Gets>>) {
     (proxy, gets)
 }
 
-/// Waits until job `job` has `bytes` on disk.
-async fn until_written(
-    events: &mut tokio::sync::broadcast::Receiver<Event>,
-    job: JobId,
-    bytes: u64,
-) {
-    loop {
-        let event = tokio::time::timeout(WITHIN, events.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(event, Event::ObjectsProgress { job: j, bytes: b, .. } if j == job && b >= bytes)
-        {
-            return;
-        }
-    }
-}
-
 /// Starts downloading `key` into `into` in an engine that then dies once `bytes` are on disk.
 async fn crash_mid_download(home: &Path, key: &str, into: &Path, bytes: u64) -> JobId {
     let (source, into) = (format!("p:{BUCKET}/{key}"), into.to_path_buf());
@@ -244,7 +226,7 @@ async fn crash_mid_download(home: &Path, key: &str, into: &Path, bytes: u64) -> 
             .download_start(&[RemotePath::parse(&source).unwrap()], &into)
             .await
             .unwrap();
-        until_written(&mut events, started.jobs[0], bytes).await;
+        until_bytes(&mut events, started.jobs[0], bytes).await;
         started.jobs[0]
     })
     .await
@@ -373,7 +355,7 @@ async fn a_cancelled_download_leaves_nothing_and_a_missing_key_is_a_clear_failur
         )
         .await
         .unwrap();
-    until_written(&mut events, started.jobs[0], 8 * MIB as u64).await;
+    until_bytes(&mut events, started.jobs[0], 8 * MIB as u64).await;
     engine.job_cancel(started.jobs[0]).await.unwrap();
     let ended = ends(&mut states, &started.jobs).await;
     assert_eq!(ended[&started.jobs[0]].0, JobState::Cancelled);

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 mod common;
 
-use common::{MIB, WITHIN, ends, engine, input, pattern, serve_local, then_die};
-use strata_core::jobs::{Event, JobId, JobState, UploadOptions};
+use common::{MIB, ends, engine, input, pattern, serve_local, then_die, until_bytes};
+use strata_core::jobs::{JobId, JobState, UploadOptions};
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
@@ -130,20 +130,6 @@ async fn uploads_land_whole_on_s3s_fs() {
     uploads_land_whole(&s3s.endpoint).await;
 }
 
-/// Waits until upload `job` has sent at least `bytes`.
-async fn until_sent(events: &mut tokio::sync::broadcast::Receiver<Event>, job: JobId, bytes: u64) {
-    loop {
-        let event = tokio::time::timeout(WITHIN, events.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(event, Event::ObjectsProgress { job: j, bytes: b, .. } if j == job && b >= bytes)
-        {
-            return;
-        }
-    }
-}
-
 /// Part PUTs forwarded by the proxy, by part number.
 type Forwarded = Arc<Mutex<BTreeMap<u32, u32>>>;
 
@@ -183,7 +169,7 @@ async fn crash_mid_upload(home: &Path, file: &Path) -> JobId {
             )
             .await
             .unwrap();
-        until_sent(&mut events, ids[0], 16 * MIB as u64).await;
+        until_bytes(&mut events, ids[0], 16 * MIB as u64).await;
         ids[0]
     })
     .await
@@ -326,7 +312,7 @@ async fn a_cancelled_upload_leaves_no_parts_behind_and_a_missing_file_is_a_clear
         )
         .await
         .unwrap();
-    until_sent(&mut events, ids[0], 1).await;
+    until_bytes(&mut events, ids[0], 1).await;
     engine.job_cancel(ids[0]).await.unwrap();
     let (state, _) = ends(&mut events, &ids).await.remove(&ids[0]).unwrap();
     assert_eq!(state, JobState::Cancelled);

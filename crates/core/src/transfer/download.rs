@@ -400,7 +400,21 @@ impl Fetch<'_> {
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let id = self.job.id;
         let (mut at, mut synced, mut body) = (from, from, body);
-        while let Some(written) = self.append(&mut file, &mut md5, &mut body).await? {
+        loop {
+            let written = match self.append(&mut file, &mut md5, &mut body).await {
+                Ok(Some(written)) => written,
+                Ok(None) => break,
+                Err(err) => {
+                    // What arrived stays: the next try asks for the rest from here.
+                    if err.retryable() && self.sync(&mut file).await.is_ok() {
+                        let _ = self
+                            .engine
+                            .blocking(move |conn, _| checkpoint::set_durable(conn, id, at))
+                            .await;
+                    }
+                    return Err(err);
+                }
+            };
             at += written;
             if at - synced >= DURABLE_EVERY {
                 self.sync(&mut file).await?;
@@ -467,17 +481,31 @@ impl Fetch<'_> {
         }
     }
 
+    /// Fetches one part; a part whose body broke off is fetched again, on its own.
     async fn fetch_part(
         &self,
         checkpoint: &Checkpoint,
         number: u32,
-        answer: Option<GetObjectOutput>,
+        mut answer: Option<GetObjectOutput>,
     ) -> Result<(u32, Part)> {
-        let answer = match answer {
-            Some(answer) => answer,
-            None => self.get(Some(number), 0, &checkpoint.etag).await?,
-        };
-        Ok((number, self.write_part(checkpoint, number, answer).await?))
+        let mut attempt = 0;
+        loop {
+            let received = match answer.take() {
+                Some(answer) => answer,
+                None => self.get(Some(number), 0, &checkpoint.etag).await?,
+            };
+            match self.write_part(checkpoint, number, received).await {
+                Err(err)
+                    if err.retryable()
+                        && !self.untrusted.load(Ordering::Relaxed)
+                        && attempt + 1 < TRANSFER_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                written => return written.map(|part| (number, part)),
+            }
+        }
     }
 
     /// Writes one part's answer at its place in the temporary file, syncs and records it.
@@ -596,6 +624,11 @@ impl Fetch<'_> {
             .blocking(move |conn, _| checkpoint::forget(conn, id))
             .await;
     }
+}
+
+/// The wait before try `attempt` + 1: 200 ms, doubling.
+fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(100 << attempt.min(6))
 }
 
 fn interrupted(err: impl std::fmt::Display) -> Error {

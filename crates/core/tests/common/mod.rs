@@ -101,3 +101,22 @@ where
     .await
     .unwrap()
 }
+
+/// Waits until job `job` reports at least `bytes` moved.
+pub async fn until_bytes(
+    events: &mut tokio::sync::broadcast::Receiver<strata_core::jobs::Event>,
+    job: strata_core::jobs::JobId,
+    bytes: u64,
+) {
+    use strata_core::jobs::Event;
+    loop {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if matches!(event, Event::ObjectsProgress { job: j, bytes: b, .. } if j == job && b >= bytes)
+        {
+            return;
+        }
+    }
+}
