@@ -943,6 +943,9 @@ async fn multipart_uploads_list_copy_complete_and_abort() {
         "{:?}",
         done.e_tag()
     );
+    // A client that lost the answer completes again: the same object, not NoSuchUpload.
+    let again = complete(vec![part(1, &e1), part(3, &e3)]).await.unwrap();
+    assert_eq!(again.e_tag(), done.e_tag());
 
     let mut expected = part1;
     expected.extend_from_slice(b"tail");
@@ -990,6 +993,12 @@ async fn multipart_uploads_list_copy_complete_and_abort() {
         .send()
         .await;
     assert_eq!(code(beyond), "InvalidPartNumber");
+    // Once the object is replaced, the upload no longer answers for it.
+    s3.put("bkt", "big.raw", b"replaced").await;
+    assert_eq!(
+        code(complete(vec![part(1, &e1), part(3, &e3)]).await),
+        "NoSuchUpload"
+    );
     assert_eq!(
         code(
             c.list_parts()

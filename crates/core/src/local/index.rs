@@ -7,6 +7,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/local/0001_index.sql"),
     include_str!("../../migrations/local/0002_tags.sql"),
     include_str!("../../migrations/local/0003_part_sizes.sql"),
+    include_str!("../../migrations/local/0004_completed_uploads.sql"),
 ];
 
 /// The headers an object keeps and returns as they were given.
@@ -330,6 +331,48 @@ pub(crate) fn delete_upload(conn: &Connection, upload_id: &str) -> rusqlite::Res
         .collect();
     conn.execute("DELETE FROM uploads WHERE upload_id = ?1", [upload_id])?;
     Ok(blobs)
+}
+
+/// How long a completed upload is remembered for a repeated Complete.
+const COMPLETED_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Remembers a completed upload (and forgets those completed over a day ago).
+pub(crate) fn record_completed(
+    conn: &Connection,
+    upload_id: &str,
+    bucket: &str,
+    key: &[u8],
+    etag: &str,
+    now_ms: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM completed_uploads WHERE completed_ms < ?1",
+        [now_ms - COMPLETED_KEPT_MS],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO completed_uploads (upload_id, bucket, key, etag, completed_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![upload_id, bucket, key, etag, now_ms],
+    )?;
+    Ok(())
+}
+
+/// The ETag of the object upload `upload_id` completed at `bucket`/`key`, while that object
+/// is still the one it made.
+pub(crate) fn completed_object(
+    conn: &Connection,
+    upload_id: &str,
+    bucket: &str,
+    key: &[u8],
+) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT c.etag FROM completed_uploads c
+         JOIN objects o ON o.bucket = c.bucket AND o.key = c.key AND o.etag = c.etag
+         WHERE c.upload_id = ?1 AND c.bucket = ?2 AND c.key = ?3",
+        params![upload_id, bucket, key],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 #[derive(Debug, Clone)]

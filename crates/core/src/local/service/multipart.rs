@@ -416,15 +416,26 @@ pub(super) async fn complete_multipart_upload(
         input.key.as_bytes().to_vec(),
         input.upload_id.clone(),
     );
-    let (upload, stored) = s3
+    let found = s3
         .index(move |s| {
             bucket_for(s, &bucket, signed.as_deref(), false)?;
             let conn = s.conn();
-            let upload = db(index::get_upload(&conn, &bucket, &key, &upload_id))?
-                .ok_or_else(|| upload_not_found(&upload_id))?;
-            Ok((upload, db(index::parts(&conn, &upload_id, 0, usize::MAX))?))
+            match db(index::get_upload(&conn, &bucket, &key, &upload_id))? {
+                Some(upload) => Ok(Ok((
+                    upload,
+                    db(index::parts(&conn, &upload_id, 0, usize::MAX))?,
+                ))),
+                // Completed already: the same answer again, while the object is its own.
+                None => db(index::completed_object(&conn, &upload_id, &bucket, &key))?
+                    .map(Err)
+                    .ok_or_else(|| upload_not_found(&upload_id)),
+            }
         })
         .await?;
+    let (upload, stored) = match found {
+        Ok(found) => found,
+        Err(etag) => return Ok(S3Response::new(completed(&input.bucket, &input.key, &etag))),
+    };
     let stored: HashMap<i32, PartRow> = stored.into_iter().map(|p| (p.part_number, p)).collect();
     let numbers = listed
         .iter()
@@ -500,23 +511,36 @@ pub(super) async fn complete_multipart_upload(
                 .join(","),
         ),
     };
-    let (bucket, upload_id) = (input.bucket.clone(), input.upload_id.clone());
+    let (bucket, upload_id, completed_etag) =
+        (input.bucket.clone(), input.upload_id.clone(), etag.clone());
     s3.index(move |s| {
         s.commit(Source::Temp(temp), "complete:after-install", |tx, blob| {
+            let key = row.key.clone();
             let mut replaced: Vec<String> = put_row(tx, &bucket, row, blob)?;
             replaced.extend(db(index::delete_upload(tx, &upload_id))?);
+            db(index::record_completed(
+                tx,
+                &upload_id,
+                &bucket,
+                &key,
+                &completed_etag,
+                now_ms(),
+            ))?;
             Ok(((), replaced))
         })
     })
     .await?;
-    let output = CompleteMultipartUploadOutput {
-        bucket: Some(input.bucket.clone()),
-        key: Some(input.key.clone()),
-        e_tag: Some(quoted(&etag)),
-        location: Some(format!("/{}/{}", input.bucket, input.key)),
+    Ok(S3Response::new(completed(&input.bucket, &input.key, &etag)))
+}
+
+fn completed(bucket: &str, key: &str, etag: &str) -> CompleteMultipartUploadOutput {
+    CompleteMultipartUploadOutput {
+        bucket: Some(bucket.to_string()),
+        key: Some(key.to_string()),
+        e_tag: Some(quoted(etag)),
+        location: Some(format!("/{bucket}/{key}")),
         ..Default::default()
-    };
-    Ok(S3Response::new(output))
+    }
 }
 
 pub(super) async fn abort_multipart_upload(
