@@ -7,8 +7,10 @@ mod common;
 
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{add, strata};
+use common::{add, strata, strata_env};
 use strata_testkit::{Fault, FaultProxy, ServeLocal};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -24,6 +26,8 @@ fn pattern(len: usize) -> Vec<u8> {
 /// 300 ms; a profile `m` for the proxy, and a bucket `shoot`.
 struct Server {
     served: ServeLocal,
+    /// Part uploads the proxy forwarded.
+    parts_sent: Arc<AtomicUsize>,
     _proxy: FaultProxy,
     _folders: (tempfile::TempDir, tempfile::TempDir),
 }
@@ -43,8 +47,13 @@ async fn setup(home: &Path) -> Server {
         .send()
         .await
         .unwrap();
-    let proxy = FaultProxy::start(&served.endpoint, |head, _| {
+    let parts_sent = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&parts_sent);
+    let proxy = FaultProxy::start(&served.endpoint, move |head, _| {
         let part = head.uri.query().is_some_and(|q| q.contains("partNumber="));
+        if part && head.method == "PUT" {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
         if part {
             Fault::DelayMs(300)
         } else {
@@ -66,6 +75,7 @@ async fn setup(home: &Path) -> Server {
     );
     Server {
         served,
+        parts_sent,
         _proxy: proxy,
         _folders: folders,
     }
@@ -159,6 +169,44 @@ async fn an_upload_killed_with_sigkill_is_resumed_by_the_next_process() {
     assert_eq!(states(&listed.json()), ["done"]);
     let open = strata(h, &["--json", "uploads", "ls", "m:shoot"], None).await;
     assert_eq!(open.json(), serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn an_upload_stopped_right_after_complete_finishes_without_sending_a_part_again() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let server = setup(h).await;
+    let file = h.join("final.mov");
+    let data = pattern(24 * MIB + 5);
+    std::fs::write(&file, &data).unwrap();
+    let args = ["--json", "put", file.to_str().unwrap(), "m:shoot/"];
+    let crashed = strata_env(
+        h,
+        &args,
+        None,
+        &[("STRATA_FAILPOINT", "upload:after-complete")],
+    )
+    .await;
+    assert_ne!(crashed.code, 0, "stopped at the failpoint");
+    assert!(
+        object(&server, "final.mov").await == data,
+        "the Complete landed"
+    );
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    assert_eq!(states(&listed.json()), ["running"], "not recorded as done");
+
+    let sent = server.parts_sent.load(Ordering::SeqCst);
+    let resumed = strata(h, &["--json", "transfers", "resume"], None).await;
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(resumed.json()["files"], 1);
+    assert_eq!(
+        server.parts_sent.load(Ordering::SeqCst),
+        sent,
+        "no part sent again"
+    );
+    assert!(object(&server, "final.mov").await == data);
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    assert_eq!(states(&listed.json()), ["done"]);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ pub mod buckets;
 mod catalog;
 mod engine;
 pub mod error;
+mod failpoint;
 pub mod home;
 pub mod jobs;
 pub mod local;

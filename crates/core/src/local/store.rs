@@ -33,19 +33,6 @@ pub(crate) fn internal(err: impl std::fmt::Display) -> S3Error {
     S3Error::with_message(S3ErrorCode::InternalError, err.to_string())
 }
 
-/// Aborts the process at a named point when `STRATA_FAILPOINT` names it: the crash-safety
-/// tests kill the server exactly between two steps of a commit.
-pub(crate) fn failpoint(name: &str) {
-    static ARMED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if ARMED
-        .get_or_init(|| std::env::var("STRATA_FAILPOINT").ok())
-        .as_deref()
-        == Some(name)
-    {
-        std::process::abort();
-    }
-}
-
 impl Store {
     /// Opens (creating) the store at `root` and repairs what crashed writers left.
     pub fn open(root: &Path) -> crate::Result<Arc<Self>> {
@@ -120,7 +107,7 @@ impl Store {
             }
             return Err(internal(format!("cannot place a blob: {e}")));
         }
-        failpoint(failpoint_name);
+        crate::failpoint::hit(failpoint_name);
         let outcome = (|| {
             let tx = conn.transaction().map_err(internal)?;
             let (value, replaced) = write_rows(&tx, &blob)?;

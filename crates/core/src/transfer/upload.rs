@@ -213,7 +213,13 @@ impl Upload<'_> {
             .await?;
         let resumed = match held {
             Some(held) if held.size == source.size && held.mtime_ns == source.mtime_ns => {
-                self.reconcile(held).await?
+                match self.reconcile(held.clone()).await? {
+                    None if let Some(etag) = self.completed_before(source, &held.parts).await => {
+                        tracing::info!(job = id, "the upload was completed before the stop");
+                        return self.finished(source, etag).await;
+                    }
+                    reconciled => reconciled,
+                }
             }
             Some(stale) => {
                 tracing::info!(
@@ -425,20 +431,63 @@ impl Upload<'_> {
             )
             .send()
             .await
-            .map_err(|e| self.sdk_error(&e))?;
+            .map_err(|e| self.sdk_error(&e));
+        let finished = match finished {
+            // A Complete retried after the first one landed (its answer was lost).
+            Err(err) if err.code == ErrorCode::NoSuchUpload => {
+                match self.completed_before(source, &parts).await {
+                    Some(etag) => return self.finished(source, etag).await,
+                    None => return Err(err),
+                }
+            }
+            other => other?,
+        };
         if contradicts(finished.e_tag(), &expected) {
             return Err(altered(self.target));
         }
-        let etag = finished
-            .e_tag()
-            .unwrap_or(&expected)
-            .trim_matches('"')
-            .to_string();
+        crate::failpoint::hit("upload:after-complete");
+        let etag = finished.e_tag().unwrap_or(&expected).to_string();
+        self.finished(source, etag).await
+    }
+
+    /// Records the object's ETag: the upload is done.
+    async fn finished(&self, source: &Source, etag: String) -> Result<()> {
+        let id = self.job.id;
+        let etag = etag.trim_matches('"').to_string();
         self.engine
             .blocking(move |conn, _| checkpoint::finish(conn, id, &etag))
             .await?;
         self.report(1, source.size);
         Ok(())
+    }
+
+    /// The object's ETag when the upload the server no longer knows was completed already:
+    /// every part was acknowledged and the object at the key is the one they make (a stop
+    /// after Complete landed, before it was recorded). `None` when that cannot be shown.
+    async fn completed_before(
+        &self,
+        source: &Source,
+        parts: &BTreeMap<u32, Part>,
+    ) -> Option<String> {
+        let count = source.size.div_ceil(parts.get(&1)?.size) as u32;
+        if !parts.keys().copied().eq(1..=count) {
+            return None;
+        }
+        let expected = multipart_etag(
+            parts
+                .values()
+                .map(|p| hex_simd::decode_to_vec(&p.md5).unwrap_or_default()),
+        );
+        let head = self
+            .client
+            .head_object()
+            .bucket(&self.target.bucket)
+            .key(&self.target.key)
+            .send()
+            .await
+            .ok()?;
+        let etag = head.e_tag()?.trim_matches('"').to_ascii_lowercase();
+        (head.content_length() == Some(source.size as i64) && etag == expected).then_some(etag)
     }
 
     /// Aborts a multipart upload, best effort: one left behind is listed with its age by
