@@ -249,10 +249,11 @@ export type Event =
 /**  Emptying a bucket before deleting it: `deleted` objects, versions and uploads so far. */
 { kind: "bucket_empty_progress"; job: number; profile: string; bucket: string; deleted: number } | 
 /**
- *  Work on objects moved on (`action`: download, delete, copy, move, usage): `objects`
- *  done so far, `bytes` they hold.
+ *  Work on objects moved on (`action`: upload, download, delete, copy, move, usage):
+ *  `objects` done so far, `bytes` they hold, of `total` bytes where that is known (a
+ *  transfer's file or object size).
  */
-{ kind: "objects_progress"; job: number; profile: string; action: string; objects: number; bytes: number } | 
+{ kind: "objects_progress"; job: number; profile: string; action: string; objects: number; bytes: number; total: number | null } | 
 /**
  *  Objects under a bucket changed (a delete, copy, move, new folder); folders showing
  *  them should reload.
@@ -287,6 +288,8 @@ export type Job = {
 	/**  Items done (buckets, objects) as last saved. */
 	done: number,
 	bytes: number,
+	/**  The bytes the job moves in all, where known (a transfer's size). */
+	total: number | null,
 	error: ApiError | null,
 	/**  RFC 3339, UTC. */
 	created_at: string,

@@ -150,6 +150,10 @@ async fn downloads_land_whole(endpoint: &str) {
         assert!(got[path] == *data, "{path} arrived whole");
     }
     let jobs = engine.job_list(10).await.unwrap();
+    assert!(
+        jobs.iter().all(|j| j.total == Some(j.bytes)),
+        "each job knows its size"
+    );
     assert_eq!(
         jobs.iter().map(|j| j.bytes).sum::<u64>(),
         expected.values().map(|b| b.len() as u64).sum::<u64>()

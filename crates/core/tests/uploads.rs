@@ -106,6 +106,10 @@ async fn uploads_land_whole(endpoint: &str) {
     assert!(open.is_none_or(|n| n == 0), "no upload left open: {open:?}");
     let jobs = engine.job_list(10).await.unwrap();
     assert!(jobs.iter().all(|j| j.state == JobState::Done));
+    assert!(
+        jobs.iter().all(|j| j.total == Some(j.bytes)),
+        "each job knows its size"
+    );
     assert_eq!(
         jobs.iter().map(|j| j.bytes).sum::<u64>(),
         files.values().map(|b| b.len() as u64).sum::<u64>()

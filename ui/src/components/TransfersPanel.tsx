@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { errorOf, type ApiError, type Job, type TransferApi } from "../api";
 import { useEngineEvents } from "../events";
 import { size } from "../objectListing";
+import { duration, nextPace, secondsLeft, type Pace } from "../transferRate";
 import { ErrorNote } from "./ErrorNote";
 
 /** Transfers shown: the newest of them. */
@@ -30,7 +31,7 @@ function describe(job: Job): { name: string; where: string } {
  */
 export function TransfersPanel({ api }: { api: TransferApi }) {
   const [jobs, setJobs] = useState<Job[]>([]);
-  const [sent, setSent] = useState<Map<number, number>>(new Map());
+  const [paces, setPaces] = useState<Map<number, Pace>>(new Map());
   const [generation, setGeneration] = useState(0);
   const [error, setError] = useState<ApiError | null>(null);
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -49,7 +50,8 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
         setGeneration((g) => g + 1);
       }, RELOAD_EVERY);
     } else if (event.kind === "objects_progress" && (event.action === "upload" || event.action === "download")) {
-      setSent((before) => new Map(before).set(event.job, event.bytes));
+      const { job, bytes, total } = event;
+      setPaces((before) => new Map(before).set(job, nextPace(before.get(job), Date.now(), bytes, total)));
     }
   });
 
@@ -63,18 +65,35 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
   }
 
   if (jobs.length === 0) return null;
-  const active = jobs.filter((j) => j.state === "queued" || j.state === "running").length;
+  const going = (job: Job) => job.state === "queued" || job.state === "running";
+  const shown = (job: Job) => {
+    const pace = going(job) ? paces.get(job.id) : undefined;
+    return {
+      bytes: Math.max(pace?.bytes ?? 0, job.bytes),
+      total: pace?.total ?? job.total,
+      speed: pace?.speed ?? null,
+    };
+  };
+  const active = jobs.filter(going);
+  const totals = active.map(shown).reduce(
+    (sum, job) => ({
+      bytes: sum.bytes + job.bytes,
+      total: sum.total === null || job.total === null ? null : sum.total + job.total,
+      speed: (sum.speed ?? 0) + (job.speed ?? 0) || null,
+    }),
+    { bytes: 0, total: 0 as number | null, speed: null as number | null },
+  );
   return (
     <section className="transfers" aria-label="Transfers">
       <h2>
-        Transfers{active > 0 ? ` · ${active} active` : ""}
+        Transfers{active.length > 0 ? ` · ${active.length} active` : ""}
       </h2>
+      {active.length > 0 && <p className="transfer-totals">{pace(totals)}</p>}
       {error && <ErrorNote error={error} />}
       <ul className="transfer-list">
         {jobs.map((job) => {
           const { name, where } = describe(job);
-          const going = job.state === "queued" || job.state === "running";
-          const bytes = going ? Math.max(sent.get(job.id) ?? 0, job.bytes) : job.bytes;
+          const now = shown(job);
           return (
             <li key={job.id} className="transfer-row" data-state={job.state}>
               <span className="transfer-name" title={where}>
@@ -82,9 +101,12 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
               </span>
               <span className="transfer-where">{where}</span>
               <span className="transfer-state">{job.state === "failed" && job.error ? `failed: ${job.error.message}` : job.state}</span>
-              <span className="transfer-bytes">{size(bytes)}</span>
+              <span className="transfer-bytes">{going(job) ? pace(now) : size(job.bytes)}</span>
+              {going(job) && now.total !== null && now.total > 0 && (
+                <progress className="transfer-progress" value={now.bytes} max={now.total} />
+              )}
               <span className="transfer-actions">
-                {going && (
+                {going(job) && (
                   <button type="button" className="button-link" onClick={() => void act(api.pauseJob, job.id)}>
                     Pause
                   </button>
@@ -94,7 +116,7 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
                     {job.state === "paused" ? "Resume" : "Retry"}
                   </button>
                 )}
-                {(going || job.state === "paused") && (
+                {(going(job) || job.state === "paused") && (
                   <button type="button" className="button-link" onClick={() => void act(api.cancelJob, job.id)}>
                     Cancel
                   </button>
@@ -106,4 +128,13 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
       </ul>
     </section>
   );
+}
+
+/** `24 MB of 100 MB · 10 MB/s · 8 s left`, as much of it as is known. */
+function pace({ bytes, total, speed }: { bytes: number; total: number | null; speed: number | null }): string {
+  const parts = [total === null ? size(bytes) : `${size(bytes)} of ${size(total)}`];
+  if (speed !== null) parts.push(`${size(Math.round(speed))}/s`);
+  const left = secondsLeft(bytes, total, speed);
+  if (left !== null) parts.push(`${duration(left)} left`);
+  return parts.join(" · ");
 }

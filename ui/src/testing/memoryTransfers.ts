@@ -21,13 +21,21 @@ export function memoryTransfers(jobs: Job[] = []) {
 }
 
 /** An upload job as the engine reports it. */
-export function uploadJob(id: number, local: string, target: string, state: Job["state"], bytes = 0): Job {
+export function uploadJob(
+  id: number,
+  local: string,
+  target: string,
+  state: Job["state"],
+  bytes = 0,
+  total: number | null = null,
+): Job {
   return {
     id,
     spec: { kind: "upload", local, target, options: { part_size_mib: null, parts_in_flight: null } },
     state,
     done: state === "done" ? 1 : 0,
     bytes,
+    total,
     error: null,
     created_at: "2026-11-23T10:00:00Z",
     started_at: null,

@@ -173,8 +173,9 @@ pub enum Event {
         bucket: String,
         deleted: u32,
     },
-    /// Work on objects moved on (`action`: download, delete, copy, move, usage): `objects`
-    /// done so far, `bytes` they hold.
+    /// Work on objects moved on (`action`: upload, download, delete, copy, move, usage):
+    /// `objects` done so far, `bytes` they hold, of `total` bytes where that is known (a
+    /// transfer's file or object size).
     ObjectsProgress {
         job: JobId,
         profile: String,
@@ -182,6 +183,8 @@ pub enum Event {
         objects: u32,
         #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
         bytes: u64,
+        #[specta(type = Option<u32>)]
+        total: Option<u64>,
     },
     /// Objects under a bucket changed (a delete, copy, move, new folder); folders showing
     /// them should reload.
@@ -229,12 +232,20 @@ pub struct JobHandle {
     pub id: JobId,
     events: broadcast::Sender<Event>,
     cancel: CancellationToken,
-    /// Items and bytes done as last reported, for the runner to save.
-    progress: Arc<Mutex<(u32, u64)>>,
+    /// Items and bytes done (of a total, if known) as last reported, for the runner to save.
+    progress: Arc<Mutex<Progress>>,
     /// Set when the job is being stopped to be resumed later, not cancelled.
     pause: Arc<std::sync::atomic::AtomicBool>,
     /// When a progress event was last sent: they go out a few times a second at most.
     last_progress: Arc<Mutex<Option<std::time::Instant>>>,
+}
+
+/// How far a job got: items and bytes done, of a total where known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Progress {
+    done: u32,
+    bytes: u64,
+    total: Option<u64>,
 }
 
 /// The least time between two progress events of one job. The last progress before a job
@@ -283,7 +294,15 @@ impl JobHandle {
             Event::BucketEmptyProgress { deleted, .. } => Some((*deleted, 0)),
             Event::ObjectsProgress { objects, bytes, .. } => Some((*objects, *bytes)),
             _ => None,
-        };
+        }
+        .map(|(done, bytes)| Progress {
+            done,
+            bytes,
+            total: match &event {
+                Event::ObjectsProgress { total, .. } => *total,
+                _ => None,
+            },
+        });
         if let Some(done) = done {
             *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = done;
             let mut last = self.last_progress.lock().unwrap_or_else(|p| p.into_inner());
@@ -297,7 +316,7 @@ impl JobHandle {
         let _ = self.events.send(event);
     }
 
-    fn progress(&self) -> (u32, u64) {
+    fn progress(&self) -> Progress {
         *self.progress.lock().unwrap_or_else(|p| p.into_inner())
     }
 

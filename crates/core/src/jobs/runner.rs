@@ -31,6 +31,9 @@ pub struct Job {
     pub done: u32,
     #[specta(type = u32)] // a TS number: sizes stay far below 2^53
     pub bytes: u64,
+    /// The bytes the job moves in all, where known (a transfer's size).
+    #[specta(type = Option<u32>)]
+    pub total: Option<u64>,
     pub error: Option<Error>,
     /// RFC 3339, UTC.
     pub created_at: String,
@@ -47,6 +50,7 @@ impl From<store::Row> for Job {
             state: row.state,
             done: row.done,
             bytes: row.bytes,
+            total: row.total,
             error: row.error,
             created_at: time(row.created_at),
             started_at: row.started_at.map(time),
@@ -235,12 +239,12 @@ impl Engine {
                     (JobState::Failed, Some(err))
                 }
             };
-            let (done, bytes) = handle.progress();
+            let progress = handle.progress();
             let saved = error.clone();
             let written = engine
                 .blocking(move |conn, _| {
                     let tx = crate::catalog::write(conn)?;
-                    store::set_progress(&tx, id, done, bytes)?;
+                    store::set_progress(&tx, id, progress)?;
                     store::set_state(&tx, id, state, saved.as_ref())?;
                     tx.commit()?;
                     Ok(())
@@ -281,17 +285,17 @@ impl Engine {
         let work = self.job_work(spec, job);
         tokio::pin!(work);
         let mut save = tokio::time::interval(SAVE_EVERY);
-        let mut saved = (0, 0);
+        let mut saved = super::Progress::default();
         loop {
             tokio::select! {
                 outcome = &mut work => return outcome,
                 _ = save.tick() => {
-                    let (done, bytes) = job.progress();
-                    if (done, bytes) != saved {
-                        saved = (done, bytes);
+                    let progress = job.progress();
+                    if progress != saved {
+                        saved = progress;
                         // A progress save that fails is retried at the next tick.
                         let _ = self
-                            .blocking(move |conn, _| store::set_progress(conn, id, done, bytes))
+                            .blocking(move |conn, _| store::set_progress(conn, id, progress))
                             .await;
                     }
                 }

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
-use super::{JobId, JobSpec, JobState};
+use super::{JobId, JobSpec, JobState, Progress};
 use crate::error::{Error, ErrorCode, Result, Retry};
 
 /// A job as the catalog holds it.
@@ -13,6 +13,7 @@ pub(crate) struct Row {
     pub state: JobState,
     pub done: u32,
     pub bytes: u64,
+    pub total: Option<u64>,
     pub error: Option<Error>,
     pub owner: Option<String>,
     /// Milliseconds since the Unix epoch.
@@ -31,7 +32,7 @@ struct StoredError {
 }
 
 const COLUMNS: &str =
-    "id, spec, state, done, bytes, error, owner, created_at, started_at, finished_at";
+    "id, spec, state, done, bytes, error, owner, created_at, started_at, finished_at, total";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let spec: String = r.get(1)?;
@@ -53,6 +54,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         created_at: r.get(7)?,
         started_at: r.get(8)?,
         finished_at: r.get(9)?,
+        total: r.get::<_, Option<i64>>(10)?.map(|t| t.max(0) as u64),
     })
 }
 
@@ -103,10 +105,15 @@ pub(crate) fn set_state(
     Ok(())
 }
 
-pub(crate) fn set_progress(conn: &Connection, id: JobId, done: u32, bytes: u64) -> Result<()> {
+pub(crate) fn set_progress(conn: &Connection, id: JobId, progress: Progress) -> Result<()> {
     conn.execute(
-        "UPDATE jobs SET done = ?2, bytes = ?3 WHERE id = ?1",
-        params![id, done, bytes as i64],
+        "UPDATE jobs SET done = ?2, bytes = ?3, total = coalesce(?4, total) WHERE id = ?1",
+        params![
+            id,
+            progress.done,
+            progress.bytes as i64,
+            progress.total.map(|t| t as i64)
+        ],
     )?;
     Ok(())
 }

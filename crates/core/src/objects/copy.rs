@@ -178,6 +178,7 @@ impl Engine {
                 action: if remove_source { "move" } else { "copy" }.into(),
                 objects: u32::try_from(report.objects).unwrap_or(u32::MAX),
                 bytes: report.bytes,
+                total: None,
             });
         }
         if remove_source {

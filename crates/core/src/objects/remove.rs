@@ -234,6 +234,7 @@ impl Engine {
                 action: "delete".into(),
                 objects: report.deleted,
                 bytes: report.bytes,
+                total: None,
             });
         }
         Ok(())

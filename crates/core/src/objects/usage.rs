@@ -47,6 +47,7 @@ impl Engine {
                 action: "usage".into(),
                 objects: u32::try_from(objects).unwrap_or(u32::MAX),
                 bytes,
+                total: None,
             });
             match page.next {
                 Some(next) => token = Some(next),

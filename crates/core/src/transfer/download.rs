@@ -36,6 +36,9 @@ const DURABLE_EVERY: u64 = 64 * 1024 * 1024;
 /// Bytes gathered before each write to the temporary file.
 const WRITE_BUFFER: usize = 1024 * 1024;
 
+/// A size not known yet.
+const UNKNOWN: u64 = u64::MAX;
+
 /// Times a download starts over because the object was replaced while it ran.
 const RESTARTS: u32 = 3;
 
@@ -67,6 +70,7 @@ impl Engine {
             temporary: temporary_path(target, job.id),
             job,
             done: AtomicU64::new(0),
+            size: AtomicU64::new(UNKNOWN),
             replaced: AtomicBool::new(false),
             untrusted: AtomicBool::new(false),
         };
@@ -126,6 +130,8 @@ struct Fetch<'a> {
     job: &'a JobHandle,
     /// Bytes on disk so far, for progress.
     done: AtomicU64,
+    /// The object's size, once the first answer told it ([`UNKNOWN`] before).
+    size: AtomicU64,
     /// Set when the server said the object is no longer the one the download began with.
     replaced: AtomicBool,
     /// Set when the bytes fetched proved wrong: they are never resumed from.
@@ -182,6 +188,7 @@ impl Fetch<'_> {
             action: "download".into(),
             objects,
             bytes: self.done.load(Ordering::Relaxed),
+            total: Some(self.size.load(Ordering::Relaxed)).filter(|&n| n != UNKNOWN),
         });
     }
 
@@ -275,6 +282,9 @@ impl Fetch<'_> {
             Some(len) => len >= held.durable,
             None => false,
         });
+        if let Some(held) = &usable {
+            self.size.store(held.size, Ordering::Relaxed);
+        }
         let (checkpoint, fetched) = match usable {
             Some(held) if held.parts > 0 => {
                 let missing = (1..=held.parts)
@@ -345,6 +355,7 @@ impl Fetch<'_> {
     /// Records the download and makes an empty temporary file for it (of the object's size
     /// when its parts are written at their places).
     async fn start_file(&self, checkpoint: &Checkpoint) -> Result<()> {
+        self.size.store(checkpoint.size, Ordering::Relaxed);
         let (id, written) = (self.job.id, checkpoint.clone());
         self.engine
             .blocking(move |conn, _| checkpoint::begin(conn, id, &written))
