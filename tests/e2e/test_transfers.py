@@ -1,0 +1,58 @@
+"""Transfers across a restart in the real window: an upload whose `strata put` was killed with
+SIGKILL half-way is taken over by the app when it starts, finishes on its own, and shows as
+done in the transfers panel; the object then downloads byte for byte."""
+import hashlib
+import json
+import os
+import signal
+import subprocess
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+
+from conftest import screenshot
+from test_objects import STRATA, wait
+
+
+def strata(strata_home, *args):
+    return subprocess.run([str(STRATA), "--home", str(strata_home), "--json", *args],
+                          capture_output=True, text=True, timeout=120, check=True)
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def test_an_upload_killed_mid_way_is_finished_by_the_app_at_its_start(strata_home, app_factory, tmp_path):
+    strata(strata_home, "bucket", "mk", "local:shoot")
+    big = tmp_path / "wedding.mov"
+    with open(big, "wb") as file:
+        for _ in range(24):
+            file.write(os.urandom(8 << 20))
+
+    put = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "put", str(big), "local:shoot/"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in put.stderr:
+        event = json.loads(line) if line.startswith("{") else {}
+        if event.get("kind") == "objects_progress" and event.get("bytes", 0) >= 32 << 20:
+            break
+    put.send_signal(signal.SIGKILL)
+    put.wait()
+    listed = json.loads(strata(strata_home, "transfers", "list").stdout)
+    assert [job["state"] for job in listed] == ["running"], listed
+    assert listed[0]["bytes"] < big.stat().st_size, "stopped half-way"
+
+    app = app_factory()
+    done = wait(app, 120).until(ec.presence_of_element_located((By.XPATH,
+        "//section[@aria-label='Transfers']//li[@data-state='done']"
+        "[span[@class='transfer-name' and text()='wedding.mov']]")))
+    assert "201 MB" in done.text, done.text
+    screenshot(app, "30-transfers-resumed-after-restart")
+
+    back = tmp_path / "back.mov"
+    strata(strata_home, "get", "local:shoot/wedding.mov", str(back))
+    assert sha256(back) == sha256(big)
