@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Uploads on this machine, side by side with the tools users would pick instead, all against
+# Transfers on this machine, side by side with the tools users would pick instead, all against
 # one built-in endpoint (`strata serve-local`, release build) on 127.0.0.1:
-#   1. one large file (BIG_MIB, default 1024 MiB): `strata put`, `rclone copy`, `aws s3 cp`;
-#   2. many small files (SMALL files of SMALL_KIB KiB, default 2,000 × 256 KiB) as a folder:
-#      `strata put`, `rclone copy`, `aws s3 cp --recursive`.
+#   1. one large file (BIG_MIB, default 1024 MiB) up: `strata put`, `rclone copy`, `aws s3 cp`;
+#   2. many small files (SMALL files of SMALL_KIB KiB, default 2,000 × 256 KiB) up as a folder:
+#      `strata put`, `rclone copy`, `aws s3 cp --recursive`;
+#   3. the large file down (as `strata put` stored it, in 8 MiB parts): `strata get`,
+#      `rclone copy`, `aws s3 cp`.
 # Both aws clis of this machine kind run (the pip one earlier on PATH, and /usr/bin/aws).
 # Wall time and peak RSS (GNU time), each tool with its default settings, every upload checked
 # afterwards (object count and bytes). Runs on demand (never in CI); RUNS (default 3).
@@ -84,6 +86,35 @@ run "big/rclone" 1 "$big_bytes" "${rclone_env[@]}" copy "$work/big/big.bin" b:BU
 for i in "${!aws_clis[@]}"; do
   run "big/aws$i" 1 "$big_bytes" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "$work/big/big.bin" s3://BUCKET/
 done
+# Downloads the large object into a fresh folder, checks it byte for byte, prints "seconds peak-MiB".
+down=0
+measure_down() {  # command... (DIR in the command is replaced)
+  down=$((down + 1))
+  local dir="$work/down-$down"
+  mkdir -p "$dir"
+  local args=("${@//DIR/$dir}")
+  /usr/bin/time -f "%e %M" -o "$work/time" "${args[@]}" > "$work/out" 2> "$work/err" < /dev/null || {
+    echo "failed: ${args[*]} ($(tail -3 "$work/err"))" >&2; return 1; }
+  cmp -s "$work/big/big.bin" "$dir/big.bin" || { echo "${args[*]} did not bring the bytes back" >&2; return 1; }
+  rm -rf "$dir"
+  awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' "$work/time"
+}
+run_down() {  # label command...
+  local label=$1; shift
+  local t="" m=""
+  for _ in $(seq 1 "$RUNS"); do
+    read -r s r < <(measure_down "$@")
+    t+="$s "; m+="$r "
+  done
+  # shellcheck disable=SC2086
+  secs[$label]=$(median $t); rss[$label]=$(median $m)
+}
+run_down "down/strata" "$strata" --home "$home" get b:run-1/big.bin DIR/
+run_down "down/rclone" "${rclone_env[@]}" copy b:run-1/big.bin DIR/
+for i in "${!aws_clis[@]}"; do
+  run_down "down/aws$i" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp s3://run-1/big.bin DIR/
+done
+
 run "small/strata" "$SMALL" "$small_bytes" "$strata" --home "$home" put "$work/small" b:BUCKET/
 run "small/rclone" "$SMALL" "$small_bytes" "${rclone_env[@]}" copy "$work/small" b:BUCKET/small/
 for i in "${!aws_clis[@]}"; do
@@ -91,18 +122,19 @@ for i in "${!aws_clis[@]}"; do
 done
 
 printf '\nMedian of %s runs, built-in endpoint (release), %s cores, %s.\n\n' "$RUNS" "$(nproc)" "$(date +%F)"
-echo "| upload | tool | seconds | MiB/s | peak RSS MiB | time vs strata |"
+echo "| transfer | tool | seconds | MiB/s | peak RSS MiB | time vs strata |"
 echo "| --- | --- | --- | --- | --- | --- |"
-for what in big small; do
+for what in big small down; do
   case $what in
-    big) label="1 file of $BIG_MIB MiB"; total=$big_bytes ;;
-    small) label="$SMALL files of $SMALL_KIB KiB"; total=$small_bytes ;;
+    big) label="1 file of $BIG_MIB MiB up"; total=$big_bytes ;;
+    small) label="$SMALL files of $SMALL_KIB KiB up"; total=$small_bytes ;;
+    down) label="1 file of $BIG_MIB MiB down"; total=$big_bytes ;;
   esac
   tools=(strata rclone)
   for i in "${!aws_clis[@]}"; do tools+=("aws$i"); done
   for tool in "${tools[@]}"; do
     case $tool in
-      strata) name="strata put" ;;
+      strata) [ "$what" = down ] && name="strata get" || name="strata put" ;;
       rclone) name="rclone copy ($(rclone version | head -1 | cut -d' ' -f2))" ;;
       aws*) cli=${aws_clis[${tool#aws}]}; name="aws s3 cp ($("$cli" --version 2>&1 | cut -d' ' -f1), $cli)" ;;
     esac
