@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 mod common;
 
-use common::{MIB, ends, engine, input, pattern, serve_local, then_die, until_bytes};
+use common::{MIB, WITHIN, ends, engine, input, pattern, serve_local, then_die, until_bytes};
 use strata_core::jobs::{JobId, JobState, UploadOptions};
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
@@ -69,6 +69,9 @@ async fn uploads_land_whole(endpoint: &str) {
         ("empty.txt", Vec::new()),
         ("cover.jpg", pattern(3000, 1)),
         ("raw/IMG_0001.CR3", pattern(20 * MIB + 5, 2)),
+        // At the edges: the largest single request, and exactly three parts.
+        ("raw/at-threshold.tif", pattern(16 * MIB, 6)),
+        ("raw/three-parts.CR3", pattern(24 * MIB, 7)),
     ]
     .into();
     for (name, bytes) in &files {
@@ -83,7 +86,7 @@ async fn uploads_land_whole(endpoint: &str) {
         )
         .await
         .unwrap();
-    assert_eq!(ids.len(), 3, "one job per file");
+    assert_eq!(ids.len(), files.len(), "one job per file");
     for (id, (state, error)) in ends(&mut events, &ids).await {
         assert_eq!(state, JobState::Done, "job {id}: {error:?}");
     }
@@ -93,10 +96,16 @@ async fn uploads_land_whole(endpoint: &str) {
         assert!(got == *bytes, "{key} arrived whole");
         if name.ends_with(".CR3") {
             assert!(
-                etag.unwrap().trim_matches('"').ends_with("-3"),
+                etag.as_deref().unwrap().trim_matches('"').ends_with("-3"),
                 "three parts of 8 MiB"
             );
             assert_eq!(kind.as_deref(), Some("image/x-canon-cr3"));
+        }
+        if name.ends_with(".tif") {
+            assert!(
+                !etag.as_deref().unwrap().contains('-'),
+                "16 MiB goes up in one request"
+            );
         }
         if name.ends_with(".jpg") {
             assert_eq!(kind.as_deref(), Some("image/jpeg"));
@@ -132,6 +141,82 @@ async fn uploads_land_whole_on_moto() {
 async fn uploads_land_whole_on_s3s_fs() {
     let s3s = S3sFs::start().await;
     uploads_land_whole(&s3s.endpoint).await;
+}
+
+/// 5,000 small files as one folder: one job and one request each, several at once.
+async fn many_small_files_land(endpoint: &str) {
+    const COUNT: usize = 5_000;
+    let (_home, engine) = engine_for(endpoint).await;
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("card");
+    std::fs::create_dir(&folder).unwrap();
+    for i in 0..COUNT {
+        std::fs::write(
+            folder.join(format!("IMG_{i:04}.JPG")),
+            pattern(1024 + i, i as u8),
+        )
+        .unwrap();
+    }
+    let ids = engine
+        .upload_start(
+            &[folder],
+            &RemotePath::parse("p:uploads/").unwrap(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), COUNT);
+    // The event stream drops the oldest events for a slow receiver: the catalog is the truth.
+    let jobs = tokio::time::timeout(WITHIN * 2, async {
+        loop {
+            let jobs = engine.job_list(COUNT as u32).await.unwrap();
+            if jobs
+                .iter()
+                .all(|j| !matches!(j.state, JobState::Queued | JobState::Running))
+            {
+                return jobs;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert!(jobs.iter().all(|j| j.state == JobState::Done));
+    let listed = engine
+        .object_list("p", "uploads", "card/", true, None, None)
+        .await
+        .unwrap();
+    let mut keys = listed.entries.len();
+    let mut next = listed.next;
+    while let Some(token) = next {
+        let page = engine
+            .object_list("p", "uploads", "card/", true, Some(token), None)
+            .await
+            .unwrap();
+        keys += page.entries.len();
+        next = page.next;
+    }
+    assert_eq!(keys, COUNT, "every file is an object");
+    let (got, _, _) = object(endpoint, "card/IMG_4321.JPG").await;
+    assert!(got == pattern(1024 + 4321, (4321 % 256) as u8));
+}
+
+#[tokio::test]
+async fn many_small_files_land_on_the_built_in_endpoint() {
+    let (_dir, server) = serve_local().await;
+    many_small_files_land(&server.url()).await;
+}
+
+#[tokio::test]
+async fn many_small_files_land_on_moto() {
+    let moto = Moto::start();
+    many_small_files_land(&moto.endpoint).await;
+}
+
+#[tokio::test]
+async fn many_small_files_land_on_s3s_fs() {
+    let s3s = S3sFs::start().await;
+    many_small_files_land(&s3s.endpoint).await;
 }
 
 /// Part PUTs forwarded by the proxy, by part number.
