@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "job_list",
     "upload_choose",
     "upload_dropped",
+    "uploads_open",
+    "upload_abort",
     "provider_presets",
     "object_list",
     "object_list_recent",

@@ -35,6 +35,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::buckets::job_list,
             commands::transfers::upload_choose,
             commands::transfers::upload_dropped,
+            commands::transfers::uploads_open,
+            commands::transfers::upload_abort,
             commands::objects::object_list,
             commands::objects::object_list_recent,
             commands::objects::object_head,

@@ -1,6 +1,7 @@
 """Transfers across a restart in the real window: an upload whose `strata put` was killed with
 SIGKILL half-way is taken over by the app when it starts, finishes on its own, and shows as
-done in the transfers panel; the object then downloads byte for byte."""
+done in the transfers panel; the object then downloads byte for byte. A multipart upload
+another tool left open is listed as not Strata's and aborted from the bucket's view."""
 import hashlib
 import json
 import os
@@ -10,8 +11,10 @@ import subprocess
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
-from conftest import screenshot
-from test_objects import STRATA, wait
+import boto3
+
+from conftest import screenshot, stop_group
+from test_objects import STRATA, button, open_row, wait
 
 
 def strata(strata_home, *args):
@@ -27,8 +30,25 @@ def sha256(path):
     return digest.hexdigest()
 
 
+def leave_an_upload_open(strata_home, key):
+    """Starts a multipart upload with one part through `strata serve-local`, as another tool
+    that crashed would leave it."""
+    server = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "serve-local"],
+                              stdout=subprocess.PIPE, start_new_session=True, text=True)
+    try:
+        connection = json.loads(server.stdout.readline())
+        s3 = boto3.client("s3", endpoint_url=connection["endpoint"], region_name=connection["region"],
+                          aws_access_key_id=connection["access_key_id"],
+                          aws_secret_access_key=connection["secret_access_key"])
+        upload = s3.create_multipart_upload(Bucket="shoot", Key=key)
+        s3.upload_part(Bucket="shoot", Key=key, UploadId=upload["UploadId"], PartNumber=1, Body=b"x" * (5 << 20))
+    finally:
+        stop_group(server)
+
+
 def test_an_upload_killed_mid_way_is_finished_by_the_app_at_its_start(strata_home, app_factory, tmp_path):
     strata(strata_home, "bucket", "mk", "local:shoot")
+    leave_an_upload_open(strata_home, "old/export.zip")
     big = tmp_path / "wedding.mov"
     with open(big, "wb") as file:
         for _ in range(24):
@@ -56,3 +76,15 @@ def test_an_upload_killed_mid_way_is_finished_by_the_app_at_its_start(strata_hom
     back = tmp_path / "back.mov"
     strata(strata_home, "get", "local:shoot/wedding.mov", str(back))
     assert sha256(back) == sha256(big)
+
+    # The upload another tool left open: listed as not Strata's, aborted on request.
+    open_row(app, "shoot", ".bucket-row")
+    button(app, "Unfinished uploads").click()
+    stale = wait(app).until(ec.visibility_of_element_located((By.XPATH,
+        "//section[@aria-label='Unfinished uploads']//li[span[text()='old/export.zip']]")))
+    assert "not Strata's" in stale.text and "1 part" in stale.text, stale.text
+    screenshot(app, "31-unfinished-uploads")
+    stale.find_element(By.XPATH, ".//button[normalize-space()='Abort']").click()
+    wait(app).until(ec.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, "section[aria-label='Unfinished uploads']"), "None: no parts are left behind"))
+    assert json.loads(strata(strata_home, "uploads", "ls", "local:shoot").stdout) == []

@@ -23,12 +23,14 @@ import {
   type ObjectDetails,
   type ObjectEdit,
   type ObjectPage,
+  type OpenUpload,
   type Thumbnail,
   type Usage,
 } from "./bindings";
 
 export type {
   ApiError,
+  OpenUpload,
   DownloadStarted,
   Bucket,
   BucketFilter,
@@ -99,6 +101,12 @@ export interface ObjectApi {
   onDrop(handler: (paths: string[]) => void): () => void;
 }
 
+/** Multipart uploads left open in a bucket, by any tool. */
+export interface UploadsApi {
+  openUploads(profile: string, bucket: string): Promise<OpenUpload[]>;
+  abortUpload(profile: string, bucket: string, key: string, uploadId: string): Promise<void>;
+}
+
 /** Uploads and downloads as the catalog holds them, for the transfers panel. */
 export interface TransferApi {
   listJobs(limit: number): Promise<Job[]>;
@@ -107,7 +115,7 @@ export interface TransferApi {
   cancelJob(job: number): Promise<void>;
 }
 
-export interface Api extends BucketApi, ObjectApi, TransferApi {
+export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi {
   /** The base URL public objects are served from (a CDN), per profile. */
   profilePublicBase(profile: string): Promise<string | null>;
   setProfilePublicBase(profile: string, base: string | null): Promise<void>;
@@ -186,6 +194,9 @@ export const tauriApi: Api = {
     return () => void stop.then((unlisten) => unlisten());
   },
   listJobs: (limit) => unwrap(commands.jobList(limit)),
+  openUploads: (profile, bucket) => unwrap(commands.uploadsOpen(profile, bucket)),
+  abortUpload: (profile, bucket, key, uploadId) =>
+    unwrap(commands.uploadAbort(profile, bucket, key, uploadId)).then(() => undefined),
   pauseJob: (job) => unwrap(commands.jobPause(job)).then(() => undefined),
   resumeJob: (job) => unwrap(commands.jobResume(job)).then(() => undefined),
   onEvent: (handler) => {

@@ -45,6 +45,13 @@ export const commands = {
 	uploadChoose: (profile: string, bucket: string, prefix: string) => typedError<number[], ApiError>(__TAURI_INVOKE("upload_choose", { profile, bucket, prefix })),
 	/**  Uploads files and folders dropped on the window into the folder. */
 	uploadDropped: (paths: string[], profile: string, bucket: string, prefix: string) => typedError<number[], ApiError>(__TAURI_INVOKE("upload_dropped", { paths, profile, bucket, prefix })),
+	/**
+	 *  The multipart uploads left open in a bucket, by any tool: key, parts, bytes, age, and the
+	 *  Strata job that resumes each (none for one Strata does not own).
+	 */
+	uploadsOpen: (profile: string, bucket: string) => typedError<OpenUpload[], ApiError>(__TAURI_INVOKE("uploads_open", { profile, bucket })),
+	/**  Aborts one open multipart upload; its parts are deleted (and no longer billed). */
+	uploadAbort: (profile: string, bucket: string, key: string, uploadId: string) => typedError<null, ApiError>(__TAURI_INVOKE("upload_abort", { profile, bucket, key, uploadId })),
 	/**  One page of a folder's listing; pass `token` back from the previous page for the next. */
 	objectList: (profile: string, bucket: string, prefix: string, token: string | null) => typedError<ObjectPage, ApiError>(__TAURI_INVOKE("object_list", { profile, bucket, prefix, token })),
 	/**  The folder's first page as last listed (from the catalog, no request), to show at once. */
@@ -365,6 +372,19 @@ export type ObjectPage = {
 	entries: Entry[],
 	/**  Pass it back for the next page; `None` on the last page. */
 	next: string | null,
+};
+
+/**  An incomplete multipart upload. */
+export type OpenUpload = {
+	key: string,
+	upload_id: string,
+	/**  When it was started (RFC 3339, UTC), as the server says. */
+	initiated: string | null,
+	parts: number,
+	/**  Bytes of the parts uploaded so far. */
+	bytes: number,
+	/**  The Strata job that resumes it; `None` for an upload Strata does not own. */
+	job: number | null,
 };
 
 /**  A saved profile, as the UI and the CLI show it. Holds no secret. */

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use strata_core::jobs::{JobId, UploadOptions};
 use strata_core::remote::RemotePath;
+use strata_core::transfer::OpenUpload;
 use strata_core::{Engine, Error};
 use tauri::State;
 
@@ -84,4 +85,42 @@ pub async fn upload_dropped(
         }
     }
     upload_into(&engine, &paths, profile, bucket, prefix).await
+}
+
+/// The multipart uploads left open in a bucket, by any tool: key, parts, bytes, age, and the
+/// Strata job that resumes each (none for one Strata does not own).
+#[tauri::command]
+#[specta::specta]
+pub async fn uploads_open(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+) -> Result<Vec<OpenUpload>, Error> {
+    let bucket = RemotePath {
+        profile,
+        bucket,
+        key: String::new(),
+    };
+    engine.uploads_open(&bucket).await
+}
+
+/// Aborts one open multipart upload; its parts are deleted (and no longer billed).
+#[tauri::command]
+#[specta::specta]
+pub async fn upload_abort(
+    engine: State<'_, Engine>,
+    profile: String,
+    bucket: String,
+    key: String,
+    upload_id: String,
+) -> Result<(), Error> {
+    let object = RemotePath {
+        profile,
+        bucket,
+        key,
+    };
+    engine
+        .uploads_abort(&object, Some(&upload_id))
+        .await
+        .map(drop)
 }

@@ -174,4 +174,24 @@ describe("ObjectBrowser", () => {
     expect(Math.ceil((bottom + viewport) / 32)).toBe(1_000_000);
     expect(scrollScale(100, viewport)).toEqual({ height: 3_200, scale: 1 });
   });
+
+  it("lists the bucket's unfinished uploads and aborts one", async () => {
+    const user = userEvent.setup();
+    const api = memoryObjects({ "a.cr3": 1 });
+    api.open.push(
+      { key: "raw/film.mov", upload_id: "u1", initiated: "2026-11-20T09:30:00Z", parts: 3, bytes: 25_165_824, job: 7 },
+      { key: "old/export.zip", upload_id: "u2", initiated: "2026-10-01T12:00:00Z", parts: 12, bytes: 100_663_296, job: null },
+    );
+    browse(api);
+    await user.click(screen.getByRole("button", { name: "Unfinished uploads" }));
+    const panel = await screen.findByRole("region", { name: "Unfinished uploads" });
+    expect(await within(panel).findByText("raw/film.mov")).toBeTruthy();
+    const foreign = within(panel).getByText("old/export.zip").closest("li") as HTMLElement;
+    expect(foreign.textContent).toContain("12 parts, 101 MB");
+    expect(foreign.textContent).toContain("not Strata's");
+    expect(within(panel).getByText("transfer 7 resumes it")).toBeTruthy();
+    await user.click(within(foreign).getByRole("button", { name: "Abort" }));
+    await waitFor(() => expect(within(panel).queryByText("old/export.zip")).toBeNull());
+    expect(api.open.map((u) => u.upload_id)).toEqual(["u1"]);
+  });
 });

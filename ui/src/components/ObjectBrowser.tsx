@@ -1,5 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
-import { errorOf, type ApiError, type Entry, type Link, type ObjectApi, type ObjectDetails, type ObjectEdit } from "../api";
+import {
+  errorOf,
+  type ApiError,
+  type Entry,
+  type Link,
+  type ObjectApi,
+  type ObjectDetails,
+  type ObjectEdit,
+  type UploadsApi,
+} from "../api";
 import { jobEnd, useEngineEvents } from "../events";
 import { remotePath, type Place } from "../navigation";
 import { arrange, matching, size, useObjectListing, type SortKey } from "../objectListing";
@@ -7,6 +16,7 @@ import { count } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
 import { AskNameDialog, EditObjectDialog, LinkDialog } from "./ObjectDialogs";
+import { OpenUploads } from "./OpenUploads";
 import { FileIcon, FolderIcon, kindOf } from "./Icons";
 import { Thumb } from "./Thumb";
 import { VirtualList, type VirtualListHandle } from "./VirtualList";
@@ -31,7 +41,7 @@ interface Job {
 const LINK_SECONDS = 24 * 3600;
 
 interface Props {
-  api: ObjectApi;
+  api: ObjectApi & UploadsApi;
   place: Place & { bucket: string };
   onNavigate(place: Place): void;
 }
@@ -43,6 +53,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
   const [filter, setFilter] = useState("");
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: "name", descending: false });
   const [grid, setGrid] = useState(false);
+  const [showOpenUploads, setShowOpenUploads] = useState(false);
   const [selected, setSelected] = useState(0);
   const [details, setDetails] = useState<ObjectDetails | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -377,6 +388,9 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
         <button type="button" onClick={() => void upload(() => api.uploadChoose(profile, bucket, prefix))}>
           Upload…
         </button>
+        <button type="button" aria-pressed={showOpenUploads} onClick={() => setShowOpenUploads((s) => !s)}>
+          Unfinished uploads
+        </button>
         <button type="button" aria-pressed={grid} onClick={() => setGrid((g) => !g)}>
           {grid ? "List" : "Grid"}
         </button>
@@ -384,6 +398,9 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
           Reload
         </button>
       </div>
+      {showOpenUploads && (
+        <OpenUploads api={api} profile={profile} bucket={bucket} onClose={() => setShowOpenUploads(false)} />
+      )}
       {current && (
         <div className="selection-bar" aria-label="Selection">
           <span className="selection-name">{current.name}</span>

@@ -1,4 +1,4 @@
-import type { Entry, ObjectApi, ObjectDetails } from "../api";
+import type { Entry, ObjectApi, ObjectDetails, OpenUpload, UploadsApi } from "../api";
 
 /** An in-memory stand-in for the object commands: keys with sizes, folders by "/". */
 export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
@@ -16,7 +16,10 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
   /** What the pickers answer next: a folder (null as when the user cancels), files. */
   const picker: { next: string | null; files: string[] } = { next: null, files: [] };
   const drops = new Set<(paths: string[]) => void>();
-  const api: ObjectApi & {
+  /** Multipart uploads left open in the bucket. */
+  const open: OpenUpload[] = [];
+  const api: ObjectApi & UploadsApi & {
+    open: OpenUpload[];
     store: Map<string, number>;
     calls: typeof calls;
     tags: [string, string][];
@@ -24,6 +27,7 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     drop(paths: string[]): void;
   } = {
     store,
+    open,
     picker,
     tags,
     calls,
@@ -109,6 +113,12 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
       return () => drops.delete(handler);
     },
     drop: (paths: string[]) => drops.forEach((handler) => handler(paths)),
+    openUploads: async () => [...open],
+    abortUpload: async (_profile, _bucket, key, uploadId) => {
+      const at = open.findIndex((u) => u.key === key && u.upload_id === uploadId);
+      if (at < 0) throw { code: "no_such_upload", message: `${key} has no open upload ${uploadId}.`, hint: "", field: null, retry: "never" };
+      open.splice(at, 1);
+    },
   };
   return api;
 }
