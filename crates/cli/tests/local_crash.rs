@@ -104,7 +104,7 @@ async fn a_put_killed_after_its_bytes_landed_leaves_no_object_and_no_bytes() {
 #[tokio::test]
 async fn a_complete_killed_midway_leaves_the_upload_whole_and_completable() {
     let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut server = serve(home.path(), dir.path(), Some("complete:after-install"));
+    let mut server = serve(home.path(), dir.path(), Some("complete:before-commit"));
     let c = server.client();
     c.create_bucket().bucket("photos").send().await.unwrap();
     let id = c

@@ -19,6 +19,24 @@ use common::serve_local;
 use strata_core::local::{self, LocalCredentials, LocalEndpoint};
 use strata_testkit::{ACCESS_KEY, SECRET_KEY, count_files, http_request, sdk_client};
 
+/// The files (by inode) holding the store's blobs.
+fn blob_files(root: &Path) -> std::collections::BTreeSet<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let mut found = std::collections::BTreeSet::new();
+    let mut folders = vec![root.join("blobs")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                found.insert(std::fs::metadata(&path).unwrap().ino());
+            }
+        }
+    }
+    found
+}
+
 struct Local {
     _dir: tempfile::TempDir,
     endpoint: LocalEndpoint,
@@ -937,7 +955,13 @@ async fn multipart_uploads_list_copy_complete_and_abort() {
         code(complete(vec![part(1, &e1), part(2, &e2), part(3, &e3)]).await),
         "EntityTooSmall"
     );
+    let before = blob_files(s3.root());
     let done = complete(vec![part(1, &e1), part(3, &e3)]).await.unwrap();
+    let after = blob_files(s3.root());
+    assert!(
+        !after.is_empty() && after.is_subset(&before),
+        "completing copies no bytes: the object is its parts' files ({before:?} → {after:?})"
+    );
     assert!(
         done.e_tag().unwrap().ends_with("-2\""),
         "{:?}",
@@ -993,8 +1017,19 @@ async fn multipart_uploads_list_copy_complete_and_abort() {
         .send()
         .await;
     assert_eq!(code(beyond), "InvalidPartNumber");
+    // A copy of an object kept as its parts reads whole, and outlives the original.
+    c.copy_object()
+        .bucket("bkt")
+        .key("copy.raw")
+        .copy_source("bkt/big.raw")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s3.get("bkt", "copy.raw").await, expected);
     // Once the object is replaced, the upload no longer answers for it.
     s3.put("bkt", "big.raw", b"replaced").await;
+    assert_eq!(s3.get("bkt", "copy.raw").await, expected);
+    assert_eq!(s3.get("bkt", "big.raw").await, b"replaced");
     assert_eq!(
         code(complete(vec![part(1, &e1), part(3, &e3)]).await),
         "NoSuchUpload"
@@ -1012,8 +1047,9 @@ async fn multipart_uploads_list_copy_complete_and_abort() {
     );
     assert_eq!(
         s3.blob_count(),
-        2,
-        "the source and the finished object; parts are freed"
+        4,
+        "the part copy's source, copy.raw (its two parts) and the new big.raw; \
+         the replaced object's and the unused part's blobs are freed"
     );
 
     // Abort frees the parts and forgets the upload.
@@ -1062,7 +1098,7 @@ async fn multipart_uploads_list_copy_complete_and_abort() {
         .send()
         .await;
     assert_eq!(code(again), "NoSuchUpload");
-    assert_eq!(s3.blob_count(), 2);
+    assert_eq!(s3.blob_count(), 4, "the aborted upload's part is freed");
     let bad_number = c
         .upload_part()
         .bucket("bkt")

@@ -1,7 +1,8 @@
 //! Object and part bytes on disk.
 //!
 //! Layout under the store root:
-//! - `blobs/ab/abcdef…`: immutable files, one per object or part version, named by random ids.
+//! - `blobs/ab/abcdef…`: immutable files, one per object or part version (an object completed
+//!   from a multipart upload keeps its parts' files, in order), named by random ids.
 //!   A blob is never written in place, so a reader that opened one reads it whole even if the
 //!   object is replaced meanwhile, and a copy can be a hard link.
 //! - `tmp/<writer>/`: where the process `<writer>` writes new bytes before committing them;

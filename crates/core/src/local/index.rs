@@ -8,6 +8,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/local/0002_tags.sql"),
     include_str!("../../migrations/local/0003_part_sizes.sql"),
     include_str!("../../migrations/local/0004_completed_uploads.sql"),
+    include_str!("../../migrations/local/0005_extents.sql"),
 ];
 
 /// The headers an object keeps and returns as they were given.
@@ -38,9 +39,24 @@ pub(crate) struct ObjectRow {
     pub tags: Option<String>,
     /// Each part's size, comma-separated, for an object completed from parts.
     pub part_sizes: Option<String>,
+    /// The blobs of parts 2.. (comma-separated) of an object kept as its parts' blobs; `None`
+    /// when all its bytes are in `blob`.
+    pub extents: Option<String>,
 }
 
 impl ObjectRow {
+    /// The blobs holding the object's bytes, in order, with their sizes.
+    pub fn blobs(&self) -> Vec<(String, u64)> {
+        let (Some(extents), Some(sizes)) = (&self.extents, &self.part_sizes) else {
+            return vec![(self.blob.clone(), self.size as u64)];
+        };
+        std::iter::once(self.blob.as_str())
+            .chain(extents.split(','))
+            .zip(sizes.split(','))
+            .map(|(blob, size)| (blob.to_string(), size.parse().unwrap_or(0)))
+            .collect()
+    }
+
     /// Where part `number` lies: (first byte, length); `None` when there is no such part.
     /// An object not made of parts is its own part 1.
     pub fn part(&self, number: i32) -> Option<(u64, u64)> {
@@ -60,7 +76,7 @@ impl ObjectRow {
 }
 
 pub(crate) const OBJECT_COLUMNS: &str = "key, blob, size, etag, modified_ms, storage_class, content_type, content_encoding, \
-     content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags, part_sizes";
+     content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags, part_sizes, extents";
 
 /// The five content headers, from `first` on in a row.
 fn headers_at(row: &Row<'_>, first: usize) -> rusqlite::Result<ContentHeaders> {
@@ -87,6 +103,7 @@ pub(crate) fn object_from_row(row: &Row<'_>) -> rusqlite::Result<ObjectRow> {
         parts_count: row.get(13)?,
         tags: row.get(14)?,
         part_sizes: row.get(15)?,
+        extents: row.get(16)?,
     })
 }
 
@@ -172,23 +189,40 @@ pub(crate) fn get_object(
 }
 
 /// Writes the object row; returns the blob of the version it replaced, if any.
+/// The blobs of the object at `key`, if there is one.
+fn blobs_of(conn: &Connection, bucket: &str, key: &[u8]) -> rusqlite::Result<Vec<String>> {
+    let held: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT blob, extents FROM objects WHERE bucket = ?1 AND key = ?2",
+            params![bucket, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(held
+        .map(|(blob, extents)| {
+            std::iter::once(blob)
+                .chain(
+                    extents
+                        .iter()
+                        .flat_map(|e| e.split(',').map(str::to_string)),
+                )
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Writes an object row; returns the blobs of the object it replaced.
 pub(crate) fn put_object(
     conn: &Connection,
     bucket: &str,
     row: &ObjectRow,
-) -> rusqlite::Result<Option<String>> {
-    let old = conn
-        .query_row(
-            "SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2",
-            params![bucket, row.key],
-            |r| r.get(0),
-        )
-        .optional()?;
+) -> rusqlite::Result<Vec<String>> {
+    let old = blobs_of(conn, bucket, &row.key)?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, modified_ms, storage_class, content_type,
              content_encoding, content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags,
-             part_sizes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             part_sizes, extents)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         bucket,
@@ -208,6 +242,7 @@ pub(crate) fn put_object(
         row.parts_count,
         row.tags,
         row.part_sizes,
+        row.extents,
     ])?;
     Ok(old)
 }
@@ -227,17 +262,18 @@ pub(crate) fn set_tags(
 }
 
 /// Removes the object row; returns its blob, if it existed.
+/// Deletes an object row; returns the blobs it held.
 pub(crate) fn delete_object(
     conn: &Connection,
     bucket: &str,
     key: &[u8],
-) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING blob",
+) -> rusqlite::Result<Vec<String>> {
+    let blobs = blobs_of(conn, bucket, key)?;
+    conn.execute(
+        "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
         params![bucket, key],
-        |r| r.get(0),
-    )
-    .optional()
+    )?;
+    Ok(blobs)
 }
 
 #[derive(Debug, Clone)]
@@ -455,7 +491,9 @@ pub(crate) fn pending(conn: &Connection) -> rusqlite::Result<Vec<(String, String
 /// Whether any object or part row names `blob`.
 pub(crate) fn blob_in_use(conn: &Connection, blob: &str) -> rusqlite::Result<bool> {
     conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM objects WHERE blob = ?1) OR EXISTS (SELECT 1 FROM parts WHERE blob = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM objects WHERE blob = ?1)
+             OR EXISTS (SELECT 1 FROM objects WHERE extents IS NOT NULL AND instr(extents, ?1) > 0)
+             OR EXISTS (SELECT 1 FROM parts WHERE blob = ?1)",
         [blob],
         |r| r.get(0),
     )

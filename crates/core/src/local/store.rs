@@ -1,8 +1,9 @@
 //! The store: the index and the blobs together, and the one way bytes become visible.
 //!
-//! [`Store::commit`] is write-ahead: (1) the new blob is recorded as pending, (2) its bytes are
-//! moved into place, (3) one transaction writes the rows that name it and records every blob
-//! they replaced as pending, (4) replaced blobs are unlinked. A crash at any point leaves no
+//! [`Store::commit`] is write-ahead: (1) the new blobs are recorded as pending, (2) their bytes
+//! are moved (or hard-linked) into place, (3) one transaction writes the rows that name them and
+//! records every blob they replaced as pending, (4) replaced blobs are unlinked. Completing a
+//! multipart upload places no bytes: one transaction hands the parts' blobs to the object. A crash at any point leaves no
 //! row without its bytes; bytes without a row stay recorded as pending under the dead
 //! writer's name, and [`Store::open`] removes them.
 
@@ -20,12 +21,12 @@ pub(crate) struct Store {
     pub blobs: BlobStore,
 }
 
-/// Where a committed blob's bytes come from.
+/// Where a commit's new blobs come from.
 pub(crate) enum Source {
-    /// A finished temporary file, moved into place.
+    /// A finished temporary file, moved into place as one blob.
     Temp(PathBuf),
-    /// An existing blob, hard-linked (blobs are immutable).
-    Link(String),
+    /// Existing blobs, each hard-linked as a new one (blobs are immutable).
+    Link(Vec<String>),
 }
 
 pub(crate) fn internal(err: impl std::fmt::Display) -> S3Error {
@@ -84,24 +85,34 @@ impl Store {
         Ok(())
     }
 
-    /// Makes `source` visible as a new blob through the rows `write_rows` writes; `write_rows`
-    /// returns the blobs its rows replaced, which are unlinked after the commit.
+    /// Makes `source` visible as new blobs through the rows `write_rows` writes (given the
+    /// new blobs' ids, in order); `write_rows` returns the blobs its rows replaced, which are
+    /// unlinked after the commit.
     pub fn commit<T>(
         &self,
         source: Source,
         failpoint_name: &str,
-        write_rows: impl FnOnce(&Transaction<'_>, &str) -> S3Result<(T, Vec<String>)>,
+        write_rows: impl FnOnce(&Transaction<'_>, &[String]) -> S3Result<(T, Vec<String>)>,
     ) -> S3Result<T> {
-        let blob = random_id();
+        let count = match &source {
+            Source::Temp(_) => 1,
+            Source::Link(existing) => existing.len(),
+        };
+        let blobs: Vec<String> = (0..count).map(|_| random_id()).collect();
         let writer = self.blobs.writer().to_string();
         let mut conn = self.conn();
-        index::add_pending(&conn, &blob, &writer).map_err(internal)?;
+        for blob in &blobs {
+            index::add_pending(&conn, blob, &writer).map_err(internal)?;
+        }
         let placed = match &source {
-            Source::Temp(temp) => self.blobs.install(temp, &blob),
-            Source::Link(existing) => self.blobs.link(existing, &blob),
+            Source::Temp(temp) => self.blobs.install(temp, &blobs[0]),
+            Source::Link(existing) => existing
+                .iter()
+                .zip(&blobs)
+                .try_for_each(|(existing, blob)| self.blobs.link(existing, blob)),
         };
         if let Err(e) = placed {
-            let _ = index::remove_pending(&conn, &blob);
+            self.release(&conn, &blobs);
             if let Source::Temp(temp) = &source {
                 let _ = std::fs::remove_file(temp);
             }
@@ -110,11 +121,13 @@ impl Store {
         crate::failpoint::hit(failpoint_name);
         let outcome = (|| {
             let tx = conn.transaction().map_err(internal)?;
-            let (value, replaced) = write_rows(&tx, &blob)?;
+            let (value, replaced) = write_rows(&tx, &blobs)?;
             for old in &replaced {
                 index::add_pending(&tx, old, &writer).map_err(internal)?;
             }
-            index::remove_pending(&tx, &blob).map_err(internal)?;
+            for blob in &blobs {
+                index::remove_pending(&tx, blob).map_err(internal)?;
+            }
             tx.commit().map_err(internal)?;
             Ok((value, replaced))
         })();
@@ -124,7 +137,7 @@ impl Store {
                 Ok(value)
             }
             Err(e) => {
-                self.release(&conn, &[blob]);
+                self.release(&conn, &blobs);
                 Err(e)
             }
         }

@@ -1,5 +1,5 @@
 //! Request and response bodies: streaming an upload into a verified temporary file, the
-//! checksums a client claims, GET preconditions, and streaming a file back.
+//! checksums a client claims, GET preconditions, and streaming an object back from its blobs.
 
 use super::*;
 
@@ -245,26 +245,91 @@ pub(super) async fn open_object(
     Err(s3_error!(NoSuchKey, "The key {key} does not exist."))
 }
 
-/// A response body of `len` bytes of `file` from `start`.
-pub(super) async fn file_body(
-    mut file: tokio::fs::File,
+/// One blob's share of a read: `len` bytes from `offset`.
+struct Segment {
+    path: PathBuf,
+    /// Which of the object's blobs (0 is the one `open_object` opened).
+    index: usize,
+    offset: u64,
+    len: u64,
+}
+
+/// Where a read of the object is: the segments left, and the one being read.
+struct Reading {
+    segments: std::collections::VecDeque<Segment>,
+    current: Option<tokio::io::Take<tokio::fs::File>>,
+    first: Option<tokio::fs::File>,
+}
+
+/// `len` bytes of the object from `start`, across the blobs it is kept in; `first` is its
+/// first blob, already open. Later blobs are opened as the read reaches them.
+pub(super) fn object_range(
+    store: &Store,
+    row: &ObjectRow,
+    first: tokio::fs::File,
     start: u64,
     len: u64,
-) -> S3Result<StreamingBlob> {
-    file.seek(std::io::SeekFrom::Start(start))
-        .await
-        .map_err(internal)?;
-    let reader = file.take(len);
-    let stream = futures_util::stream::unfold(reader, |mut reader| async move {
-        let mut buf = vec![0u8; READ_CHUNK];
-        match reader.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(bytes::Bytes::from(buf)), reader))
-            }
-            Err(e) => Some((Err(e), reader)),
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    let (end, mut at) = (start + len, 0);
+    let mut segments = std::collections::VecDeque::new();
+    for (index, (blob, size)) in row.blobs().into_iter().enumerate() {
+        let (low, high) = (at, at + size);
+        at = high;
+        if high <= start || low >= end {
+            continue;
         }
-    });
-    Ok(StreamingBlob::wrap(stream))
+        let from = start.max(low);
+        segments.push_back(Segment {
+            path: store.blobs.path(&blob),
+            index,
+            offset: from - low,
+            len: end.min(high) - from,
+        });
+    }
+    let reading = Reading {
+        segments,
+        current: None,
+        first: Some(first),
+    };
+    futures_util::stream::unfold(reading, |mut reading| async move {
+        loop {
+            if reading.current.is_none() {
+                let segment = reading.segments.pop_front()?;
+                let opened = match (segment.index, reading.first.take()) {
+                    (0, Some(file)) => Ok(file),
+                    _ => tokio::fs::File::open(&segment.path).await,
+                };
+                let placed = match opened {
+                    Ok(mut file) => file
+                        .seek(std::io::SeekFrom::Start(segment.offset))
+                        .await
+                        .map(|_| file),
+                    Err(e) => Err(e),
+                };
+                match placed {
+                    Ok(file) => reading.current = Some(file.take(segment.len)),
+                    Err(e) => {
+                        reading.segments.clear();
+                        return Some((Err(e), reading));
+                    }
+                }
+            }
+            let mut buf = vec![0u8; READ_CHUNK];
+            let Some(current) = reading.current.as_mut() else {
+                continue;
+            };
+            match current.read(&mut buf).await {
+                Ok(0) => reading.current = None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    return Some((Ok(bytes::Bytes::from(buf)), reading));
+                }
+                Err(e) => {
+                    reading.segments.clear();
+                    reading.current = None;
+                    return Some((Err(e), reading));
+                }
+            }
+        }
+    })
 }

@@ -169,24 +169,18 @@ pub(super) async fn upload_part_copy(
             .ok_or_else(|| upload_not_found(&upload_id))
     })
     .await?;
-    let (source, mut file) = open_object(&s3.store, &source_bucket, &source_key).await?;
+    let (source, file) = open_object(&s3.store, &source_bucket, &source_key).await?;
     let (start, len) = copy_range(input.copy_source_range.as_deref(), source.size)?;
-    file.seek(std::io::SeekFrom::Start(start))
-        .await
-        .map_err(internal)?;
     let temp = s3.store.blobs.temp_path();
     let copied = async {
         let mut out = tokio::fs::File::create(&temp).await.map_err(internal)?;
-        let mut reader = file.take(len);
+        let range = object_range(&s3.store, &source, file, start, len);
+        let mut range = std::pin::pin!(range);
         let mut md5 = Md5::new();
-        let mut buf = vec![0u8; READ_CHUNK];
-        loop {
-            let n = reader.read(&mut buf).await.map_err(internal)?;
-            if n == 0 {
-                break;
-            }
-            md5.update(&buf[..n]);
-            out.write_all(&buf[..n]).await.map_err(internal)?;
+        while let Some(chunk) = range.next().await {
+            let chunk = chunk.map_err(internal)?;
+            md5.update(&chunk);
+            out.write_all(&chunk).await.map_err(internal)?;
         }
         out.sync_all().await.map_err(internal)?;
         let digest: [u8; 16] = md5.finalize().into();
@@ -470,27 +464,6 @@ pub(super) async fn complete_multipart_upload(
         chosen.push(row.clone());
     }
     let etag = multipart_etag(&chosen.iter().map(|p| p.etag.clone()).collect::<Vec<_>>())?;
-    let temp = s3.store.blobs.temp_path();
-    // One blocking job: std::io::copy between files is an in-kernel copy on Linux.
-    let part_paths: Vec<PathBuf> = chosen
-        .iter()
-        .map(|p| s3.store.blobs.path(&p.blob))
-        .collect();
-    let target = temp.clone();
-    let joined = tokio::task::spawn_blocking(move || {
-        let mut out = std::fs::File::create(&target)?;
-        for path in part_paths {
-            std::io::copy(&mut std::fs::File::open(path)?, &mut out)?;
-        }
-        out.sync_all()
-    })
-    .await
-    .map_err(internal)
-    .and_then(|written| written.map_err(internal));
-    if let Err(e) = joined {
-        let _ = tokio::fs::remove_file(&temp).await;
-        return Err(e);
-    }
     let row = ObjectRow {
         tags: None,
         key: upload.key.clone(),
@@ -510,14 +483,49 @@ pub(super) async fn complete_multipart_upload(
                 .collect::<Vec<_>>()
                 .join(","),
         ),
+        extents: None,
     };
+    // The object keeps the parts' blobs as they are: completing copies no bytes.
+    let chosen: Vec<(i32, String)> = chosen
+        .into_iter()
+        .map(|p| (p.part_number, p.blob))
+        .collect();
     let (bucket, upload_id, completed_etag) =
         (input.bucket.clone(), input.upload_id.clone(), etag.clone());
+    crate::failpoint::hit("complete:before-commit");
     s3.index(move |s| {
-        s.commit(Source::Temp(temp), "complete:after-install", |tx, blob| {
+        s.write(|tx| {
+            db(index::get_upload(tx, &bucket, &row.key, &upload_id))?
+                .ok_or_else(|| upload_not_found(&upload_id))?;
+            let held: HashMap<i32, String> = db(index::parts(tx, &upload_id, 0, usize::MAX))?
+                .into_iter()
+                .map(|p| (p.part_number, p.blob))
+                .collect();
+            if chosen.iter().any(|(n, blob)| held.get(n) != Some(blob)) {
+                return Err(s3_error!(
+                    InvalidPart,
+                    "A part was uploaded again while the upload was completing; complete it again."
+                ));
+            }
+            let kept: std::collections::HashSet<&String> =
+                chosen.iter().map(|(_, blob)| blob).collect();
+            let row = ObjectRow {
+                extents: (chosen.len() > 1).then(|| {
+                    chosen[1..]
+                        .iter()
+                        .map(|(_, blob)| blob.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                }),
+                ..row
+            };
             let key = row.key.clone();
-            let mut replaced: Vec<String> = put_row(tx, &bucket, row, blob)?;
-            replaced.extend(db(index::delete_upload(tx, &upload_id))?);
+            let mut released = put_row(tx, &bucket, row, &chosen[0].1)?;
+            released.extend(
+                db(index::delete_upload(tx, &upload_id))?
+                    .into_iter()
+                    .filter(|blob| !kept.contains(blob)),
+            );
             db(index::record_completed(
                 tx,
                 &upload_id,
@@ -526,7 +534,7 @@ pub(super) async fn complete_multipart_upload(
                 &completed_etag,
                 now_ms(),
             ))?;
-            Ok(((), replaced))
+            Ok(((), released))
         })
     })
     .await?;
@@ -577,14 +585,14 @@ impl LocalS3 {
         part: PartRow,
     ) -> S3Result<()> {
         self.index(move |s| {
-            s.commit(source, "part:after-install", |tx, blob| {
+            s.commit(source, "part:after-install", |tx, blobs| {
                 db(index::get_upload(tx, &bucket, key.as_bytes(), &upload_id))?
                     .ok_or_else(|| upload_not_found(&upload_id))?;
                 let replaced = db(index::put_part(
                     tx,
                     &upload_id,
                     &PartRow {
-                        blob: blob.to_string(),
+                        blob: blobs[0].clone(),
                         ..part
                     },
                 ))?;

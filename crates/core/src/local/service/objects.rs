@@ -45,12 +45,13 @@ pub(super) async fn put_object(
         parts_count: None,
         tags: tags_of_header(input.tagging.as_deref())?,
         part_sizes: None,
+        extents: None,
     };
     let (bucket, if_none_match) = (input.bucket.clone(), input.if_none_match.clone());
     let temp = received.temp.clone();
     let etag = row.etag.clone();
     s3.index(move |s| {
-        s.commit(Source::Temp(temp), "put:after-install", |tx, blob| {
+        s.commit(Source::Temp(temp), "put:after-install", |tx, blobs| {
             if let Some(cond) = &if_none_match
                 && let Some(existing) = db(index::get_object(tx, &bucket, &row.key))?
                 && etag_matches(cond, &existing.etag)
@@ -60,7 +61,7 @@ pub(super) async fn put_object(
                     "The object exists and If-None-Match was given."
                 ));
             }
-            let replaced = put_row(tx, &bucket, row, blob)?;
+            let replaced = put_row(tx, &bucket, row, &blobs[0])?;
             Ok(((), replaced))
         })
     })
@@ -138,7 +139,9 @@ pub(super) async fn get_object(
     apply_overrides!(out, input);
     out.content_length = Some(len as i64);
     out.content_range = content_range;
-    out.body = Some(file_body(file, start, len).await?);
+    out.body = Some(StreamingBlob::wrap(object_range(
+        &s3.store, &row, file, start, len,
+    )));
     Ok(S3Response::new(out))
 }
 
@@ -328,14 +331,19 @@ pub(super) async fn copy_object(
         tags,
         ..source.clone()
     };
-    let (bucket, source_blob) = (input.bucket.clone(), source.blob.clone());
+    let bucket = input.bucket.clone();
+    let source_blobs = source.blobs().into_iter().map(|(blob, _)| blob).collect();
     let result_row = row.clone();
     s3.index(move |s| {
         s.commit(
-            Source::Link(source_blob),
+            Source::Link(source_blobs),
             "copy:after-install",
-            |tx, blob| {
-                let replaced = put_row(tx, &bucket, row, blob)?;
+            |tx, blobs| {
+                let row = ObjectRow {
+                    extents: row.extents.as_ref().map(|_| blobs[1..].join(",")),
+                    ..row
+                };
+                let replaced = put_row(tx, &bucket, row, &blobs[0])?;
                 Ok(((), replaced))
             },
         )
