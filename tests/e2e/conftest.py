@@ -4,6 +4,8 @@ The app runs under Xvfb and the session bus / gnome-keyring that scripts/test.sh
 tauri-driver (with WebKitWebDriver behind it) drives it over WebDriver. Each test gets its own
 STRATA_HOME, so it starts from a first run and never touches a user's data or secrets.
 """
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -18,6 +20,7 @@ from selenium.webdriver.common.options import ArgOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "target" / "debug" / "strata-app"
+STRATA = ROOT / "target" / "debug" / "strata"
 SCREENSHOTS = ROOT / "target" / "e2e"
 
 
@@ -115,3 +118,19 @@ def screenshot(driver, name):
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+@contextlib.contextmanager
+def local_store(strata_home):
+    """A boto3 client for the data folder's built-in store, served by `strata serve-local` while
+    the block runs, as another S3 tool would reach it."""
+    assert STRATA.exists(), f"build the CLI first: cargo build -p strata-cli ({STRATA} is missing)"
+    server = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "serve-local"],
+                              stdout=subprocess.PIPE, start_new_session=True, text=True)
+    try:
+        connection = json.loads(server.stdout.readline())
+        yield boto3.client("s3", endpoint_url=connection["endpoint"], region_name=connection["region"],
+                           aws_access_key_id=connection["access_key_id"],
+                           aws_secret_access_key=connection["secret_access_key"])
+    finally:
+        stop_group(server)

@@ -1,17 +1,11 @@
 """The bucket view in the real window: the built-in endpoint's buckets, listed from the
 catalog, narrowed by search, jumped through with the A–Z rail, and one made from the app."""
-import json
-import subprocess
-
-import boto3
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import ROOT, screenshot, stop_group
-
-STRATA = ROOT / "target" / "debug" / "strata"
+from conftest import local_store, screenshot
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 NAMES = [f"{ALPHABET[i % 36]}{'photo' if i % 10 == 0 else 'set'}-{i:04d}" for i in range(360)]
 
@@ -37,18 +31,9 @@ def selected_name(driver):
 def local_buckets(strata_home):
     """Fills the data folder's built-in store through `strata serve-local`, as another S3 tool
     would, before the app starts (the app has never listed them)."""
-    assert STRATA.exists(), f"build the CLI first: cargo build -p strata-cli ({STRATA} is missing)"
-    server = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "serve-local"],
-                              stdout=subprocess.PIPE, start_new_session=True, text=True)
-    try:
-        connection = json.loads(server.stdout.readline())
-        s3 = boto3.client("s3", endpoint_url=connection["endpoint"], region_name=connection["region"],
-                          aws_access_key_id=connection["access_key_id"],
-                          aws_secret_access_key=connection["secret_access_key"])
+    with local_store(strata_home) as s3:
         for name in NAMES:
             s3.create_bucket(Bucket=name)
-    finally:
-        stop_group(server)
 
 
 def test_the_bucket_view_lists_searches_and_jumps(strata_home, app_factory):

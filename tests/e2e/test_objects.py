@@ -1,20 +1,16 @@
 """The object browser in the real window, on the built-in endpoint: open a bucket, enter a
 folder, see the grid, download a file, copy a presigned link, delete with confirmation."""
-import json
 import subprocess
 import time
 import urllib.request
 
-import boto3
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import ROOT, screenshot, stop_group
-
-STRATA = ROOT / "target" / "debug" / "strata"
+from conftest import ROOT, local_store, screenshot
 OBJECTS = {
     "notes.txt": b"hello from the bucket",
     "raw/2026/wedding-001.cr3": b"raw bytes 1" * 100,
@@ -60,18 +56,10 @@ def button(driver, label):
 
 def fill_store(strata_home):
     """Puts a photographer's bucket into the built-in store through `strata serve-local`."""
-    server = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "serve-local"],
-                              stdout=subprocess.PIPE, start_new_session=True, text=True)
-    try:
-        connection = json.loads(server.stdout.readline())
-        s3 = boto3.client("s3", endpoint_url=connection["endpoint"], region_name=connection["region"],
-                          aws_access_key_id=connection["access_key_id"],
-                          aws_secret_access_key=connection["secret_access_key"])
+    with local_store(strata_home) as s3:
         s3.create_bucket(Bucket="shoot")
         for key, body in OBJECTS.items():
             s3.put_object(Bucket="shoot", Key=key, Body=body)
-    finally:
-        stop_group(server)
 
 
 def answer_picker(title, path):

@@ -11,10 +11,8 @@ import subprocess
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
-import boto3
-
-from conftest import screenshot, stop_group
-from test_objects import STRATA, button, open_row, wait
+from conftest import STRATA, local_store, screenshot
+from test_objects import button, open_row, wait
 
 
 def strata(strata_home, *args):
@@ -33,17 +31,9 @@ def sha256(path):
 def leave_an_upload_open(strata_home, key):
     """Starts a multipart upload with one part through `strata serve-local`, as another tool
     that crashed would leave it."""
-    server = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "serve-local"],
-                              stdout=subprocess.PIPE, start_new_session=True, text=True)
-    try:
-        connection = json.loads(server.stdout.readline())
-        s3 = boto3.client("s3", endpoint_url=connection["endpoint"], region_name=connection["region"],
-                          aws_access_key_id=connection["access_key_id"],
-                          aws_secret_access_key=connection["secret_access_key"])
+    with local_store(strata_home) as s3:
         upload = s3.create_multipart_upload(Bucket="shoot", Key=key)
         s3.upload_part(Bucket="shoot", Key=key, UploadId=upload["UploadId"], PartNumber=1, Body=b"x" * (5 << 20))
-    finally:
-        stop_group(server)
 
 
 def test_an_upload_killed_mid_way_is_finished_by_the_app_at_its_start(strata_home, app_factory, tmp_path):
