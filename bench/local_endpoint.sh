@@ -23,8 +23,6 @@ head -c $((1 << 30)) /dev/urandom > "$work/data/big.bin"
 for i in $(seq 1 2000); do head -c $((256 << 10)) /dev/urandom > "$work/data/small/f$i"; done
 for i in $(seq 1 20000); do printf x > "$work/data/many/k$i"; done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 start_strata() {
   STRATA_HOME="$work/strata-home" "$root/target/release/strata" serve-local --dir "$work/strata-store" > "$work/strata.out" 2>/dev/null &
