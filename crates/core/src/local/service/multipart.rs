@@ -405,32 +405,6 @@ pub(super) async fn complete_multipart_upload(
             "CompleteMultipartUpload needs at least one part."
         ));
     }
-    let (bucket, key, upload_id) = (
-        input.bucket.clone(),
-        input.key.as_bytes().to_vec(),
-        input.upload_id.clone(),
-    );
-    let found = s3
-        .index(move |s| {
-            bucket_for(s, &bucket, signed.as_deref(), false)?;
-            let conn = s.conn();
-            match db(index::get_upload(&conn, &bucket, &key, &upload_id))? {
-                Some(upload) => Ok(Ok((
-                    upload,
-                    db(index::parts(&conn, &upload_id, 0, usize::MAX))?,
-                ))),
-                // Completed already: the same answer again, while the object is its own.
-                None => db(index::completed_object(&conn, &upload_id, &bucket, &key))?
-                    .map(Err)
-                    .ok_or_else(|| upload_not_found(&upload_id)),
-            }
-        })
-        .await?;
-    let (upload, stored) = match found {
-        Ok(found) => found,
-        Err(etag) => return Ok(S3Response::new(completed(&input.bucket, &input.key, &etag))),
-    };
-    let stored: HashMap<i32, PartRow> = stored.into_iter().map(|p| (p.part_number, p)).collect();
     let numbers = listed
         .iter()
         .map(|p| {
@@ -444,100 +418,85 @@ pub(super) async fn complete_multipart_upload(
             "The parts must be listed in ascending order of part number."
         ));
     }
-    let mut chosen = Vec::with_capacity(listed.len());
-    for (i, (part, number)) in listed.iter().zip(numbers).enumerate() {
-        let row = stored
-            .get(&number)
-            .filter(|row| part.e_tag.as_ref().is_none_or(|e| e.value() == row.etag))
-            .ok_or_else(|| {
-                s3_error!(
-                    InvalidPart,
-                    "Part {number} was not uploaded, or its ETag does not match the one given."
-                )
-            })?;
-        if i + 1 < listed.len() && row.size < MIN_PART_SIZE {
-            return Err(s3_error!(
-                EntityTooSmall,
-                "Part {number} is smaller than 5 MiB and is not the last part."
-            ));
-        }
-        chosen.push(row.clone());
-    }
-    let etag = multipart_etag(&chosen.iter().map(|p| p.etag.clone()).collect::<Vec<_>>())?;
-    let row = ObjectRow {
-        tags: None,
-        key: upload.key.clone(),
-        blob: String::new(),
-        size: chosen.iter().map(|p| p.size).sum(),
-        etag: etag.clone(),
-        modified_ms: now_ms(),
-        storage_class: upload.storage_class.clone(),
-        headers: upload.headers.clone(),
-        user_metadata: upload.user_metadata.clone(),
-        checksums: None,
-        parts_count: Some(chosen.len() as i64),
-        part_sizes: Some(
-            chosen
-                .iter()
-                .map(|p| p.size.to_string())
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-        extents: None,
-    };
-    // The object keeps the parts' blobs as they are: completing copies no bytes.
-    let chosen: Vec<(i32, String)> = chosen
-        .into_iter()
-        .map(|p| (p.part_number, p.blob))
-        .collect();
-    let (bucket, upload_id, completed_etag) =
-        (input.bucket.clone(), input.upload_id.clone(), etag.clone());
-    crate::failpoint::hit("complete:before-commit");
-    s3.index(move |s| {
-        s.write(|tx| {
-            db(index::get_upload(tx, &bucket, &row.key, &upload_id))?
-                .ok_or_else(|| upload_not_found(&upload_id))?;
-            let held: HashMap<i32, String> = db(index::parts(tx, &upload_id, 0, usize::MAX))?
-                .into_iter()
-                .map(|p| (p.part_number, p.blob))
-                .collect();
-            if chosen.iter().any(|(n, blob)| held.get(n) != Some(blob)) {
-                return Err(s3_error!(
-                    InvalidPart,
-                    "A part was uploaded again while the upload was completing; complete it again."
-                ));
-            }
-            let kept: std::collections::HashSet<&String> =
-                chosen.iter().map(|(_, blob)| blob).collect();
-            let row = ObjectRow {
-                extents: (chosen.len() > 1).then(|| {
-                    chosen[1..]
-                        .iter()
-                        .map(|(_, blob)| blob.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                }),
-                ..row
-            };
-            let key = row.key.clone();
-            let mut released = put_row(tx, &bucket, row, &chosen[0].1)?;
-            released.extend(
-                db(index::delete_upload(tx, &upload_id))?
-                    .into_iter()
-                    .filter(|blob| !kept.contains(blob)),
-            );
-            db(index::record_completed(
-                tx,
-                &upload_id,
-                &bucket,
-                &key,
-                &completed_etag,
-                now_ms(),
-            ))?;
-            Ok(((), released))
+    let (bucket, key, upload_id) = (
+        input.bucket.clone(),
+        input.key.as_bytes().to_vec(),
+        input.upload_id.clone(),
+    );
+    // One transaction: the parts are chosen and handed to the object as they are (completing
+    // copies no bytes), so no part can change between the choice and the object.
+    let etag = s3
+        .index(move |s| {
+            bucket_for(s, &bucket, signed.as_deref(), false)?;
+            s.write(|tx| {
+                let Some(upload) = db(index::get_upload(tx, &bucket, &key, &upload_id))? else {
+                    // Completed already: the same answer again, while the object is its own.
+                    return db(index::completed_object(tx, &upload_id, &bucket, &key))?
+                        .map(|etag| (etag, Vec::new()))
+                        .ok_or_else(|| upload_not_found(&upload_id));
+                };
+                let mut stored: HashMap<i32, PartRow> =
+                    db(index::parts(tx, &upload_id, 0, usize::MAX))?
+                        .into_iter()
+                        .map(|p| (p.part_number, p))
+                        .collect();
+                let mut chosen = Vec::with_capacity(listed.len());
+                for (i, (part, number)) in listed.iter().zip(&numbers).enumerate() {
+                    let row = stored
+                        .remove(number)
+                        .filter(|row| part.e_tag.as_ref().is_none_or(|e| e.value() == row.etag))
+                        .ok_or_else(|| {
+                            s3_error!(
+                                InvalidPart,
+                                "Part {number} was not uploaded, or its ETag does not match the one given."
+                            )
+                        })?;
+                    if i + 1 < listed.len() && row.size < MIN_PART_SIZE {
+                        return Err(s3_error!(
+                            EntityTooSmall,
+                            "Part {number} is smaller than 5 MiB and is not the last part."
+                        ));
+                    }
+                    chosen.push(row);
+                }
+                let etag =
+                    multipart_etag(&chosen.iter().map(|p| p.etag.clone()).collect::<Vec<_>>())?;
+                let joined = |field: fn(&PartRow) -> String, from: usize| {
+                    chosen[from..].iter().map(field).collect::<Vec<_>>().join(",")
+                };
+                let row = ObjectRow {
+                    tags: None,
+                    key: upload.key.clone(),
+                    blob: chosen[0].blob.clone(),
+                    size: chosen.iter().map(|p| p.size).sum(),
+                    etag: etag.clone(),
+                    modified_ms: now_ms(),
+                    storage_class: upload.storage_class,
+                    headers: upload.headers,
+                    user_metadata: upload.user_metadata,
+                    checksums: None,
+                    parts_count: Some(chosen.len() as i64),
+                    part_sizes: Some(joined(|p| p.size.to_string(), 0)),
+                    extents: (chosen.len() > 1).then(|| joined(|p| p.blob.clone(), 1)),
+                };
+                crate::failpoint::hit("complete:before-commit");
+                let blob = row.blob.clone();
+                let mut released = put_row(tx, &bucket, row, &blob)?;
+                // The parts not chosen are freed; the chosen ones are the object's now.
+                released.extend(stored.into_values().map(|p| p.blob));
+                db(index::delete_upload(tx, &upload_id))?;
+                db(index::record_completed(
+                    tx,
+                    &upload_id,
+                    &bucket,
+                    &key,
+                    &etag,
+                    now_ms(),
+                ))?;
+                Ok((etag, released))
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(S3Response::new(completed(&input.bucket, &input.key, &etag)))
 }
 
