@@ -457,12 +457,15 @@ fn sends_bytes(head: &hyper::http::request::Parts) -> bool {
 #[tokio::test]
 async fn an_upload_rides_out_500s_503s_and_dropped_connections() {
     let (_dir, server) = serve_local().await;
+    // Every fourth request fails, in turn with a 500, a 503 and a dropped connection: each
+    // fault comes again and again, yet no request meets six in a row (the retries it gets).
     let proxy = FaultProxy::start(&server.url(), |head, n| match n {
-        _ if !sends_bytes(head) => Fault::Forward,
-        n if n % 5 == 0 => Fault::Fail(500),
-        n if n % 7 == 0 => Fault::Fail(503),
-        n if n % 3 == 0 => Fault::Cut(0),
-        _ => Fault::Forward,
+        _ if !sends_bytes(head) || n % 4 != 0 => Fault::Forward,
+        n => match n / 4 % 3 {
+            0 => Fault::Fail(500),
+            1 => Fault::Fail(503),
+            _ => Fault::Cut(0),
+        },
     })
     .await;
     let (_home, engine) = engine_for(&proxy.endpoint).await;
