@@ -11,7 +11,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirecti
 use md5::{Digest, Md5};
 use serde::Serialize;
 
-use super::etag::{is_md5, multipart_etag};
+use super::etag::{is_md5, md5_hex, multipart_etag};
 use super::{Entry, Scope, check_key, head_error, list_page};
 use crate::activity::Record;
 use crate::buckets::check_name;
@@ -370,7 +370,7 @@ impl Engine {
         let expected_etag = if pair.size <= STREAM_PART {
             let data = reader.take(STREAM_PART as usize, job).await?;
             check_length(data.len() as u64, pair.size)?;
-            let digest = hex_simd::encode_to_string(Md5::digest(&data), hex_simd::AsciiCase::Lower);
+            let digest = md5_hex(&Md5::digest(&data));
             self.on_bucket(to, &target.bucket, |client| {
                 let (data, content_type, metadata) =
                     (data.clone(), content_type.clone(), metadata.clone());

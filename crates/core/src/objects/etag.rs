@@ -7,6 +7,26 @@ pub(crate) fn is_md5(etag: &str) -> bool {
     etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The part count a multipart ETag (`MD5-N`) names; `None` for any other ETag.
+pub(crate) fn part_count(etag: &str) -> Option<u32> {
+    let (md5, count) = etag.split_once('-')?;
+    is_md5(md5).then(|| count.parse().ok()).flatten()
+}
+
+/// An MD5 digest as ETags write it: 32 lowercase hex digits.
+pub(crate) fn md5_hex(digest: &[u8]) -> String {
+    hex_simd::encode_to_string(digest, hex_simd::AsciiCase::Lower)
+}
+
+/// [`multipart_etag`] of parts whose MD5s are written in hex.
+pub(crate) fn multipart_etag_of_hex<'a>(part_md5s: impl IntoIterator<Item = &'a str>) -> String {
+    multipart_etag(
+        part_md5s
+            .into_iter()
+            .map(|md5| hex_simd::decode_to_vec(md5).unwrap_or_default()),
+    )
+}
+
 /// The ETag S3 gives a multipart object: the MD5 of the parts' MD5s, a dash, the part count.
 pub(crate) fn multipart_etag<D: AsRef<[u8]>>(part_md5s: impl IntoIterator<Item = D>) -> String {
     let mut of_parts = Md5::new();
@@ -15,8 +35,5 @@ pub(crate) fn multipart_etag<D: AsRef<[u8]>>(part_md5s: impl IntoIterator<Item =
         of_parts.update(md5);
         count += 1;
     }
-    format!(
-        "{}-{count}",
-        hex_simd::encode_to_string(of_parts.finalize(), hex_simd::AsciiCase::Lower)
-    )
+    format!("{}-{count}", md5_hex(&of_parts.finalize()))
 }

@@ -26,7 +26,7 @@ use super::{PARALLEL_PARTS, TRANSFER_ATTEMPTS};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle};
-use crate::objects::etag::{is_md5, multipart_etag};
+use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex, part_count};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
 
@@ -99,7 +99,7 @@ impl Engine {
                         "download interrupted ({}); going on",
                         err.message
                     );
-                    tokio::time::sleep(std::time::Duration::from_millis(100 << retries)).await;
+                    tokio::time::sleep(backoff(retries)).await;
                 }
                 Ok(size) => break fetch.place(target).await.map(|()| size),
                 Err(err) => break Err(err),
@@ -146,21 +146,11 @@ enum Fetched {
     Parts(BTreeMap<u32, Part>),
 }
 
-fn md5_hex(md5: Md5) -> String {
-    hex_simd::encode_to_string(md5.finalize(), hex_simd::AsciiCase::Lower)
-}
-
 /// `bytes FIRST-LAST/TOTAL` as (first, last, total).
 fn content_range(text: &str) -> Option<(u64, u64, u64)> {
     let (range, total) = text.strip_prefix("bytes ")?.split_once('/')?;
     let (first, last) = range.split_once('-')?;
     Some((first.parse().ok()?, last.parse().ok()?, total.parse().ok()?))
-}
-
-/// The part count an ETag names (`…-N`), if it is a multipart ETag.
-fn etag_parts(etag: &str) -> Option<u32> {
-    let (md5, count) = etag.split_once('-')?;
-    is_md5(md5).then(|| count.parse().ok()).flatten()
 }
 
 impl Fetch<'_> {
@@ -341,7 +331,7 @@ impl Fetch<'_> {
         // Without a part count, an answer to `partNumber=1` is the whole object only when it
         // says so (its range) or when the object has no parts (its ETag).
         let whole = if whole_range
-            && (range.is_some() || etag_parts(&checkpoint.etag).is_none_or(|n| n <= 1))
+            && (range.is_some() || part_count(&checkpoint.etag).is_none_or(|n| n <= 1))
         {
             first
         } else {
@@ -409,7 +399,6 @@ impl Fetch<'_> {
             None => ByteStream::from_static(b""),
         };
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-        let id = self.job.id;
         let (mut at, mut synced, mut body) = (from, from, body);
         loop {
             let written = match self.append(&mut file, &mut md5, &mut body).await {
@@ -417,29 +406,23 @@ impl Fetch<'_> {
                 Ok(None) => break,
                 Err(err) => {
                     // What arrived stays: the next try asks for the rest from here.
-                    if err.retryable() && self.sync(&mut file).await.is_ok() {
-                        let _ = self
-                            .engine
-                            .blocking(move |conn, _| checkpoint::set_durable(conn, id, at))
-                            .await;
+                    if err.retryable() {
+                        let _ = self.keep(&mut file, at).await;
                     }
                     return Err(err);
                 }
             };
             at += written;
             if at - synced >= DURABLE_EVERY {
-                self.sync(&mut file).await?;
+                self.keep(&mut file, at).await?;
                 synced = at;
-                self.engine
-                    .blocking(move |conn, _| checkpoint::set_durable(conn, id, at))
-                    .await?;
             }
         }
         if at != checkpoint.size {
             return Err(interrupted(format!("{at} of {} bytes", checkpoint.size)));
         }
         self.sync(&mut file).await?;
-        Ok(md5_hex(md5))
+        Ok(md5_hex(&md5.finalize()))
     }
 
     /// Writes the body's next chunk to `file` and into `md5`; its length, or `None` at the end.
@@ -459,6 +442,15 @@ impl Fetch<'_> {
         self.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         self.report(0);
         Ok(Some(chunk.len() as u64))
+    }
+
+    /// Syncs the stream's first `at` bytes and records them: a resume goes on from there.
+    async fn keep(&self, file: &mut tokio::io::BufWriter<tokio::fs::File>, at: u64) -> Result<()> {
+        self.sync(file).await?;
+        let id = self.job.id;
+        self.engine
+            .blocking(move |conn, _| checkpoint::set_durable(conn, id, at))
+            .await
     }
 
     /// Puts what `file` holds on the disk.
@@ -558,7 +550,7 @@ impl Fetch<'_> {
         let part = Part {
             offset: first,
             size,
-            md5: md5_hex(md5),
+            md5: md5_hex(&md5.finalize()),
         };
         let (id, recorded) = (self.job.id, part.clone());
         self.engine
@@ -576,11 +568,8 @@ impl Fetch<'_> {
                 if is_md5(&etag) && *md5 != etag {
                     return Err(self.corrupt("its MD5 differs from the ETag"));
                 }
-                if etag_parts(&etag) == Some(1) {
-                    let digest = hex_simd::decode_to_vec(md5).unwrap_or_default();
-                    if multipart_etag([digest]) != etag {
-                        return Err(self.corrupt("its MD5 differs from the ETag"));
-                    }
+                if part_count(&etag) == Some(1) && multipart_etag_of_hex([md5.as_str()]) != etag {
+                    return Err(self.corrupt("its MD5 differs from the ETag"));
                 }
             }
             Fetched::Parts(parts) => {
@@ -594,13 +583,10 @@ impl Fetch<'_> {
                 if next != checkpoint.size || parts.len() as u32 != checkpoint.parts {
                     return Err(self.corrupt("its parts do not add up to the object"));
                 }
-                if etag_parts(&etag).is_some() {
-                    let digests = parts
-                        .values()
-                        .map(|p| hex_simd::decode_to_vec(&p.md5).unwrap_or_default());
-                    if multipart_etag(digests) != etag {
-                        return Err(self.corrupt("its parts' MD5s differ from the ETag"));
-                    }
+                if part_count(&etag).is_some()
+                    && multipart_etag_of_hex(parts.values().map(|p| p.md5.as_str())) != etag
+                {
+                    return Err(self.corrupt("its parts' MD5s differ from the ETag"));
                 }
             }
         }
@@ -653,14 +639,15 @@ fn interrupted(err: impl std::fmt::Display) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::{content_range, etag_parts};
+    use super::content_range;
+    use crate::objects::etag::part_count;
 
     #[test]
     fn ranges_and_part_counts_are_read_from_the_answer() {
         assert_eq!(content_range("bytes 0-99/1000"), Some((0, 99, 1000)));
         assert_eq!(content_range("bytes */1000"), None);
-        assert_eq!(etag_parts("0cc175b9c0f1b6a831c399e269772661-12"), Some(12));
-        assert_eq!(etag_parts("0cc175b9c0f1b6a831c399e269772661"), None);
-        assert_eq!(etag_parts("opaque-etag"), None);
+        assert_eq!(part_count("0cc175b9c0f1b6a831c399e269772661-12"), Some(12));
+        assert_eq!(part_count("0cc175b9c0f1b6a831c399e269772661"), None);
+        assert_eq!(part_count("opaque-etag"), None);
     }
 }
