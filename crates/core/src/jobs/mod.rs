@@ -277,32 +277,34 @@ impl JobHandle {
     }
 
     pub fn report(&self, event: Event) {
+        let items = |done: u32| Progress {
+            done,
+            ..Progress::default()
+        };
         let done = match &event {
             Event::BucketRefreshProgress {
                 phase,
                 buckets,
                 checked,
                 ..
-            } => Some((
-                if *phase == RefreshPhase::Details {
-                    *checked
-                } else {
-                    *buckets
-                },
-                0,
-            )),
-            Event::BucketEmptyProgress { deleted, .. } => Some((*deleted, 0)),
-            Event::ObjectsProgress { objects, bytes, .. } => Some((*objects, *bytes)),
+            } => Some(items(if *phase == RefreshPhase::Details {
+                *checked
+            } else {
+                *buckets
+            })),
+            Event::BucketEmptyProgress { deleted, .. } => Some(items(*deleted)),
+            Event::ObjectsProgress {
+                objects,
+                bytes,
+                total,
+                ..
+            } => Some(Progress {
+                done: *objects,
+                bytes: *bytes,
+                total: *total,
+            }),
             _ => None,
-        }
-        .map(|(done, bytes)| Progress {
-            done,
-            bytes,
-            total: match &event {
-                Event::ObjectsProgress { total, .. } => *total,
-                _ => None,
-            },
-        });
+        };
         if let Some(done) = done {
             *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = done;
             let mut last = self.last_progress.lock().unwrap_or_else(|p| p.into_inner());
