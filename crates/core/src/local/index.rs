@@ -45,33 +45,43 @@ pub(crate) struct ObjectRow {
 }
 
 impl ObjectRow {
+    /// The blobs holding the object's bytes, in order.
+    pub fn blob_ids(&self) -> Vec<String> {
+        std::iter::once(self.blob.clone())
+            .chain(
+                self.extents
+                    .iter()
+                    .flat_map(|e| e.split(',').map(str::to_string)),
+            )
+            .collect()
+    }
+
+    /// The sizes of the object's parts, in order; one part for an object not made of parts.
+    fn part_lengths(&self) -> Vec<u64> {
+        match &self.part_sizes {
+            Some(sizes) => sizes.split(',').map(|s| s.parse().unwrap_or(0)).collect(),
+            None => vec![self.size as u64],
+        }
+    }
+
     /// The blobs holding the object's bytes, in order, with their sizes.
     pub fn blobs(&self) -> Vec<(String, u64)> {
-        let (Some(extents), Some(sizes)) = (&self.extents, &self.part_sizes) else {
+        if self.extents.is_none() {
             return vec![(self.blob.clone(), self.size as u64)];
-        };
-        std::iter::once(self.blob.as_str())
-            .chain(extents.split(','))
-            .zip(sizes.split(','))
-            .map(|(blob, size)| (blob.to_string(), size.parse().unwrap_or(0)))
+        }
+        self.blob_ids()
+            .into_iter()
+            .zip(self.part_lengths())
             .collect()
     }
 
     /// Where part `number` lies: (first byte, length); `None` when there is no such part.
     /// An object not made of parts is its own part 1.
     pub fn part(&self, number: i32) -> Option<(u64, u64)> {
-        let Some(sizes) = &self.part_sizes else {
-            return (number == 1).then_some((0, self.size as u64));
-        };
-        let mut first = 0;
-        for (i, size) in sizes.split(',').enumerate() {
-            let size: u64 = size.parse().ok()?;
-            if i as i32 + 1 == number {
-                return Some((first, size));
-            }
-            first += size;
-        }
-        None
+        let lengths = self.part_lengths();
+        let index = usize::try_from(number).ok()?.checked_sub(1)?;
+        let length = *lengths.get(index)?;
+        Some((lengths[..index].iter().sum(), length))
     }
 }
 
@@ -191,23 +201,8 @@ pub(crate) fn get_object(
 /// Writes the object row; returns the blob of the version it replaced, if any.
 /// The blobs of the object at `key`, if there is one.
 fn blobs_of(conn: &Connection, bucket: &str, key: &[u8]) -> rusqlite::Result<Vec<String>> {
-    let held: Option<(String, Option<String>)> = conn
-        .query_row(
-            "SELECT blob, extents FROM objects WHERE bucket = ?1 AND key = ?2",
-            params![bucket, key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    Ok(held
-        .map(|(blob, extents)| {
-            std::iter::once(blob)
-                .chain(
-                    extents
-                        .iter()
-                        .flat_map(|e| e.split(',').map(str::to_string)),
-                )
-                .collect()
-        })
+    Ok(get_object(conn, bucket, key)?
+        .map(|row| row.blob_ids())
         .unwrap_or_default())
 }
 

@@ -332,7 +332,7 @@ pub(super) async fn copy_object(
         ..source.clone()
     };
     let bucket = input.bucket.clone();
-    let source_blobs = source.blobs().into_iter().map(|(blob, _)| blob).collect();
+    let source_blobs = source.blob_ids();
     let result_row = row.clone();
     s3.index(move |s| {
         s.commit(
