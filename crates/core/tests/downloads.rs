@@ -8,22 +8,13 @@ use std::sync::{Arc, Mutex};
 
 mod common;
 
-use common::{MIB, ends, engine, input, pattern, serve_local, then_die, until_bytes};
+use common::{MIB, ends, engine_for, pattern, serve_local, then_die, until_bytes};
 use strata_core::jobs::{JobId, JobState};
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
 
 const BUCKET: &str = "downloads";
-
-async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
-    let (home, engine) = engine();
-    engine
-        .profile_add(input("p", endpoint, ACCESS_KEY, SECRET_KEY))
-        .await
-        .unwrap();
-    (home, engine)
-}
 
 /// Puts `data` at `key`: in one request, or as a multipart upload of `part` bytes a part.
 async fn put(endpoint: &str, key: &str, data: &[u8], part: Option<usize>) {

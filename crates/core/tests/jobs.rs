@@ -6,7 +6,7 @@ use std::time::Duration;
 
 mod common;
 
-use common::{engine, input, serve_local};
+use common::{engine, engine_for, serve_local};
 use futures_util::StreamExt;
 use strata_core::jobs::{Event, JobId, JobSpec, JobState};
 use strata_core::{DataDir, Engine, ErrorCode};
@@ -54,16 +54,6 @@ fn delete(prefix: &str) -> JobSpec {
     JobSpec::Delete {
         paths: vec![format!("p:jobs/{prefix}")],
     }
-}
-
-/// An engine on a fresh data folder with profile `p` for `endpoint`.
-async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
-    let (home, engine) = engine();
-    engine
-        .profile_add(input("p", endpoint, ACCESS_KEY, SECRET_KEY))
-        .await
-        .unwrap();
-    (home, engine)
 }
 
 /// A proxy that holds every request for `ms` before passing it on.

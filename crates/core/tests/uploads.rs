@@ -8,18 +8,15 @@ use std::sync::{Arc, Mutex};
 
 mod common;
 
-use common::{MIB, WITHIN, ends, engine, input, pattern, serve_local, then_die, until_bytes};
+use common::{MIB, WITHIN, ends, pattern, serve_local, then_die, until_bytes};
 use strata_core::jobs::{JobId, JobState, UploadOptions};
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
 
+/// An engine with profile `p` for `endpoint`, which has a bucket `uploads`.
 async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
-    let (home, engine) = engine();
-    engine
-        .profile_add(input("p", endpoint, ACCESS_KEY, SECRET_KEY))
-        .await
-        .unwrap();
+    let (home, engine) = common::engine_for(endpoint).await;
     sdk_client(endpoint, ACCESS_KEY, SECRET_KEY)
         .create_bucket()
         .bucket("uploads")

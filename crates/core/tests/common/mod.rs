@@ -13,6 +13,16 @@ pub fn engine() -> (tempfile::TempDir, Engine) {
     (home, engine)
 }
 
+/// An engine on a fresh data folder with profile `p` for `endpoint` (the test key pair).
+pub async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
+    let (home, engine) = engine();
+    engine
+        .profile_add(input("p", endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    (home, engine)
+}
+
 /// A path-style profile of the `other` provider for `endpoint`.
 pub fn input(name: &str, endpoint: &str, key: &str, secret: &str) -> ProfileInput {
     ProfileInput {
