@@ -14,3 +14,8 @@ export function refreshedAgo(iso: string | null, now: number): string {
 export function count(n: number): string {
   return n.toLocaleString("en-US");
 }
+
+/** "2026-11-23 15:27" for an RFC 3339 time (UTC, to the minute). */
+export function minute(iso: string): string {
+  return iso.slice(0, 16).replace("T", " ");
+}

@@ -12,7 +12,7 @@ import {
 import { jobEnd, useEngineEvents } from "../events";
 import { remotePath, type Place } from "../navigation";
 import { arrange, matching, size, useObjectListing, type SortKey } from "../objectListing";
-import { count } from "../time";
+import { count, minute } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
 import { AskNameDialog, EditObjectDialog, LinkDialog } from "./ObjectDialogs";
@@ -483,7 +483,7 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
                       <span className="cell-icon">{entry.folder ? <FolderIcon /> : <FileIcon kind={kindOf(entry.name)} />}</span>
                       <span className="cell-name">{entry.name}</span>
                       <span className="cell-size">{entry.folder ? "—" : size(entry.size)}</span>
-                      <span className="cell-date">{entry.last_modified?.slice(0, 16).replace("T", " ") ?? ""}</span>
+                      <span className="cell-date">{entry.last_modified ? minute(entry.last_modified) : ""}</span>
                       <span className="cell-class">{entry.storage_class ?? ""}</span>
                     </>
                   ) : (

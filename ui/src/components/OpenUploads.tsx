@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { errorOf, type ApiError, type OpenUpload, type UploadsApi } from "../api";
 import { size } from "../objectListing";
+import { minute } from "../time";
 import { ErrorNote } from "./ErrorNote";
 
 /**
@@ -56,7 +57,7 @@ export function OpenUploads({ api, profile, bucket, onClose }: {
               <span>
                 {upload.parts} part{upload.parts === 1 ? "" : "s"}, {size(upload.bytes)}
               </span>
-              <span>{upload.initiated ? `started ${upload.initiated.slice(0, 16).replace("T", " ")}` : ""}</span>
+              <span>{upload.initiated ? `started ${minute(upload.initiated)}` : ""}</span>
               <span>{upload.job === null ? "not Strata's" : `transfer ${upload.job} resumes it`}</span>
               <button type="button" onClick={() => void abort(upload)} disabled={aborting !== null}>
                 Abort
