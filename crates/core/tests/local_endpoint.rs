@@ -568,6 +568,180 @@ async fn checksums_are_verified_on_upload_and_returned_on_request() {
     assert_eq!(s3.blob_count(), 3);
 }
 
+/// Uploads `parts` as one multipart object (with `algorithm`'s part checksums, if any) and
+/// completes it.
+async fn multipart_object(
+    c: &Client,
+    key: &str,
+    parts: &[&[u8]],
+    algorithm: Option<ChecksumAlgorithm>,
+) -> aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput {
+    let id = c
+        .create_multipart_upload()
+        .bucket("bkt")
+        .key(key)
+        .set_checksum_algorithm(algorithm.clone())
+        .send()
+        .await
+        .unwrap()
+        .upload_id()
+        .unwrap()
+        .to_string();
+    let mut completed = Vec::new();
+    for (number, bytes) in (1..).zip(parts) {
+        let sent = c
+            .upload_part()
+            .bucket("bkt")
+            .key(key)
+            .upload_id(&id)
+            .part_number(number)
+            .set_checksum_algorithm(algorithm.clone())
+            .body(ByteStream::from(bytes.to_vec()))
+            .send()
+            .await
+            .unwrap();
+        completed.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .e_tag(sent.e_tag().unwrap())
+                .set_checksum_sha256(sent.checksum_sha256().map(str::to_string))
+                .build(),
+        );
+    }
+    c.complete_multipart_upload()
+        .bucket("bkt")
+        .key(key)
+        .upload_id(&id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(completed))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_object_has_a_whole_crc64nvme_and_multipart_ones_their_attributes() {
+    let s3 = Local::start().await;
+    s3.bucket("bkt").await;
+    let c = &s3.client;
+    let crc64 = |bytes: &[u8]| {
+        let value = crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Nvme, bytes);
+        base64_simd::STANDARD.encode_to_string(value.to_be_bytes())
+    };
+    // Asked for nothing, as most clients send: S3 keeps a CRC64NVME of the whole object anyway.
+    let put = c
+        .put_object()
+        .bucket("bkt")
+        .key("plain")
+        .body(ByteStream::from_static(b"hello"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.checksum_crc64_nvme(), Some(crc64(b"hello").as_str()));
+
+    let first: Vec<u8> = (0..5 * MIB).map(|i| (i % 253) as u8).collect();
+    let done = multipart_object(c, "two-parts", &[&first, b"the end"], None).await;
+    let mut whole = first.clone();
+    whole.extend_from_slice(b"the end");
+    // Combined from the parts' CRCs, it is the CRC of the bytes read in one pass.
+    assert_eq!(done.checksum_crc64_nvme(), Some(crc64(&whole).as_str()));
+    assert_eq!(
+        done.checksum_type().map(|t| t.as_str()),
+        Some("FULL_OBJECT")
+    );
+    let head = c
+        .head_object()
+        .bucket("bkt")
+        .key("two-parts")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.checksum_crc64_nvme(), done.checksum_crc64_nvme());
+    assert_eq!(
+        head.checksum_type().map(|t| t.as_str()),
+        Some("FULL_OBJECT")
+    );
+    // The SDK checks a whole GET against the checksum when asked to: it must agree.
+    let got = c
+        .get_object()
+        .bucket("bkt")
+        .key("two-parts")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.checksum_crc64_nvme(), done.checksum_crc64_nvme());
+    assert_eq!(got.body.collect().await.unwrap().to_vec(), whole);
+
+    use aws_sdk_s3::types::ObjectAttributes;
+    let attributes = |max: Option<i32>| {
+        c.get_object_attributes()
+            .bucket("bkt")
+            .key("two-parts")
+            .object_attributes(ObjectAttributes::Etag)
+            .object_attributes(ObjectAttributes::Checksum)
+            .object_attributes(ObjectAttributes::ObjectParts)
+            .object_attributes(ObjectAttributes::ObjectSize)
+            .set_max_parts(max)
+            .send()
+    };
+    let all = attributes(None).await.unwrap();
+    assert_eq!(all.object_size(), Some(whole.len() as i64));
+    assert_eq!(
+        all.e_tag().map(|e| e.trim_matches('"')),
+        done.e_tag().map(|e| e.trim_matches('"'))
+    );
+    let checksum = all.checksum().unwrap();
+    assert_eq!(checksum.checksum_crc64_nvme(), done.checksum_crc64_nvme());
+    let parts = all.object_parts().unwrap();
+    let sizes: Vec<_> = parts
+        .parts()
+        .iter()
+        .map(|p| (p.part_number().unwrap(), p.size().unwrap()))
+        .collect();
+    assert_eq!(
+        (parts.total_parts_count(), sizes),
+        (Some(2), vec![(1, 5 * MIB as i64), (2, 7)])
+    );
+    let page = attributes(Some(1)).await.unwrap();
+    let page = page.object_parts().unwrap();
+    assert_eq!(
+        (
+            page.is_truncated(),
+            page.next_part_number_marker(),
+            page.parts().len()
+        ),
+        (Some(true), Some("1"), 1)
+    );
+
+    // An upload that asked for SHA-256 gets S3's composite: the SHA-256 of the parts' SHA-256s.
+    let done = multipart_object(
+        c,
+        "composite",
+        &[&first, b"the end"],
+        Some(ChecksumAlgorithm::Sha256),
+    )
+    .await;
+    let sha256 = |bytes: &[u8]| {
+        let mut hasher = s3s::checksum::ChecksumHasher {
+            sha256: Some(Default::default()),
+            ..Default::default()
+        };
+        hasher.update(bytes);
+        hasher.finalize().checksum_sha256.unwrap()
+    };
+    let raw = |b64: String| base64_simd::STANDARD.decode_to_vec(b64).unwrap();
+    let mut of_parts = raw(sha256(&first));
+    of_parts.extend(raw(sha256(b"the end")));
+    let expected = format!("{}-2", sha256(&of_parts));
+    assert_eq!(done.checksum_sha256(), Some(expected.as_str()));
+    assert_eq!(done.checksum_type().map(|t| t.as_str()), Some("COMPOSITE"));
+}
+
 #[tokio::test]
 async fn copies_keep_or_replace_metadata_and_change_storage_class_in_place() {
     let s3 = Local::start().await;

@@ -6,6 +6,7 @@
 //! Listings ask for `encoding-type=url` and decode, so keys holding characters XML cannot
 //! carry (control characters, NUL) list, download and delete like any other key.
 
+pub(crate) mod checksum;
 mod copy;
 mod download;
 mod edit;

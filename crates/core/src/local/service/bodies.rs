@@ -36,9 +36,9 @@ pub(super) fn requested_checksums(
     if wants("sha256", 3) {
         hasher.sha256 = Some(Default::default());
     }
-    if wants("crc64nvme", 4) {
-        hasher.crc64nvme = Some(Default::default());
-    }
+    // Computed asked or not, as S3 does for every body it stores: each object, and each part
+    // a multipart object is made of, then has a whole-object checksum a download can verify.
+    hasher.crc64nvme = Some(Default::default());
     hasher
 }
 
@@ -71,6 +71,34 @@ pub(super) struct ClaimedChecksums {
 }
 
 pub(super) const ALGORITHMS: [&str; 5] = ["crc32", "crc32c", "sha1", "sha256", "crc64nvme"];
+
+/// A hasher's results in the order of [`ALGORITHMS`].
+pub(super) fn by_algorithm(sums: Checksum) -> [Option<String>; 5] {
+    [
+        sums.checksum_crc32,
+        sums.checksum_crc32c,
+        sums.checksum_sha1,
+        sums.checksum_sha256,
+        sums.checksum_crc64nvme,
+    ]
+}
+
+/// Stored checksums (algorithm -> base64 value) as a map; empty when there are none.
+pub(super) fn checksums_of(json: Option<&str>) -> HashMap<String, String> {
+    json.and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default()
+}
+
+/// The type S3 reports beside a checksum: COMPOSITE for a checksum of the parts' checksums
+/// (its value ends in `-N`), FULL_OBJECT for one of the bytes themselves.
+pub(super) fn checksum_type(sums: &HashMap<String, String>) -> Option<ChecksumType> {
+    let composite = sums.values().next()?.contains('-');
+    Some(ChecksumType::from_static(if composite {
+        ChecksumType::COMPOSITE
+    } else {
+        ChecksumType::FULL_OBJECT
+    }))
+}
 /// Streams `body` into a temporary file, fsyncs it, and verifies its MD5 and checksums.
 pub(super) async fn receive(
     store: &Store,
@@ -127,14 +155,7 @@ pub(super) async fn receive(
                 ));
             }
         }
-        let computed = hasher.finalize();
-        let computed = [
-            computed.checksum_crc32,
-            computed.checksum_crc32c,
-            computed.checksum_sha1,
-            computed.checksum_sha256,
-            computed.checksum_crc64nvme,
-        ];
+        let computed = by_algorithm(hasher.finalize());
         let trailers = claimed.trailers.and_then(|t| t.take());
         let mut checksums = HashMap::new();
         for ((name, computed), given) in ALGORITHMS.iter().zip(computed).zip(claimed.values) {

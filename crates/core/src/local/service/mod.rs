@@ -232,12 +232,9 @@ macro_rules! describe_object {
             $out.storage_class = Some(StorageClass::from(row.storage_class.clone()));
         }
         if $with_checksums {
-            let sums: HashMap<String, String> = row
-                .checksums
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok())
-                .unwrap_or_default();
+            let sums = checksums_of(row.checksums.as_deref());
             set_checksums!($out, &sums);
+            $out.checksum_type = checksum_type(&sums);
         }
     }};
 }
@@ -401,6 +398,7 @@ operations! {
     objects::put_object(PutObjectInput) -> PutObjectOutput;
     objects::get_object(GetObjectInput) -> GetObjectOutput;
     objects::head_object(HeadObjectInput) -> HeadObjectOutput;
+    objects::get_object_attributes(GetObjectAttributesInput) -> GetObjectAttributesOutput;
     objects::delete_object(DeleteObjectInput) -> DeleteObjectOutput;
     objects::delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
     objects::copy_object(CopyObjectInput) -> CopyObjectOutput;

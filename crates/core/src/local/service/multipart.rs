@@ -6,6 +6,7 @@ use super::bodies::*;
 
 use super::listings::*;
 use super::objects::copy_source;
+use crate::objects::checksum::Crc;
 
 /// The final ETag of a multipart object: MD5 of the parts' MD5s, then `-N`.
 pub(super) fn multipart_etag(part_etags: &[String]) -> S3Result<String> {
@@ -425,14 +426,14 @@ pub(super) async fn complete_multipart_upload(
     );
     // One transaction: the parts are chosen and handed to the object as they are (completing
     // copies no bytes), so no part can change between the choice and the object.
-    let etag = s3
+    let (etag, sums) = s3
         .index(move |s| {
             bucket_for(s, &bucket, signed.as_deref(), false)?;
             s.write(|tx| {
                 let Some(upload) = db(index::get_upload(tx, &bucket, &key, &upload_id))? else {
                     // Completed already: the same answer again, while the object is its own.
                     return db(index::completed_object(tx, &upload_id, &bucket, &key))?
-                        .map(|etag| (etag, Vec::new()))
+                        .map(|etag| ((etag, HashMap::new()), Vec::new()))
                         .ok_or_else(|| upload_not_found(&upload_id));
                 };
                 let mut stored: HashMap<i32, PartRow> =
@@ -474,13 +475,13 @@ pub(super) async fn complete_multipart_upload(
                     storage_class: upload.storage_class,
                     headers: upload.headers,
                     user_metadata: upload.user_metadata,
-                    checksums: None,
+                    checksums: object_checksums(upload.checksum_algorithm.as_deref(), &chosen),
                     parts_count: Some(chosen.len() as i64),
                     part_sizes: Some(joined(|p| p.size.to_string(), 0)),
                     extents: (chosen.len() > 1).then(|| joined(|p| p.blob.clone(), 1)),
                 };
                 crate::failpoint::hit("complete:before-commit");
-                let blob = row.blob.clone();
+                let (blob, sums) = (row.blob.clone(), checksums_of(row.checksums.as_deref()));
                 let mut released = put_row(tx, &bucket, row, &blob)?;
                 // The parts not chosen are freed; the chosen ones are the object's now.
                 released.extend(stored.into_values().map(|p| p.blob));
@@ -493,21 +494,60 @@ pub(super) async fn complete_multipart_upload(
                     &etag,
                     now_ms(),
                 ))?;
-                Ok((etag, released))
+                Ok(((etag, sums), released))
             })
         })
         .await?;
-    Ok(S3Response::new(completed(&input.bucket, &input.key, &etag)))
+    let (bucket, key) = (&input.bucket, &input.key);
+    let mut output = CompleteMultipartUploadOutput {
+        bucket: Some(bucket.clone()),
+        key: Some(key.clone()),
+        e_tag: Some(quoted(&etag)),
+        location: Some(format!("/{bucket}/{key}")),
+        checksum_type: checksum_type(&sums),
+        ..Default::default()
+    };
+    set_checksums!(output, &sums);
+    Ok(S3Response::new(output))
 }
 
-fn completed(bucket: &str, key: &str, etag: &str) -> CompleteMultipartUploadOutput {
-    CompleteMultipartUploadOutput {
-        bucket: Some(bucket.to_string()),
-        key: Some(key.to_string()),
-        e_tag: Some(quoted(etag)),
-        location: Some(format!("/{bucket}/{key}")),
-        ..Default::default()
-    }
+/// A completed object's checksum, made from its parts' as S3 makes it: where the upload asked
+/// for SHA or CRC32(C), that algorithm's composite (the checksum of the parts' raw checksums,
+/// then `-N`); otherwise the whole object's CRC64NVME, combined from the parts' CRCs. `None`
+/// when a part lacks what it needs (one copied with UploadPartCopy).
+fn object_checksums(algorithm: Option<&str>, parts: &[PartRow]) -> Option<String> {
+    let sums: Vec<HashMap<String, String>> = parts
+        .iter()
+        .map(|p| checksums_of(p.checksums.as_deref()))
+        .collect();
+    let asked = algorithm
+        .map(str::to_ascii_lowercase)
+        .filter(|a| a != "crc64nvme" && ALGORITHMS.contains(&a.as_str()));
+    let (name, value) = match asked {
+        Some(name) => {
+            let mut hasher = requested_checksums(
+                &http::HeaderMap::new(),
+                Some(&ChecksumAlgorithm::from(name.to_ascii_uppercase())),
+                &Default::default(),
+            );
+            for part in &sums {
+                hasher.update(&base64_simd::STANDARD.decode_to_vec(part.get(&name)?).ok()?);
+            }
+            let at = ALGORITHMS.iter().position(|a| *a == name)?;
+            let of_parts = by_algorithm(hasher.finalize())[at].clone()?;
+            (name, format!("{of_parts}-{}", parts.len()))
+        }
+        None => {
+            let crc = Crc::Crc64Nvme;
+            let pieces = parts
+                .iter()
+                .zip(&sums)
+                .map(|(p, s)| Some((crc.decode(s.get(crc.name())?)?, p.size as u64)))
+                .collect::<Option<Vec<_>>>()?;
+            (crc.name().to_string(), crc.encode(crc.combine_all(pieces)?))
+        }
+    };
+    serde_json::to_string(&HashMap::from([(name, value)])).ok()
 }
 
 pub(super) async fn abort_multipart_upload(

@@ -72,6 +72,7 @@ pub(super) async fn put_object(
         ..Default::default()
     };
     set_checksums!(output, &received.checksums);
+    output.checksum_type = checksum_type(&received.checksums);
     Ok(S3Response::new(output))
 }
 
@@ -151,15 +152,7 @@ pub(super) async fn head_object(
 ) -> S3Result<S3Response<HeadObjectOutput>> {
     let signed = signed_region(&req);
     let input = req.input;
-    let bucket = input.bucket.clone();
-    let key = input.key.as_bytes().to_vec();
-    let row = s3
-        .index(move |s| {
-            bucket_for(s, &bucket, signed.as_deref(), false)?;
-            db(index::get_object(&s.conn(), &bucket, &key))
-        })
-        .await?
-        .ok_or_else(|| s3_error!(NoSuchKey, "The key does not exist."))?;
+    let row = find_object(s3, &input.bucket, &input.key, signed).await?;
     check_preconditions(
         &row,
         input.if_match.as_ref(),
@@ -175,6 +168,89 @@ pub(super) async fn head_object(
         let (start, len) = part_of(&row, number)?;
         out.content_length = Some(len as i64);
         out.content_range = content_range(start, len, row.size as u64);
+    }
+    Ok(S3Response::new(out))
+}
+
+/// An object's index row, without opening its bytes.
+async fn find_object(
+    s3: &LocalS3,
+    bucket: &str,
+    key: &str,
+    signed: Option<String>,
+) -> S3Result<ObjectRow> {
+    let (bucket, key) = (bucket.to_string(), key.as_bytes().to_vec());
+    s3.index(move |s| {
+        bucket_for(s, &bucket, signed.as_deref(), false)?;
+        db(index::get_object(&s.conn(), &bucket, &key))
+    })
+    .await?
+    .ok_or_else(|| s3_error!(NoSuchKey, "The key does not exist."))
+}
+
+/// Most parts one GetObjectAttributes answer lists.
+const MAX_PARTS_LISTED: i32 = 1000;
+
+pub(super) async fn get_object_attributes(
+    s3: &LocalS3,
+    req: S3Request<GetObjectAttributesInput>,
+) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+    let signed = signed_region(&req);
+    let input = req.input;
+    let row = find_object(s3, &input.bucket, &input.key, signed).await?;
+    let wants = |name: &str| {
+        input
+            .object_attributes
+            .iter()
+            .any(|a| a.as_str().eq_ignore_ascii_case(name))
+    };
+    let mut out = GetObjectAttributesOutput {
+        last_modified: Some(timestamp(row.modified_ms)),
+        ..Default::default()
+    };
+    if wants("ETag") {
+        out.e_tag = Some(quoted(&row.etag));
+    }
+    if wants("ObjectSize") {
+        out.object_size = Some(row.size);
+    }
+    if wants("StorageClass") {
+        out.storage_class = Some(StorageClass::from(row.storage_class.clone()));
+    }
+    let sums = checksums_of(row.checksums.as_deref());
+    if wants("Checksum") && !sums.is_empty() {
+        let mut checksum = Checksum {
+            checksum_type: checksum_type(&sums),
+            ..Default::default()
+        };
+        set_checksums!(checksum, &sums);
+        out.checksum = Some(checksum);
+    }
+    if wants("ObjectParts")
+        && let Some(count) = row.parts_count.map(|n| n as i32)
+    {
+        let after = input.part_number_marker.unwrap_or(0).max(0);
+        let max = input
+            .max_parts
+            .unwrap_or(MAX_PARTS_LISTED)
+            .clamp(0, MAX_PARTS_LISTED);
+        let last = count.min(after.saturating_add(max));
+        out.object_parts = Some(GetObjectAttributesParts {
+            total_parts_count: Some(count),
+            part_number_marker: Some(after),
+            max_parts: Some(max),
+            is_truncated: Some(last < count),
+            next_part_number_marker: (last < count).then_some(last),
+            parts: Some(
+                (after + 1..=last)
+                    .map(|number| ObjectPart {
+                        part_number: Some(number),
+                        size: row.part(number).map(|(_, len)| len as i64),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+        });
     }
     Ok(S3Response::new(out))
 }
