@@ -181,4 +181,6 @@ def test_browse_download_share_and_delete(strata_home, app_factory, tmp_path, mo
     assert "Deleted" in rows[0], rows
     assert "local:shoot/raw/" in rows[0], rows
     assert any("Download link" in r and "local:shoot/notes.txt" in r for r in rows), rows
+    # Each download is there with how its bytes were checked.
+    assert any("Downloaded" in r and "verified: ETag (MD5) matches" in r for r in rows), rows
     screenshot(app, "25-activity")

@@ -101,17 +101,20 @@ export type Activity = {
 	id: number,
 	/**  RFC 3339, UTC. */
 	at: string,
-	/**  `delete`, `copy`, `move`, `rename`, `new_folder`, `presign_get`, `presign_put`. */
+	/**
+	 *  `delete`, `copy`, `move`, `rename`, `new_folder`, `edit_metadata`, `edit_tags`,
+	 *  `presign_get`, `presign_put`, `upload`, `download`.
+	 */
 	action: string,
-	/**  The remote path acted on (`PROFILE:BUCKET/KEY`). */
+	/**  The remote path acted on (`PROFILE:BUCKET/KEY`); for an upload, the local file. */
 	source: string,
-	/**  Where a copy or move went. */
+	/**  Where a copy, move or transfer went. */
 	target: string | null,
 	objects: number,
 	bytes: number,
 	/**  `done`, `partial`, `failed` or `cancelled`. */
 	outcome: string,
-	/**  The error, or a link's expiry. */
+	/**  The error, a link's expiry, or how a transfer was verified. */
 	detail: string | null,
 };
 

@@ -149,11 +149,22 @@ async fn browse_fetch_share_and_tidy_a_bucket_from_a_terminal() {
     let left = strata(h, &["--json", "ls", "m:shoot"], None).await;
     assert_eq!(field(&left.json(), "name"), ["../", "NOTES.txt", "raw/"]);
 
-    // The log, newest first, names what changed and the link, never its signature.
+    // The log, newest first, names what changed and the link, never its signature; and the
+    // five files fetched.
     let log = strata(h, &["--json", "log"], None).await;
     assert_eq!(
         field(&log.json(), "action"),
-        ["delete", "presign_get", "rename", "copy"]
+        [
+            "delete",
+            "presign_get",
+            "rename",
+            "copy",
+            "download",
+            "download",
+            "download",
+            "download",
+            "download"
+        ]
     );
     assert!(!log.stdout.contains("Signature"), "{}", log.stdout);
     let limited = strata(h, &["--json", "log", "--limit", "1"], None).await;

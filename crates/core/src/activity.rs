@@ -1,6 +1,6 @@
 //! The activity log: every change Strata made to remote data (delete, copy, move, rename, new
-//! folder) and every link it created, with time, remote paths, counts and outcome. Transfers
-//! and sync add their own actions to the same table. No secret ever enters it: a link is
+//! folder), every link it created, and every transfer's end with how its bytes were verified,
+//! with time, paths, counts and outcome. Sync adds its own actions to the same table. No secret ever enters it: a link is
 //! recorded by its path and expiry, never its signed URL.
 
 use rusqlite::Connection;
@@ -15,18 +15,19 @@ pub struct Activity {
     pub id: u32,
     /// RFC 3339, UTC.
     pub at: String,
-    /// `delete`, `copy`, `move`, `rename`, `new_folder`, `presign_get`, `presign_put`.
+    /// `delete`, `copy`, `move`, `rename`, `new_folder`, `edit_metadata`, `edit_tags`,
+    /// `presign_get`, `presign_put`, `upload`, `download`.
     pub action: String,
-    /// The remote path acted on (`PROFILE:BUCKET/KEY`).
+    /// The remote path acted on (`PROFILE:BUCKET/KEY`); for an upload, the local file.
     pub source: String,
-    /// Where a copy or move went.
+    /// Where a copy, move or transfer went.
     pub target: Option<String>,
     pub objects: u32,
     #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub bytes: u64,
     /// `done`, `partial`, `failed` or `cancelled`.
     pub outcome: String,
-    /// The error, or a link's expiry.
+    /// The error, a link's expiry, or how a transfer was verified.
     pub detail: Option<String>,
 }
 

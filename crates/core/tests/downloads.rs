@@ -98,7 +98,24 @@ fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
     found
 }
 
-async fn downloads_land_whole(endpoint: &str) {
+/// How a server lets a download check the object at `key` of the tree below: what the
+/// activity log says.
+type Check = fn(key: &str) -> &'static str;
+
+const BY_ETAG: &str = "verified: ETag (MD5) matches";
+
+/// The checks on moto and s3s-fs: they keep the CRC32 the writer's SDK sent with a PutObject;
+/// and they ignore `partNumber`, so a multipart object comes in one stream, with no part MD5s
+/// to rebuild its ETag from and no whole-object CRC: only its length can be checked.
+fn as_writers_sent(key: &str) -> &'static str {
+    match key {
+        "shoot/Müller €.tif" => "verified: CRC32 matches",
+        "shoot/raw/IMG_0001.CR3" => "length checked; the server gives no checksum to verify",
+        _ => BY_ETAG,
+    }
+}
+
+async fn downloads_land_whole(endpoint: &str, check: Check) {
     let tree: BTreeMap<&str, (Vec<u8>, Option<usize>)> = [
         ("shoot/empty.txt", (Vec::new(), None)),
         ("shoot/cover.jpg", (pattern(3000, 1), None)),
@@ -149,24 +166,45 @@ async fn downloads_land_whole(endpoint: &str) {
         jobs.iter().map(|j| j.bytes).sum::<u64>(),
         expected.values().map(|b| b.len() as u64).sum::<u64>()
     );
+    let logged: BTreeMap<String, (String, Option<String>)> = engine
+        .activity_list(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "download")
+        .map(|a| (a.source, (a.outcome, a.detail)))
+        .collect();
+    for key in tree.keys() {
+        let entry = &logged[&format!("p:{BUCKET}/{key}")];
+        assert_eq!(
+            (entry.0.as_str(), entry.1.as_deref()),
+            ("done", Some(check(key))),
+            "{key}: how the download was verified, in the activity log"
+        );
+    }
 }
 
 #[tokio::test]
 async fn downloads_land_whole_on_the_built_in_endpoint() {
     let (_dir, server) = serve_local().await;
-    downloads_land_whole(&server.url()).await;
+    // It keeps a CRC64NVME of every object, as S3 does: objects from 8 MiB are checked by it.
+    downloads_land_whole(&server.url(), |key| match key {
+        "shoot/Müller €.tif" | "shoot/raw/IMG_0001.CR3" => "verified: CRC64NVME matches",
+        _ => BY_ETAG,
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn downloads_land_whole_on_moto() {
     let moto = Moto::start();
-    downloads_land_whole(&moto.endpoint).await;
+    downloads_land_whole(&moto.endpoint, as_writers_sent).await;
 }
 
 #[tokio::test]
 async fn downloads_land_whole_on_s3s_fs() {
     let s3s = S3sFs::start().await;
-    downloads_land_whole(&s3s.endpoint).await;
+    downloads_land_whole(&s3s.endpoint, as_writers_sent).await;
 }
 
 /// GETs forwarded by the proxy: by part number, or by the first byte of their range.
@@ -324,6 +362,67 @@ async fn an_object_replaced_since_the_crash_is_downloaded_again_never_mixed() {
         "the object as it is now, whole"
     );
     assert_eq!(files(into.path()).len(), 1, "no temporary file left");
+}
+
+#[tokio::test]
+async fn bytes_the_server_corrupted_on_its_disk_fail_the_crc_and_never_land() {
+    let (dir, server) = serve_local().await;
+    put(
+        &server.url(),
+        "parts.raw",
+        &pattern(20 * MIB, 10),
+        Some(8 * MIB),
+    )
+    .await;
+    put(&server.url(), "whole.tif", &pattern(9 * MIB, 11), None).await;
+    // A bit flips in every stored file (a failing disk): the server's ETags and CRCs still
+    // describe the bytes as they were written.
+    let mut folders = vec![dir.path().join("blobs")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let mut bytes = std::fs::read(&path).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x10;
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+    let (_home, engine) = engine_for(&server.url()).await;
+    let into = tempfile::tempdir().unwrap();
+    let mut events = engine.events();
+    let started = engine
+        .download_start(
+            &[
+                RemotePath::parse(&format!("p:{BUCKET}/parts.raw")).unwrap(),
+                RemotePath::parse(&format!("p:{BUCKET}/whole.tif")).unwrap(),
+            ],
+            into.path(),
+        )
+        .await
+        .unwrap();
+    for (id, (state, error)) in ends(&mut events, &started.jobs).await {
+        assert_eq!(state, JobState::Failed, "job {id}");
+        let message = error.unwrap().message;
+        assert!(
+            message.contains("its CRC64NVME differs from the server's"),
+            "job {id}: {message}"
+        );
+    }
+    assert!(
+        files(into.path()).is_empty(),
+        "nothing under the final names, no temporary file kept"
+    );
+    let logged = engine.activity_list(None).await.unwrap();
+    assert!(
+        logged
+            .iter()
+            .all(|a| a.action == "download" && a.outcome == "failed"),
+        "{logged:?}"
+    );
 }
 
 #[tokio::test]

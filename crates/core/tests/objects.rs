@@ -318,8 +318,25 @@ async fn suite(endpoint: &str, checks_signatures: bool) {
         .unwrap_err();
     assert_eq!(too_long.field, Some("expires"));
 
-    // The log holds each change and link, newest first, and never a signature.
-    let log = engine.activity_list(None).await.unwrap();
+    // The log holds each change and link, newest first, and never a signature; and each
+    // download, verified.
+    let (downloads, log): (Vec<_>, Vec<_>) = engine
+        .activity_list(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .partition(|a| a.action == "download");
+    assert_eq!(downloads.len(), 7);
+    for entry in &downloads {
+        let verified = entry
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("verified"));
+        match entry.source.as_str() {
+            "s:objects/nope.txt" => assert_eq!(entry.outcome, "failed"),
+            _ => assert!(entry.outcome == "done" && verified, "{entry:?}"),
+        }
+    }
     let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(
         actions,

@@ -57,7 +57,8 @@ async fn open_uploads(endpoint: &str) -> Option<usize> {
     }
 }
 
-async fn uploads_land_whole(endpoint: &str) {
+/// `verified`: what the activity log says of how each upload was checked on this server.
+async fn uploads_land_whole(endpoint: &str, verified: &str) {
     let (_home, engine) = engine_for(endpoint).await;
     let local = tempfile::tempdir().unwrap();
     let shoot = local.path().join("Hochzeit Müller");
@@ -120,24 +121,34 @@ async fn uploads_land_whole(endpoint: &str) {
         jobs.iter().map(|j| j.bytes).sum::<u64>(),
         files.values().map(|b| b.len() as u64).sum::<u64>()
     );
+    let logged = engine.activity_list(None).await.unwrap();
+    assert_eq!(logged.len(), files.len(), "{logged:?}");
+    for entry in logged {
+        assert_eq!(
+            (entry.action.as_str(), entry.outcome.as_str()),
+            ("upload", "done")
+        );
+        assert_eq!(entry.detail.as_deref(), Some(verified), "{}", entry.source);
+    }
 }
 
 #[tokio::test]
 async fn uploads_land_whole_on_the_built_in_endpoint() {
     let (_dir, server) = serve_local().await;
-    uploads_land_whole(&server.url()).await;
+    // Its whole-object CRC64NVME, also of multipart objects, matches the one combined here.
+    uploads_land_whole(&server.url(), "verified: CRC64NVME matches").await;
 }
 
 #[tokio::test]
 async fn uploads_land_whole_on_moto() {
     let moto = Moto::start();
-    uploads_land_whole(&moto.endpoint).await;
+    uploads_land_whole(&moto.endpoint, "verified: ETag (MD5) matches").await;
 }
 
 #[tokio::test]
 async fn uploads_land_whole_on_s3s_fs() {
     let s3s = S3sFs::start().await;
-    uploads_land_whole(&s3s.endpoint).await;
+    uploads_land_whole(&s3s.endpoint, "verified: ETag (MD5) matches").await;
 }
 
 /// 5,000 small files as one folder: one job and one request each, several at once.
@@ -334,6 +345,16 @@ async fn a_crashed_upload_resumes_and_never_sends_an_acknowledged_part_again() {
         );
     }
     assert_eq!(open_uploads(&server.url()).await, Some(0));
+    // The parts sent before the crash kept their CRCs: the whole object is still checked.
+    let engine = Engine::open(DataDir::at(stopped.home.path()).unwrap()).unwrap();
+    let logged = engine.activity_list(None).await.unwrap();
+    assert_eq!(
+        logged
+            .iter()
+            .map(|a| a.detail.as_deref())
+            .collect::<Vec<_>>(),
+        vec![Some("verified: CRC64NVME matches")]
+    );
 }
 
 #[tokio::test]

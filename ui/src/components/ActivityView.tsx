@@ -17,6 +17,8 @@ const WORDS: Record<string, string> = {
   presign_put: "Upload link",
   edit_metadata: "Edited details",
   edit_tags: "Edited tags",
+  upload: "Uploaded",
+  download: "Downloaded",
 };
 
 /** Every change Strata made to remote data and every link it created, newest first. */
@@ -33,7 +35,10 @@ export function ActivityView({ api }: { api: ObjectApi }) {
   return (
     <section className="activity" aria-label="Activity">
       <h1>Activity</h1>
-      <p className="lead">Every change Strata made to your storage, and every link it made. Also: <code>strata log</code>.</p>
+      <p className="lead">
+        Every change Strata made to your storage, every link it made, and every transfer with how it was verified. Also:{" "}
+        <code>strata log</code>.
+      </p>
       {error && <ErrorNote error={error} />}
       {entries?.length === 0 && <p className="empty-list">Nothing yet.</p>}
       {entries && entries.length > 0 && (

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Serialize;
 
 use super::{Scope, check_key, list_page};
+use crate::activity::Record;
 use crate::buckets::check_name;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
@@ -340,7 +341,11 @@ impl Engine {
                 "Remove the link from the download folder, or choose another folder.",
             ));
         }
-        self.download(source, &target, job).await.map(drop)
+        let outcome = self.download(source, &target, job).await;
+        let record =
+            Record::new("download", &source.to_string()).target(&target.display().to_string());
+        self.log_transfer(record, &outcome, job).await;
+        outcome.map(drop)
     }
 }
 

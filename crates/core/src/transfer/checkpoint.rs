@@ -25,6 +25,8 @@ pub(crate) struct Part {
     pub etag: String,
     /// Hex MD5 of the part's bytes.
     pub md5: String,
+    /// The part's CRC64NVME; none for parts recorded before parts kept one.
+    pub crc64nvme: Option<u64>,
 }
 
 pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
@@ -48,7 +50,7 @@ pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> 
         return Ok(None);
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT part_number, size, etag, md5 FROM transfer_parts WHERE job_id = ?1",
+        "SELECT part_number, size, etag, md5, crc64nvme FROM transfer_parts WHERE job_id = ?1",
     )?;
     let rows = stmt.query_map([job], |r| {
         Ok((
@@ -57,6 +59,9 @@ pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> 
                 size: r.get::<_, i64>(1)? as u64,
                 etag: r.get(2)?,
                 md5: r.get(3)?,
+                crc64nvme: r
+                    .get::<_, Option<String>>(4)?
+                    .and_then(|hex| u64::from_str_radix(&hex, 16).ok()),
             },
         ))
     })?;
@@ -88,9 +93,16 @@ pub(crate) fn begin(conn: &mut Connection, job: JobId, checkpoint: &Checkpoint) 
 
 pub(crate) fn add_part(conn: &Connection, job: JobId, number: u32, part: &Part) -> Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO transfer_parts (job_id, part_number, size, etag, md5)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![job, number, part.size as i64, part.etag, part.md5],
+        "INSERT OR REPLACE INTO transfer_parts (job_id, part_number, size, etag, md5, crc64nvme)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            job,
+            number,
+            part.size as i64,
+            part.etag,
+            part.md5,
+            part.crc64nvme.map(|crc| format!("{crc:016x}"))
+        ],
     )?;
     Ok(())
 }
@@ -153,6 +165,9 @@ pub(crate) mod download {
         pub parts: u32,
         /// In one stream: the bytes at the start of the temporary file that are synced.
         pub durable: u64,
+        /// The server's whole-object CRC the bytes are checked against (`crc64nvme:BASE64`);
+        /// none when the ETag's MD5 is checked instead.
+        pub checksum: Option<String>,
         /// Parts synced to the temporary file, by number.
         pub synced: BTreeMap<u32, Part>,
     }
@@ -161,14 +176,15 @@ pub(crate) mod download {
     pub(crate) struct Part {
         pub offset: u64,
         pub size: u64,
-        /// Hex MD5 of the part's bytes.
-        pub md5: String,
+        /// Hex digest of the part's bytes: its CRC when the download checks a CRC, else
+        /// its MD5.
+        pub digest: String,
     }
 
     pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
         let Some(mut checkpoint) = conn
             .query_row(
-                "SELECT etag, size, parts, durable FROM downloads WHERE job_id = ?1",
+                "SELECT etag, size, parts, durable, checksum FROM downloads WHERE job_id = ?1",
                 [job],
                 |r| {
                     Ok(Checkpoint {
@@ -176,6 +192,7 @@ pub(crate) mod download {
                         size: r.get::<_, i64>(1)? as u64,
                         parts: r.get(2)?,
                         durable: r.get::<_, i64>(3)? as u64,
+                        checksum: r.get(4)?,
                         synced: BTreeMap::new(),
                     })
                 },
@@ -185,7 +202,7 @@ pub(crate) mod download {
             return Ok(None);
         };
         let mut stmt = conn.prepare_cached(
-            "SELECT part_number, offset, size, md5 FROM download_parts WHERE job_id = ?1",
+            "SELECT part_number, offset, size, digest FROM download_parts WHERE job_id = ?1",
         )?;
         let rows = stmt.query_map([job], |r| {
             Ok((
@@ -193,7 +210,7 @@ pub(crate) mod download {
                 Part {
                     offset: r.get::<_, i64>(1)? as u64,
                     size: r.get::<_, i64>(2)? as u64,
-                    md5: r.get(3)?,
+                    digest: r.get(3)?,
                 },
             ))
         })?;
@@ -209,12 +226,14 @@ pub(crate) mod download {
         let tx = crate::catalog::write(conn)?;
         tx.execute("DELETE FROM downloads WHERE job_id = ?1", [job])?;
         tx.execute(
-            "INSERT INTO downloads (job_id, etag, size, parts, durable) VALUES (?1, ?2, ?3, ?4, 0)",
+            "INSERT INTO downloads (job_id, etag, size, parts, durable, checksum)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5)",
             params![
                 job,
                 checkpoint.etag,
                 checkpoint.size as i64,
-                checkpoint.parts
+                checkpoint.parts,
+                checkpoint.checksum
             ],
         )?;
         tx.commit()?;
@@ -223,9 +242,15 @@ pub(crate) mod download {
 
     pub(crate) fn add_part(conn: &Connection, job: JobId, number: u32, part: &Part) -> Result<()> {
         conn.execute(
-            "INSERT OR REPLACE INTO download_parts (job_id, part_number, offset, size, md5)
+            "INSERT OR REPLACE INTO download_parts (job_id, part_number, offset, size, digest)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![job, number, part.offset as i64, part.size as i64, part.md5],
+            params![
+                job,
+                number,
+                part.offset as i64,
+                part.size as i64,
+                part.digest
+            ],
         )?;
         Ok(())
     }

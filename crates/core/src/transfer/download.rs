@@ -7,8 +7,11 @@
 //! piece streams, its synced length recorded every 64 MiB. Every request after the first asks
 //! for the ETag the download began with (If-Match), so bytes of two versions never meet in one
 //! file: an object replaced meanwhile starts over. A resume fetches only the parts it lacks, or
-//! the rest of the stream with a ranged GET. At the end the length is checked, and the MD5 (or
-//! the multipart ETag made from the parts' MD5s) wherever the ETag is made from them.
+//! the rest of the stream with a ranged GET. At the end the length is checked, and the bytes:
+//! against the server's whole-object CRC where it keeps one (S3 keeps a CRC64NVME of every
+//! object; parts' CRCs combine into the whole's, so parts fetched in parallel need no second
+//! pass), else against the MD5 (or the multipart ETag made from the parts' MD5s) wherever the
+//! ETag is made from them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,10 +25,11 @@ use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::checkpoint::download::{self as checkpoint, Checkpoint, Part};
-use super::{PARALLEL_PARTS, TRANSFER_ATTEMPTS};
+use super::{PARALLEL_PARTS, TRANSFER_ATTEMPTS, Verified};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle};
+use crate::objects::checksum::Crc;
 use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex, part_count};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
@@ -42,6 +46,48 @@ const UNKNOWN: u64 = u64::MAX;
 /// Times a download starts over because the object was replaced while it ran.
 const RESTARTS: u32 = 3;
 
+/// Objects from this size are checked by the server's CRC where it keeps one: it costs a
+/// HEAD, and saves computing an MD5, several times slower than a CRC.
+const CRC_FROM: u64 = 8 * 1024 * 1024;
+
+/// The whole-object CRC a download checks against, from its recorded `NAME:BASE64`.
+fn expected_crc(checkpoint: &Checkpoint) -> Option<(Crc, u64)> {
+    let (name, value) = checkpoint.checksum.as_deref()?.split_once(':')?;
+    let crc = Crc::parse(name)?;
+    Some((crc, crc.decode(value)?))
+}
+
+/// What a download computes of the bytes it writes: their CRC where the server's whole-object
+/// CRC is what they are checked against, else their MD5.
+enum Hasher {
+    Md5(Md5),
+    Crc(Box<crc_fast::Digest>),
+}
+
+impl Hasher {
+    fn for_download(checkpoint: &Checkpoint) -> Self {
+        match expected_crc(checkpoint) {
+            Some((crc, _)) => Self::Crc(Box::new(crc.digest())),
+            None => Self::Md5(Md5::new()),
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Self::Md5(md5) => md5.update(bytes),
+            Self::Crc(crc) => crc.update(bytes),
+        }
+    }
+
+    /// The digest in hex: an MD5's 32 digits, or a CRC's 16.
+    fn hex(self) -> String {
+        match self {
+            Self::Md5(md5) => md5_hex(&md5.finalize()),
+            Self::Crc(crc) => format!("{:016x}", crc.finalize()),
+        }
+    }
+}
+
 /// The temporary file a job downloads `target` into.
 pub(crate) fn temporary_path(target: &Path, job: crate::jobs::JobId) -> PathBuf {
     let name = target.file_name().unwrap_or_default().to_string_lossy();
@@ -57,7 +103,7 @@ impl Engine {
         source: &RemotePath,
         target: &Path,
         job: &JobHandle,
-    ) -> Result<u64> {
+    ) -> Result<(u64, Verified)> {
         let account = self.account(&source.profile).await?;
         let client = self
             .bucket_client(&account, &source.bucket, TRANSFER_ATTEMPTS)
@@ -101,7 +147,7 @@ impl Engine {
                     );
                     tokio::time::sleep(backoff(retries)).await;
                 }
-                Ok(size) => break fetch.place(target).await.map(|()| size),
+                Ok(done) => break fetch.place(target).await.map(|()| done),
                 Err(err) => break Err(err),
             }
         };
@@ -140,9 +186,9 @@ struct Fetch<'a> {
 
 /// What was fetched, for the final check.
 enum Fetched {
-    /// In one stream, with its MD5.
-    Whole { md5: String },
-    /// In parts, each with its MD5.
+    /// In one stream, with its digest (see [`Hasher`]).
+    Whole { digest: String },
+    /// In parts, each with its digest.
     Parts(BTreeMap<u32, Part>),
 }
 
@@ -256,8 +302,9 @@ impl Fetch<'_> {
         }
     }
 
-    /// Fetches what the temporary file lacks and checks it all; returns the object's size.
-    async fn run(&self) -> Result<u64> {
+    /// Fetches what the temporary file lacks and checks it all; returns the object's size and
+    /// how it was checked.
+    async fn run(&self) -> Result<(u64, Verified)> {
         let id = self.job.id;
         let held = self
             .engine
@@ -287,14 +334,14 @@ impl Fetch<'_> {
                 (held, Fetched::Parts(parts))
             }
             Some(held) => {
-                let md5 = self.continue_stream(&held, None).await?;
-                (held, Fetched::Whole { md5 })
+                let digest = self.continue_stream(&held, None).await?;
+                (held, Fetched::Whole { digest })
             }
             None => self.begin().await?,
         };
-        self.check(&checkpoint, &fetched)?;
+        let verified = self.check(&checkpoint, &fetched)?;
         self.report(1);
-        Ok(checkpoint.size)
+        Ok((checkpoint.size, verified))
     }
 
     /// Starts the download afresh: the first GET asks for part 1, which says whether the object
@@ -313,11 +360,13 @@ impl Fetch<'_> {
         };
         let parts = first.parts_count().unwrap_or(0).max(0) as u32;
         let whole_range = range.is_none_or(|(first, last, total)| first == 0 && last + 1 == total);
+        let checksum = self.server_crc(&etag, size).await?;
         let mut checkpoint = Checkpoint {
             etag,
             size,
             parts: 0,
             durable: 0,
+            checksum,
             synced: BTreeMap::new(),
         };
         if parts > 1 && range.is_some() {
@@ -338,8 +387,46 @@ impl Fetch<'_> {
             self.get(None, 0, &checkpoint.etag).await?
         };
         self.start_file(&checkpoint).await?;
-        let md5 = self.continue_stream(&checkpoint, Some(whole)).await?;
-        Ok((checkpoint, Fetched::Whole { md5 }))
+        let digest = self.continue_stream(&checkpoint, Some(whole)).await?;
+        Ok((checkpoint, Fetched::Whole { digest }))
+    }
+
+    /// The server's whole-object CRC of version `etag` (`NAME:BASE64`), for an object large
+    /// enough to be worth a HEAD; `None` where the server keeps none, or only a composite one
+    /// (a checksum of the parts' checksums).
+    async fn server_crc(&self, etag: &str, size: u64) -> Result<Option<String>> {
+        if size < CRC_FROM {
+            return Ok(None);
+        }
+        self.job.check()?;
+        let head = self
+            .client
+            .head_object()
+            .bucket(&self.source.bucket)
+            .key(&self.source.key)
+            .set_if_match((!etag.is_empty()).then(|| format!("\"{etag}\"")))
+            .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+            .send()
+            .await;
+        // A HEAD refused says nothing the GETs that follow would not: the MD5 is checked.
+        let Ok(head) = head else { return Ok(None) };
+        if head
+            .checksum_type()
+            .is_some_and(|t| t.as_str() != "FULL_OBJECT")
+        {
+            return Ok(None);
+        }
+        Ok([
+            (Crc::Crc64Nvme, head.checksum_crc64_nvme()),
+            (Crc::Crc32c, head.checksum_crc32_c()),
+            (Crc::Crc32, head.checksum_crc32()),
+        ]
+        .into_iter()
+        .find_map(|(crc, value)| {
+            let value = value?;
+            crc.decode(value)?;
+            Some(format!("{}:{value}", crc.name()))
+        }))
     }
 
     /// Records the download and makes an empty temporary file for it (of the object's size
@@ -362,7 +449,8 @@ impl Fetch<'_> {
     }
 
     /// Streams the object into the temporary file from its synced length on (`first` is the
-    /// answer already received, else a ranged GET asks for the rest); returns the MD5 of it all.
+    /// answer already received, else a ranged GET asks for the rest); returns the digest of
+    /// it all (see [`Hasher`]).
     async fn continue_stream(
         &self,
         checkpoint: &Checkpoint,
@@ -376,8 +464,8 @@ impl Fetch<'_> {
             .await
             .map_err(|e| self.io(e))?;
         file.set_len(from).await.map_err(|e| self.io(e))?;
-        // The MD5 covers the bytes kept from before, read back.
-        let mut md5 = Md5::new();
+        // The digest covers the bytes kept from before, read back.
+        let mut digest = Hasher::for_download(checkpoint);
         let mut kept = vec![0; WRITE_BUFFER];
         let mut left = from;
         while left > 0 {
@@ -388,7 +476,7 @@ impl Fetch<'_> {
             if n == 0 {
                 return Err(self.corrupt("the temporary file is shorter than recorded"));
             }
-            md5.update(&kept[..n]);
+            digest.update(&kept[..n]);
             left -= n as u64;
         }
         drop(kept);
@@ -401,7 +489,7 @@ impl Fetch<'_> {
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let (mut at, mut synced, mut body) = (from, from, body);
         loop {
-            let written = match self.append(&mut file, &mut md5, &mut body).await {
+            let written = match self.append(&mut file, &mut digest, &mut body).await {
                 Ok(Some(written)) => written,
                 Ok(None) => break,
                 Err(err) => {
@@ -422,14 +510,15 @@ impl Fetch<'_> {
             return Err(interrupted(format!("{at} of {} bytes", checkpoint.size)));
         }
         self.sync(&mut file).await?;
-        Ok(md5_hex(&md5.finalize()))
+        Ok(digest.hex())
     }
 
-    /// Writes the body's next chunk to `file` and into `md5`; its length, or `None` at the end.
+    /// Writes the body's next chunk to `file` and into `digest`; its length, or `None` at the
+    /// end.
     async fn append(
         &self,
         file: &mut tokio::io::BufWriter<tokio::fs::File>,
-        md5: &mut Md5,
+        digest: &mut Hasher,
         body: &mut ByteStream,
     ) -> Result<Option<u64>> {
         let Some(chunk) = body.next().await else {
@@ -437,7 +526,7 @@ impl Fetch<'_> {
         };
         self.job.check()?;
         let chunk = chunk.map_err(interrupted)?;
-        md5.update(&chunk);
+        digest.update(&chunk);
         file.write_all(&chunk).await.map_err(|e| self.io(e))?;
         self.done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         self.report(0);
@@ -533,9 +622,10 @@ impl Fetch<'_> {
             .await
             .map_err(|e| self.io(e))?;
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-        let (mut md5, mut size, mut body) = (Md5::new(), 0u64, answer.body);
+        let (mut digest, mut size, mut body) =
+            (Hasher::for_download(checkpoint), 0u64, answer.body);
         let announced = last - first + 1;
-        while let Some(written) = self.append(&mut file, &mut md5, &mut body).await? {
+        while let Some(written) = self.append(&mut file, &mut digest, &mut body).await? {
             size += written;
             if size > announced {
                 return Err(self.corrupt(&format!("part {number} is longer than announced")));
@@ -550,7 +640,7 @@ impl Fetch<'_> {
         let part = Part {
             offset: first,
             size,
-            md5: md5_hex(&md5.finalize()),
+            digest: digest.hex(),
         };
         let (id, recorded) = (self.job.id, part.clone());
         self.engine
@@ -559,19 +649,12 @@ impl Fetch<'_> {
         Ok(part)
     }
 
-    /// The bytes fetched are the object's: its length, and the MD5 or multipart ETag wherever
-    /// the ETag is made from them (other ETags, of encrypted objects, say nothing).
-    fn check(&self, checkpoint: &Checkpoint, fetched: &Fetched) -> Result<()> {
-        let etag = checkpoint.etag.to_ascii_lowercase();
-        match fetched {
-            Fetched::Whole { md5 } => {
-                if is_md5(&etag) && *md5 != etag {
-                    return Err(self.corrupt("its MD5 differs from the ETag"));
-                }
-                if part_count(&etag) == Some(1) && multipart_etag_of_hex([md5.as_str()]) != etag {
-                    return Err(self.corrupt("its MD5 differs from the ETag"));
-                }
-            }
+    /// The bytes fetched are the object's: its length, then its whole-object CRC where the
+    /// server keeps one, else its MD5 or multipart ETag wherever the ETag is made from them
+    /// (other ETags, of encrypted objects, say nothing).
+    fn check(&self, checkpoint: &Checkpoint, fetched: &Fetched) -> Result<Verified> {
+        let digests: Vec<(&str, u64)> = match fetched {
+            Fetched::Whole { digest } => vec![(digest.as_str(), checkpoint.size)],
             Fetched::Parts(parts) => {
                 let mut next = 0;
                 for part in parts.values() {
@@ -583,14 +666,43 @@ impl Fetch<'_> {
                 if next != checkpoint.size || parts.len() as u32 != checkpoint.parts {
                     return Err(self.corrupt("its parts do not add up to the object"));
                 }
-                if part_count(&etag).is_some()
-                    && multipart_etag_of_hex(parts.values().map(|p| p.md5.as_str())) != etag
-                {
-                    return Err(self.corrupt("its parts' MD5s differ from the ETag"));
-                }
+                parts
+                    .values()
+                    .map(|p| (p.digest.as_str(), p.size))
+                    .collect()
             }
+        };
+        if let Some((crc, expected)) = expected_crc(checkpoint) {
+            let pieces = digests
+                .iter()
+                .map(|(hex, len)| u64::from_str_radix(hex, 16).ok().map(|crc| (crc, *len)))
+                .collect::<Option<Vec<_>>>();
+            if pieces.and_then(|p| crc.combine_all(p)) != Some(expected) {
+                let name = crc.name().to_uppercase();
+                return Err(self.corrupt(&format!("its {name} differs from the server's")));
+            }
+            return Ok(Verified::Crc(crc));
         }
-        Ok(())
+        let etag = checkpoint.etag.to_ascii_lowercase();
+        // A stream of an object that has several parts (a server that ignores `partNumber`)
+        // has no MD5 per part to rebuild its ETag from: only its length is checked.
+        let expected = match fetched {
+            Fetched::Whole { digest } if is_md5(&etag) => Some(digest.clone()),
+            Fetched::Whole { digest } if part_count(&etag) == Some(1) => {
+                Some(multipart_etag_of_hex([digest.as_str()]))
+            }
+            Fetched::Parts(_) if part_count(&etag).is_some() => {
+                Some(multipart_etag_of_hex(digests.iter().map(|(md5, _)| *md5)))
+            }
+            _ => None,
+        };
+        match expected {
+            Some(expected) if expected != etag => {
+                Err(self.corrupt("its MD5 differs from the ETag"))
+            }
+            Some(_) => Ok(Verified::Etag),
+            None => Ok(Verified::Length),
+        }
     }
 
     /// Renames the checked, synced temporary file over the target and syncs the folder: the

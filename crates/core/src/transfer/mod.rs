@@ -12,9 +12,11 @@ mod upload;
 
 use std::path::{Path, PathBuf};
 
+use crate::activity::Record;
 use crate::engine::Engine;
-use crate::error::{Error, Result};
-use crate::jobs::{JobId, JobSpec, UploadOptions};
+use crate::error::{Error, ErrorCode, Result};
+use crate::jobs::{JobHandle, JobId, JobSpec, UploadOptions};
+use crate::objects::checksum::Crc;
 use crate::remote::RemotePath;
 
 pub use content_type::content_type;
@@ -33,6 +35,29 @@ const PARALLEL_PARTS: u64 = 4;
 
 /// S3's most parts per upload.
 const MAX_PARTS: u64 = 10_000;
+
+/// How a finished transfer showed that the bytes at both ends are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verified {
+    /// The server's whole-object CRC (the CRC64NVME S3 keeps of every object, or the CRC32C or
+    /// CRC32 a client asked for) matched the bytes'.
+    Crc(Crc),
+    /// The ETag matched the MD5 of the bytes, or of the parts' MD5s.
+    Etag,
+    /// Only the length: the server keeps no CRC and its ETag is not an MD5 (an encrypted object).
+    Length,
+}
+
+impl Verified {
+    /// What the activity log says of it.
+    fn describe(self) -> String {
+        match self {
+            Self::Crc(crc) => format!("verified: {} matches", crc.name().to_uppercase()),
+            Self::Etag => "verified: ETag (MD5) matches".into(),
+            Self::Length => "length checked; the server gives no checksum to verify".into(),
+        }
+    }
+}
 
 /// The part size for a file of `size` bytes: `wanted` MiB (default 8), or larger (in whole
 /// MiB) when 10,000 such parts would not hold it, so any file up to S3's 5 TiB fits.
@@ -67,6 +92,27 @@ impl UploadOptions {
 }
 
 impl Engine {
+    /// Writes a transfer's end to the activity log, with how its bytes were verified. A pause
+    /// is not an end: the resumed job writes its own.
+    pub(crate) async fn log_transfer(
+        &self,
+        record: Record,
+        outcome: &Result<(u64, Verified)>,
+        job: &JobHandle,
+    ) {
+        let paused = outcome
+            .as_ref()
+            .is_err_and(|e| e.code == ErrorCode::Cancelled && job.pausing());
+        if paused {
+            return;
+        }
+        let record = match outcome {
+            Ok((bytes, verified)) => record.counts(1, *bytes).detail(verified.describe()),
+            Err(_) => record.outcome_of(outcome),
+        };
+        self.log_activity(record).await;
+    }
+
     /// Starts uploading files and folders into the folder `target` (`PROFILE:BUCKET[/PREFIX]`):
     /// a file as `PREFIX/NAME`, a folder with its structure as `PREFIX/FOLDER/...`. One job per
     /// file; returns their ids. Names that are not valid Unicode are refused, listed.

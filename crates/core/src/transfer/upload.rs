@@ -1,8 +1,10 @@
 //! One file up to one key, resumably. The multipart upload's id is recorded before the first
 //! part is sent and each part only after the server acknowledged it; on resume ListParts is
 //! the truth, the file must be as it was (size, mtime, and the MD5 of every part kept), and
-//! only the missing parts are sent. Every part carries its Content-MD5, and the finished
-//! object's ETag is checked against the parts' MD5s where the server's ETags are MD5-based.
+//! only the missing parts are sent. Every part carries its Content-MD5. The finished object is
+//! checked by the whole-object CRC64NVME the server reports (S3 keeps one of every object),
+//! against the one combined here from the parts', else by its ETag against the parts' MD5s
+//! where the server's ETags are MD5-based.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,10 +17,14 @@ use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::checkpoint::{self, Checkpoint, Part};
-use super::{MULTIPART_FROM, PARALLEL_PARTS, TRANSFER_ATTEMPTS, content_type, part_size_for};
+use super::{
+    MULTIPART_FROM, PARALLEL_PARTS, TRANSFER_ATTEMPTS, Verified, content_type, part_size_for,
+};
+use crate::activity::Record;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle, UploadOptions};
+use crate::objects::checksum::Crc;
 use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
@@ -86,14 +92,43 @@ async fn read_part(local: &Path, offset: u64, len: u64) -> Result<Vec<u8>> {
     Ok(data)
 }
 
-/// Whether a server's ETag contradicts the one the bytes sent imply. ETags that are not
-/// MD5-based (encrypted objects, some providers) say nothing either way.
-fn contradicts(stored: Option<&str>, expected: &str) -> bool {
-    let Some(stored) = stored.map(|e| e.trim_matches('"').to_ascii_lowercase()) else {
-        return false;
-    };
+/// Whether a server's ETag matches the one the bytes sent imply; `None` for ETags that are
+/// not MD5-based (encrypted objects, some providers), which say nothing either way.
+fn etag_matches(stored: Option<&str>, expected: &str) -> Option<bool> {
+    let stored = stored?.trim_matches('"').to_ascii_lowercase();
     let md5_like = |e: &str| is_md5(e.split('-').next().unwrap_or_default());
-    md5_like(&stored) && md5_like(expected) && stored != expected
+    (md5_like(&stored) && md5_like(expected)).then(|| stored == expected)
+}
+
+/// The CRC64NVME of `bytes`.
+fn crc64nvme(bytes: &[u8]) -> u64 {
+    let mut digest = Crc::Crc64Nvme.digest();
+    digest.update(bytes);
+    digest.finalize()
+}
+
+/// What the server's answer shows of the object it now holds: its whole-object CRC64NVME
+/// against `ours` (the bytes sent), else its ETag against `expected`. An answer that
+/// contradicts either means the server holds other bytes.
+fn verify(
+    crc: Option<&str>,
+    checksum_type: Option<&aws_sdk_s3::types::ChecksumType>,
+    ours: Option<u64>,
+    etag: Option<&str>,
+    expected: &str,
+    target: &RemotePath,
+) -> Result<Verified> {
+    let full_object = checksum_type.is_none_or(|t| t.as_str() == "FULL_OBJECT");
+    let theirs = crc
+        .filter(|_| full_object)
+        .and_then(|v| Crc::Crc64Nvme.decode(v));
+    let by_crc = theirs.zip(ours).map(|(theirs, ours)| theirs == ours);
+    match (by_crc, etag_matches(etag, expected)) {
+        (Some(false), _) | (_, Some(false)) => Err(altered(target)),
+        (Some(true), _) => Ok(Verified::Crc(Crc::Crc64Nvme)),
+        (None, Some(true)) => Ok(Verified::Etag),
+        (None, None) => Ok(Verified::Length),
+    }
 }
 
 fn altered(target: &RemotePath) -> Error {
@@ -105,7 +140,8 @@ fn altered(target: &RemotePath) -> Error {
 }
 
 impl Engine {
-    /// Uploads `local` to `target` as job `job`, resuming what an earlier run of the job did.
+    /// Uploads `local` to `target` as job `job`, resuming what an earlier run of the job did,
+    /// and logs how it ended.
     pub(crate) async fn upload(
         &self,
         local: &Path,
@@ -113,6 +149,21 @@ impl Engine {
         options: UploadOptions,
         job: &JobHandle,
     ) -> Result<()> {
+        let outcome = self.upload_file(local, target, options, job).await;
+        let record =
+            Record::new("upload", &local.display().to_string()).target(&target.to_string());
+        self.log_transfer(record, &outcome, job).await;
+        outcome.map(drop)
+    }
+
+    /// The upload itself; returns the bytes sent and how the server's copy was checked.
+    async fn upload_file(
+        &self,
+        local: &Path,
+        target: &RemotePath,
+        options: UploadOptions,
+        job: &JobHandle,
+    ) -> Result<(u64, Verified)> {
         crate::objects::check_key(&target.key)?;
         let source = stat(local).await?;
         let account = self.account(&target.profile).await?;
@@ -129,16 +180,16 @@ impl Engine {
             job,
             size: source.size,
         };
-        if source.size <= MULTIPART_FROM {
-            upload.whole(&source).await?;
+        let verified = if source.size <= MULTIPART_FROM {
+            upload.whole(&source).await?
         } else {
-            upload.in_parts(&source).await?;
-        }
+            upload.in_parts(&source).await?
+        };
         self.jobs().emit(Event::ObjectsChanged {
             profile: target.profile.clone(),
             bucket: target.bucket.clone(),
         });
-        Ok(())
+        Ok((source.size, verified))
     }
 }
 
@@ -178,12 +229,12 @@ impl Upload<'_> {
     }
 
     /// A small file in one request.
-    async fn whole(&self, source: &Source) -> Result<()> {
+    async fn whole(&self, source: &Source) -> Result<Verified> {
         let data = read_part(self.local, 0, source.size).await?;
         if stat(self.local).await?.mtime_ns != source.mtime_ns {
             return Err(changed(self.local));
         }
-        let digest = Md5::digest(&data);
+        let (digest, crc) = (Md5::digest(&data), crc64nvme(&data));
         let content_type = self.content_type(&data);
         self.job.check()?;
         let put = self
@@ -197,15 +248,20 @@ impl Upload<'_> {
             .send()
             .await
             .map_err(|e| self.sdk_error(&e))?;
-        if contradicts(put.e_tag(), &md5_hex(&digest)) {
-            return Err(altered(self.target));
-        }
+        let verified = verify(
+            put.checksum_crc64_nvme(),
+            put.checksum_type(),
+            Some(crc),
+            put.e_tag(),
+            &md5_hex(&digest),
+            self.target,
+        )?;
         self.report(1, source.size);
-        Ok(())
+        Ok(verified)
     }
 
     /// A large file as a multipart upload, resumed from the job's checkpoint where it holds.
-    async fn in_parts(&self, source: &Source) -> Result<()> {
+    async fn in_parts(&self, source: &Source) -> Result<Verified> {
         let id = self.job.id;
         let held = self
             .engine
@@ -216,7 +272,7 @@ impl Upload<'_> {
                 match self.reconcile(held.clone()).await? {
                     None if let Some(etag) = self.completed_before(source, &held.parts).await => {
                         tracing::info!(job = id, "the upload was completed before the stop");
-                        return self.finished(source, etag).await;
+                        return self.finished(source, etag, Verified::Etag).await;
                     }
                     reconciled => reconciled,
                 }
@@ -344,7 +400,7 @@ impl Upload<'_> {
     }
 
     /// Sends the parts the checkpoint lacks, several at once, then completes and verifies.
-    async fn send_parts(&self, source: &Source, checkpoint: &Checkpoint) -> Result<()> {
+    async fn send_parts(&self, source: &Source, checkpoint: &Checkpoint) -> Result<Verified> {
         let id = self.job.id;
         let part_size = checkpoint.part_size;
         let count = source.size.div_ceil(part_size) as u32;
@@ -367,7 +423,7 @@ impl Upload<'_> {
                     let offset = u64::from(number - 1) * part_size;
                     let len = part_size.min(source.size - offset);
                     let data = read_part(self.local, offset, len).await?;
-                    let digest = Md5::digest(&data);
+                    let (digest, crc) = (Md5::digest(&data), crc64nvme(&data));
                     let answer = self
                         .client
                         .upload_part()
@@ -384,6 +440,7 @@ impl Upload<'_> {
                         size: len,
                         etag: answer.e_tag().unwrap_or_default().to_string(),
                         md5: md5_hex(&digest),
+                        crc64nvme: Some(crc),
                     };
                     let recorded = part.clone();
                     self.engine
@@ -432,29 +489,45 @@ impl Upload<'_> {
             // A Complete retried after the first one landed (its answer was lost).
             Err(err) if err.code == ErrorCode::NoSuchUpload => {
                 match self.completed_before(source, &parts).await {
-                    Some(etag) => return self.finished(source, etag).await,
+                    Some(etag) => return self.finished(source, etag, Verified::Etag).await,
                     None => return Err(err),
                 }
             }
             other => other?,
         };
-        if contradicts(finished.e_tag(), &expected) {
-            return Err(altered(self.target));
-        }
+        // Parts recorded before parts kept a CRC leave the whole one unknown.
+        let ours = parts
+            .values()
+            .map(|p| p.crc64nvme.map(|crc| (crc, p.size)))
+            .collect::<Option<Vec<_>>>()
+            .and_then(|pieces| Crc::Crc64Nvme.combine_all(pieces));
+        let verified = verify(
+            finished.checksum_crc64_nvme(),
+            finished.checksum_type(),
+            ours,
+            finished.e_tag(),
+            &expected,
+            self.target,
+        )?;
         crate::failpoint::hit("upload:after-complete");
         let etag = finished.e_tag().unwrap_or(&expected).to_string();
-        self.finished(source, etag).await
+        self.finished(source, etag, verified).await
     }
 
     /// Records the object's ETag: the upload is done.
-    async fn finished(&self, source: &Source, etag: String) -> Result<()> {
+    async fn finished(
+        &self,
+        source: &Source,
+        etag: String,
+        verified: Verified,
+    ) -> Result<Verified> {
         let id = self.job.id;
         let etag = etag.trim_matches('"').to_string();
         self.engine
             .blocking(move |conn, _| checkpoint::finish(conn, id, &etag))
             .await?;
         self.report(1, source.size);
-        Ok(())
+        Ok(verified)
     }
 
     /// The object's ETag when the upload the server no longer knows was completed already:
@@ -509,7 +582,7 @@ impl Upload<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{contradicts, multipart_etag_of_hex};
+    use super::{etag_matches, multipart_etag_of_hex};
 
     #[test]
     fn the_multipart_etag_is_the_md5_of_the_part_md5s() {
@@ -521,15 +594,19 @@ mod tests {
         let etag = multipart_etag_of_hex(parts);
         // S3's ETag of a two-part upload whose parts are "a" and "b".
         assert_eq!(etag, "96e024ba2074fe77e8e965ba43a704be-2");
-        assert!(!contradicts(Some(&format!("\"{etag}\"")), &etag));
-        assert!(contradicts(
-            Some("\"00000000000000000000000000000000-2\""),
-            &etag
-        ));
-        assert!(
-            !contradicts(Some("\"not-an-md5\""), &etag),
+        assert_eq!(
+            etag_matches(Some(&format!("\"{etag}\"")), &etag),
+            Some(true)
+        );
+        assert_eq!(
+            etag_matches(Some("\"00000000000000000000000000000000-2\""), &etag),
+            Some(false)
+        );
+        assert_eq!(
+            etag_matches(Some("\"not-an-md5\""), &etag),
+            None,
             "opaque ETags say nothing"
         );
-        assert!(!contradicts(None, &etag));
+        assert_eq!(etag_matches(None, &etag), None);
     }
 }
