@@ -161,8 +161,12 @@ pub(crate) mod download {
     pub(crate) struct Checkpoint {
         pub etag: String,
         pub size: u64,
-        /// Parts fetched one GET each; 0 when the object comes in one stream.
+        /// Pieces fetched one GET each (parts, or ranges); 0 when the object comes in one
+        /// stream.
         pub parts: u32,
+        /// The size of each range when the pieces are ranges; 0 when they are the object's
+        /// parts (`partNumber`).
+        pub range_size: u64,
         /// In one stream: the bytes at the start of the temporary file that are synced.
         pub durable: u64,
         /// The server's whole-object CRC the bytes are checked against (`crc64nvme:BASE64`);
@@ -184,7 +188,8 @@ pub(crate) mod download {
     pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
         let Some(mut checkpoint) = conn
             .query_row(
-                "SELECT etag, size, parts, durable, checksum FROM downloads WHERE job_id = ?1",
+                "SELECT etag, size, parts, durable, checksum, range_size FROM downloads
+                 WHERE job_id = ?1",
                 [job],
                 |r| {
                     Ok(Checkpoint {
@@ -193,6 +198,7 @@ pub(crate) mod download {
                         parts: r.get(2)?,
                         durable: r.get::<_, i64>(3)? as u64,
                         checksum: r.get(4)?,
+                        range_size: r.get::<_, i64>(5)? as u64,
                         synced: BTreeMap::new(),
                     })
                 },
@@ -226,14 +232,15 @@ pub(crate) mod download {
         let tx = crate::catalog::write(conn)?;
         tx.execute("DELETE FROM downloads WHERE job_id = ?1", [job])?;
         tx.execute(
-            "INSERT INTO downloads (job_id, etag, size, parts, durable, checksum)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+            "INSERT INTO downloads (job_id, etag, size, parts, durable, checksum, range_size)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
             params![
                 job,
                 checkpoint.etag,
                 checkpoint.size as i64,
                 checkpoint.parts,
-                checkpoint.checksum
+                checkpoint.checksum,
+                checkpoint.range_size as i64
             ],
         )?;
         tx.commit()?;

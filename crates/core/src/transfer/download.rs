@@ -3,8 +3,10 @@
 //! synced.
 //!
 //! An object uploaded in parts is fetched one GET per part (`partNumber`), several at once,
-//! each written at its place and recorded only after its bytes are synced; an object in one
-//! piece streams, its synced length recorded every 64 MiB. Every request after the first asks
+//! each written at its place and recorded only after its bytes are synced. A large object the
+//! server sends whole (one uploaded in one piece, or a server that ignores `partNumber`) is
+//! fetched the same way in ranges of 16 MiB; a smaller one streams, its synced length recorded
+//! every 8 MiB. Every request after the first asks
 //! for the ETag the download began with (If-Match), so bytes of two versions never meet in one
 //! file: an object replaced meanwhile starts over. A resume fetches only the parts it lacks, or
 //! the rest of the stream with a ranged GET. At the end the length is checked, and the bytes:
@@ -35,7 +37,7 @@ use crate::remote::RemotePath;
 use crate::s3::{self, Account};
 
 /// A stream's synced length is recorded after this many bytes.
-const DURABLE_EVERY: u64 = 64 * 1024 * 1024;
+const DURABLE_EVERY: u64 = 8 * 1024 * 1024;
 
 /// Bytes gathered before each write to the temporary file.
 const WRITE_BUFFER: usize = 1024 * 1024;
@@ -45,6 +47,12 @@ const UNKNOWN: u64 = u64::MAX;
 
 /// Times a download starts over because the object was replaced while it ran.
 const RESTARTS: u32 = 3;
+
+/// Objects from this size that the server sends whole are fetched in ranges of
+/// [`RANGE_SIZE`], several at once, rather than in one stream.
+const RANGED_FROM: u64 = 2 * RANGE_SIZE;
+
+const RANGE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Objects from this size are checked by the server's CRC where it keeps one: it costs a
 /// HEAD, and saves computing an MD5, several times slower than a CRC.
@@ -58,16 +66,20 @@ fn expected_crc(checkpoint: &Checkpoint) -> Option<(Crc, u64)> {
 }
 
 /// What a download computes of the bytes it writes: their CRC where the server's whole-object
-/// CRC is what they are checked against, else their MD5.
+/// CRC is what they are checked against, else their MD5; nothing for a range, whose MD5 would
+/// prove nothing (the object's MD5 is taken from the file once every range is in).
 enum Hasher {
     Md5(Md5),
     Crc(Box<crc_fast::Digest>),
+    Nothing,
 }
 
 impl Hasher {
-    fn for_download(checkpoint: &Checkpoint) -> Self {
+    /// For a stream (`ranged` false) or a range of the download `checkpoint`.
+    fn new(checkpoint: &Checkpoint, ranged: bool) -> Self {
         match expected_crc(checkpoint) {
             Some((crc, _)) => Self::Crc(Box::new(crc.digest())),
+            None if ranged => Self::Nothing,
             None => Self::Md5(Md5::new()),
         }
     }
@@ -76,14 +88,16 @@ impl Hasher {
         match self {
             Self::Md5(md5) => md5.update(bytes),
             Self::Crc(crc) => crc.update(bytes),
+            Self::Nothing => {}
         }
     }
 
-    /// The digest in hex: an MD5's 32 digits, or a CRC's 16.
+    /// The digest in hex: an MD5's 32 digits, a CRC's 16, or nothing.
     fn hex(self) -> String {
         match self {
             Self::Md5(md5) => md5_hex(&md5.finalize()),
             Self::Crc(crc) => format!("{:016x}", crc.finalize()),
+            Self::Nothing => String::new(),
         }
     }
 }
@@ -228,24 +242,23 @@ impl Fetch<'_> {
         });
     }
 
-    /// GETs the object: part `part` of it, from byte `from`, the version `etag` only.
+    /// GETs the object: part `part` of it, or its bytes `first..=last`, the version `etag`
+    /// only.
     async fn send(
         &self,
         part: Option<u32>,
-        from: u64,
+        bytes: Option<(u64, u64)>,
         etag: Option<&str>,
     ) -> Result<GetObjectOutput, SdkError<GetObjectError, HttpResponse>> {
-        let mut request = self
-            .client
+        self.client
             .get_object()
             .bucket(&self.source.bucket)
             .key(&self.source.key)
             .set_part_number(part.map(|n| n as i32))
-            .set_if_match(etag.map(|e| format!("\"{e}\"")));
-        if from > 0 {
-            request = request.range(format!("bytes={from}-"));
-        }
-        request.send().await
+            .set_range(bytes.map(|(first, last)| format!("bytes={first}-{last}")))
+            .set_if_match(etag.map(|e| format!("\"{e}\"")))
+            .send()
+            .await
     }
 
     fn error(&self, err: &SdkError<GetObjectError, HttpResponse>) -> Error {
@@ -273,12 +286,28 @@ impl Fetch<'_> {
         err
     }
 
-    async fn get(&self, part: Option<u32>, from: u64, etag: &str) -> Result<GetObjectOutput> {
+    async fn get(
+        &self,
+        part: Option<u32>,
+        bytes: Option<(u64, u64)>,
+        etag: &str,
+    ) -> Result<GetObjectOutput> {
         self.job.check()?;
         let etag = (!etag.is_empty()).then_some(etag);
-        self.send(part, from, etag)
+        self.send(part, bytes, etag)
             .await
             .map_err(|e| self.error(&e))
+    }
+
+    /// GETs piece `number` of a download in pieces: a part, or a range.
+    async fn get_piece(&self, checkpoint: &Checkpoint, number: u32) -> Result<GetObjectOutput> {
+        let etag = &checkpoint.etag;
+        if checkpoint.range_size == 0 {
+            return self.get(Some(number), None, etag).await;
+        }
+        let first = u64::from(number - 1) * checkpoint.range_size;
+        let last = (first + checkpoint.range_size).min(checkpoint.size) - 1;
+        self.get(None, Some((first, last)), etag).await
     }
 
     /// The first GET asks for part 1, which says whether the object has parts (and how many)
@@ -286,7 +315,7 @@ impl Fetch<'_> {
     /// the object.
     async fn get_first(&self) -> Result<GetObjectOutput> {
         self.job.check()?;
-        match self.send(Some(1), 0, None).await {
+        match self.send(Some(1), None, None).await {
             Ok(answer) => Ok(answer),
             Err(err)
                 if matches!(
@@ -296,7 +325,7 @@ impl Fetch<'_> {
                     )
                 ) =>
             {
-                self.get(None, 0, "").await
+                self.get(None, None, "").await
             }
             Err(err) => Err(self.error(&err)),
         }
@@ -339,7 +368,10 @@ impl Fetch<'_> {
             }
             None => self.begin().await?,
         };
-        let verified = self.check(&checkpoint, &fetched)?;
+        let mut verified = self.check(&checkpoint, &fetched)?;
+        if verified == Verified::Length && checkpoint.range_size > 0 && is_md5(&checkpoint.etag) {
+            verified = self.check_file_md5(&checkpoint).await?;
+        }
         self.report(1);
         Ok((checkpoint.size, verified))
     }
@@ -366,6 +398,7 @@ impl Fetch<'_> {
             size,
             parts: 0,
             durable: 0,
+            range_size: 0,
             checksum,
             synced: BTreeMap::new(),
         };
@@ -377,6 +410,17 @@ impl Fetch<'_> {
                 .await?;
             return Ok((checkpoint, Fetched::Parts(fetched)));
         }
+        // Large, and not in parts: the answer goes unread, and the object comes in ranges.
+        if size >= RANGED_FROM {
+            drop(first);
+            checkpoint.range_size = RANGE_SIZE;
+            checkpoint.parts = size.div_ceil(RANGE_SIZE) as u32;
+            self.start_file(&checkpoint).await?;
+            let fetched = self
+                .fetch_parts(&checkpoint, None, (1..=checkpoint.parts).collect())
+                .await?;
+            return Ok((checkpoint, Fetched::Parts(fetched)));
+        }
         // Without a part count, an answer to `partNumber=1` is the whole object only when it
         // says so (its range) or when the object has no parts (its ETag).
         let whole = if whole_range
@@ -384,7 +428,7 @@ impl Fetch<'_> {
         {
             first
         } else {
-            self.get(None, 0, &checkpoint.etag).await?
+            self.get(None, None, &checkpoint.etag).await?
         };
         self.start_file(&checkpoint).await?;
         let digest = self.continue_stream(&checkpoint, Some(whole)).await?;
@@ -465,7 +509,7 @@ impl Fetch<'_> {
             .map_err(|e| self.io(e))?;
         file.set_len(from).await.map_err(|e| self.io(e))?;
         // The digest covers the bytes kept from before, read back.
-        let mut digest = Hasher::for_download(checkpoint);
+        let mut digest = Hasher::new(checkpoint, false);
         let mut kept = vec![0; WRITE_BUFFER];
         let mut left = from;
         while left > 0 {
@@ -483,7 +527,10 @@ impl Fetch<'_> {
         self.done.store(from, Ordering::Relaxed);
         let body = match first {
             Some(answer) => answer.body,
-            None if from < checkpoint.size => self.get(None, from, &checkpoint.etag).await?.body,
+            None if from < checkpoint.size => {
+                let rest = Some((from, checkpoint.size - 1));
+                self.get(None, rest, &checkpoint.etag).await?.body
+            }
             None => ByteStream::from_static(b""),
         };
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
@@ -584,7 +631,7 @@ impl Fetch<'_> {
         loop {
             let received = match answer.take() {
                 Some(answer) => answer,
-                None => self.get(Some(number), 0, &checkpoint.etag).await?,
+                None => self.get_piece(checkpoint, number).await?,
             };
             match self.write_part(checkpoint, number, received).await {
                 Err(err)
@@ -622,8 +669,11 @@ impl Fetch<'_> {
             .await
             .map_err(|e| self.io(e))?;
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-        let (mut digest, mut size, mut body) =
-            (Hasher::for_download(checkpoint), 0u64, answer.body);
+        let (mut digest, mut size, mut body) = (
+            Hasher::new(checkpoint, checkpoint.range_size > 0),
+            0u64,
+            answer.body,
+        );
         let announced = last - first + 1;
         while let Some(written) = self.append(&mut file, &mut digest, &mut body).await? {
             size += written;
@@ -691,7 +741,7 @@ impl Fetch<'_> {
             Fetched::Whole { digest } if part_count(&etag) == Some(1) => {
                 Some(multipart_etag_of_hex([digest.as_str()]))
             }
-            Fetched::Parts(_) if part_count(&etag).is_some() => {
+            Fetched::Parts(_) if checkpoint.range_size == 0 && part_count(&etag).is_some() => {
                 Some(multipart_etag_of_hex(digests.iter().map(|(md5, _)| *md5)))
             }
             _ => None,
@@ -703,6 +753,35 @@ impl Fetch<'_> {
             Some(_) => Ok(Verified::Etag),
             None => Ok(Verified::Length),
         }
+    }
+
+    /// Checks the MD5 of the whole temporary file against the ETag: for an object fetched in
+    /// ranges whose ETag is its MD5 and which has no CRC to combine.
+    async fn check_file_md5(&self, checkpoint: &Checkpoint) -> Result<Verified> {
+        let path = self.temporary.clone();
+        let hashed = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut file = std::fs::File::open(&path)?;
+            let (mut md5, mut buffer) = (Md5::new(), vec![0; WRITE_BUFFER]);
+            loop {
+                match file.read(&mut buffer)? {
+                    0 => return Ok(md5_hex(&md5.finalize())),
+                    n => md5.update(&buffer[..n]),
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        let unreadable = |e| {
+            Error::io(
+                format!("{} could not be read", self.temporary.display()),
+                &e,
+            )
+        };
+        if hashed.map_err(unreadable)? != checkpoint.etag.to_ascii_lowercase() {
+            return Err(self.corrupt("its MD5 differs from the ETag"));
+        }
+        Ok(Verified::Etag)
     }
 
     /// Renames the checked, synced temporary file over the target and syncs the folder: the
