@@ -48,7 +48,7 @@ def test_an_upload_killed_mid_way_is_finished_by_the_app_at_its_start(strata_hom
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for line in put.stderr:
         event = json.loads(line) if line.startswith("{") else {}
-        if event.get("kind") == "objects_progress" and event.get("bytes", 0) >= 32 << 20:
+        if event.get("kind") == "job_progress" and event.get("bytes", 0) >= 32 << 20:
             break
     put.send_signal(signal.SIGKILL)
     put.wait()

@@ -251,19 +251,14 @@ export type ErrorCode =
 /**  Everything the engine reports while it works. Serialized as `{"kind": "...", ...}`. */
 export type Event = 
 /**
- *  A bucket refresh moved on: `pages` ListBuckets pages read, `buckets` seen so far; in
- *  the `details` phase, `checked` buckets of `buckets` had their region and public
- *  status read.
+ *  A job moved on, the one progress event of every kind of job: `done` items so far, of
+ *  `items` where known; `bytes` so far, of `total` where known (a transfer's size).
+ *  `action` names the items: a bucket refresh's `listing` (buckets listed) then `details`
+ *  (buckets whose region and public status were read); `emptying` (objects, versions and
+ *  uploads deleted before a bucket's delete); `upload`, `download`, `delete`, `copy`,
+ *  `move`, `usage` (objects).
  */
-{ kind: "bucket_refresh_progress"; job: number; profile: string; phase: RefreshPhase; pages: number; buckets: number; checked: number } | 
-/**  Emptying a bucket before deleting it: `deleted` objects, versions and uploads so far. */
-{ kind: "bucket_empty_progress"; job: number; profile: string; bucket: string; deleted: number } | 
-/**
- *  Work on objects moved on (`action`: upload, download, delete, copy, move, usage):
- *  `objects` done so far, `bytes` they hold, of `total` bytes where that is known (a
- *  transfer's file or object size).
- */
-{ kind: "objects_progress"; job: number; profile: string; action: string; objects: number; bytes: number; total: number | null } | 
+{ kind: "job_progress"; job: number; profile: string; action: string; done: number; items: number | null; bytes: number; total: number | null } | 
 /**
  *  Objects under a bucket changed (a delete, copy, move, new folder); folders showing
  *  them should reload.
@@ -444,12 +439,6 @@ export type ProviderPreset = {
 	path_style: boolean,
 	needs_account_id: boolean,
 };
-
-export type RefreshPhase = 
-/**  Paging through ListBuckets. */
-"listing" | 
-/**  The list is saved; regions and public status are being read, bucket by bucket. */
-"details";
 
 /**  A key that could not keep its name on disk, and why. */
 export type Renamed = {

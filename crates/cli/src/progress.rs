@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use strata_core::Engine;
-use strata_core::jobs::{Event, RefreshPhase};
+use strata_core::jobs::Event;
 
 /// Runs `work` while printing progress; every event sent before it returned is printed.
 pub async fn while_showing<T>(
@@ -60,25 +60,32 @@ fn show_progress(
         }
         let text = match event {
             _ if !terminal => return,
-            Event::BucketRefreshProgress {
-                phase: RefreshPhase::Listing,
-                pages,
-                buckets,
-                ..
-            } => format!("listing: {buckets} buckets, {pages} pages"),
-            Event::BucketRefreshProgress {
-                phase: RefreshPhase::Details,
-                buckets,
-                checked,
-                ..
-            } => format!("reading regions and access: {checked} of {buckets}"),
-            Event::BucketEmptyProgress { deleted, .. } => format!("emptying: {deleted} deleted"),
-            Event::ObjectsProgress {
+            Event::JobProgress {
                 action,
-                objects,
-                bytes: size,
+                done,
+                items,
                 ..
-            } => format!("{action}: {objects} objects, {}", bytes(size)),
+            } if action == "listing" || action == "details" || action == "emptying" => {
+                let what = match action.as_str() {
+                    "listing" => "listing: buckets",
+                    "details" => "reading regions and access",
+                    _ => "emptying: deleted",
+                };
+                match items {
+                    Some(items) => format!("{what}: {done} of {items}"),
+                    None => format!("{what}: {done}"),
+                }
+            }
+            Event::JobProgress {
+                action,
+                done,
+                bytes: size,
+                total,
+                ..
+            } => match total {
+                Some(total) => format!("{action}: {} of {}", bytes(size), bytes(total)),
+                None => format!("{action}: {done} objects, {}", bytes(size)),
+            },
             _ => return,
         };
         eprint!("\r\x1b[2K{text}");

@@ -236,17 +236,12 @@ async fn refresh_reports_progress_as_json_lines_and_ls_refreshes_a_never_read_li
     assert!(
         progress
             .iter()
-            .any(|p| p["kind"] == "bucket_refresh_progress"
-                && p["phase"] == "listing"
-                && p["buckets"] == 30)
+            .any(|p| p["kind"] == "job_progress" && p["action"] == "listing" && p["done"] == 30)
     );
-    assert!(
-        progress
-            .iter()
-            .any(|p| p["kind"] == "bucket_refresh_progress"
-                && p["phase"] == "details"
-                && p["checked"] == 30)
-    );
+    assert!(progress.iter().any(|p| p["kind"] == "job_progress"
+        && p["action"] == "details"
+        && p["done"] == 30
+        && p["items"] == 30));
 
     let after = strata(h, &["--json", "bucket", "ls", "moto", "--limit", "1"], None).await;
     assert_eq!(after.json()[0]["public"], false);

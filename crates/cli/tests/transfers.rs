@@ -110,7 +110,7 @@ async fn run_until(home: &Path, args: &[&str], bytes: u64) -> tokio::process::Ch
         let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
             continue;
         };
-        if event["kind"] == "objects_progress" && event["bytes"].as_u64() >= Some(bytes) {
+        if event["kind"] == "job_progress" && event["bytes"].as_u64() >= Some(bytes) {
             // Keep draining stderr so the child never blocks on a full pipe.
             tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
             return child;

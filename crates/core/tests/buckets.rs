@@ -343,7 +343,8 @@ async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
             .await
             .unwrap()
             .unwrap();
-        if matches!(event, Event::BucketRefreshProgress { job: j, pages: 1, .. } if j == job.id) {
+        if matches!(event, Event::JobProgress { job: j, ref action, .. } if j == job.id && action == "listing")
+        {
             break;
         }
     }
@@ -380,8 +381,10 @@ async fn a_refresh_runs_as_a_job_reports_progress_and_can_be_cancelled() {
             .unwrap()
             .unwrap()
         {
-            Event::BucketRefreshProgress { job, buckets, .. } if job == id => {
-                listing_progress |= buckets == 150;
+            Event::JobProgress {
+                job, action, done, ..
+            } if job == id && action == "listing" => {
+                listing_progress |= done == 150;
             }
             Event::BucketsChanged { profile } if profile == "jobs" => changed = true,
             Event::JobState {

@@ -99,9 +99,7 @@ async fn until_deleted(
             .await
             .unwrap()
             .unwrap();
-        if let Event::ObjectsProgress {
-            job, objects: n, ..
-        } = event
+        if let Event::JobProgress { job, done: n, .. } = event
             && job == id
             && n >= objects
         {

@@ -83,7 +83,7 @@ describe("BucketBrowser", () => {
     render(<Browser api={api} profile={profile} />);
     await waitFor(() => expect(refresh).toHaveBeenCalledWith("studio"));
     const job = await refresh.mock.results[0].value;
-    act(() => api.emit({ kind: "bucket_refresh_progress", job, profile: "studio", phase: "listing", pages: 3, buckets: 2400, checked: 0 }));
+    act(() => api.emit({ kind: "job_progress", job, profile: "studio", action: "listing", done: 2400, items: null, bytes: 0, total: null }));
     expect((screen.getByTestId("bucket-progress")).textContent).toContain("Listing… 2,400 buckets");
     api.buckets.push({ name: "new-one", region: "us-east-1", created_at: null, public: null });
     api.refreshedAt = new Date().toISOString();

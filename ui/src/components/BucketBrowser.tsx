@@ -83,18 +83,14 @@ export function BucketBrowser({ api, profile, onOpenBucket }: Props) {
       case "buckets_changed":
         if (event.profile === profile.name) void catalog.reload();
         break;
-      case "bucket_refresh_progress":
-        if (job?.kind === "refresh" && job.job === event.job) {
-          const text =
-            event.phase === "listing"
-              ? `Listing… ${count(event.buckets)} buckets`
-              : `Reading regions and access… ${count(event.checked)} of ${count(event.buckets)}`;
-          track({ ...job, text });
-        }
-        break;
-      case "bucket_empty_progress":
-        if (job?.kind === "delete" && job.job === event.job) {
-          track({ ...job, text: `Emptying "${event.bucket}"… ${count(event.deleted)} deleted` });
+      case "job_progress":
+        if (job?.job !== event.job) break;
+        if (job.kind === "refresh" && event.action === "listing") {
+          track({ ...job, text: `Listing… ${count(event.done)} buckets` });
+        } else if (job.kind === "refresh" && event.action === "details") {
+          track({ ...job, text: `Reading regions and access… ${count(event.done)} of ${count(event.items ?? event.done)}` });
+        } else if (job.kind === "delete" && event.action === "emptying") {
+          track({ ...job, text: `Emptying "${job.bucket.name}"… ${count(event.done)} deleted` });
         }
         break;
       case "job_state": {

@@ -118,9 +118,9 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
       case "objects_changed":
         if (event.profile === profile && event.bucket === bucket) listing.reload();
         break;
-      case "objects_progress":
+      case "job_progress":
         if (running?.id === event.job) {
-          const next = { ...running, text: `${running.action}… ${count(event.objects)} objects, ${size(event.bytes)}` };
+          const next = { ...running, text: `${running.action}… ${count(event.done)} objects, ${size(event.bytes)}` };
           jobRef.current = next;
           setJob(next);
         }

@@ -40,7 +40,7 @@ describe("TransfersPanel", () => {
     await screen.findByRole("region", { name: "Transfers" });
     expect(screen.getByRole("heading").textContent).toBe("Transfers · 1 active");
     expect(within(row("wedding.mov")).getByText("8.0 MB")).toBeTruthy();
-    emit({ kind: "objects_progress", job: 3, profile: "local", action: "upload", objects: 0, bytes: 24_000_000, total: null });
+    emit({ kind: "job_progress", job: 3, profile: "local", action: "upload", done: 0, items: null, bytes: 24_000_000, total: null });
     expect(within(row("wedding.mov")).getByText("24 MB")).toBeTruthy();
     expect(within(row("a.txt")).getByText("failed: Access denied.")).toBeTruthy();
 
@@ -63,7 +63,7 @@ describe("TransfersPanel", () => {
     const emit = show(memoryTransfers([download]));
     await screen.findByRole("region", { name: "Transfers" });
     expect(within(row("IMG_01.CR3")).getByText("→ /home/me/Downloads/raw/IMG_01.CR3")).toBeTruthy();
-    emit({ kind: "objects_progress", job: 4, profile: "local", action: "download", objects: 0, bytes: 9_000_000, total: null });
+    emit({ kind: "job_progress", job: 4, profile: "local", action: "download", done: 0, items: null, bytes: 9_000_000, total: null });
     expect(within(row("IMG_01.CR3")).getByText("9.0 MB")).toBeTruthy();
   });
 
@@ -77,9 +77,9 @@ describe("TransfersPanel", () => {
       const emit = show(api);
       await screen.findByRole("region", { name: "Transfers" });
       expect(within(row("film.mov")).getByText("0 bytes of 100 MB")).toBeTruthy();
-      emit({ kind: "objects_progress", job: 5, profile: "local", action: "upload", objects: 0, bytes: 0, total: 100_000_000 });
+      emit({ kind: "job_progress", job: 5, profile: "local", action: "upload", done: 0, items: null, bytes: 0, total: 100_000_000 });
       vi.advanceTimersByTime(1000);
-      emit({ kind: "objects_progress", job: 5, profile: "local", action: "upload", objects: 0, bytes: 10_000_000, total: 100_000_000 });
+      emit({ kind: "job_progress", job: 5, profile: "local", action: "upload", done: 0, items: null, bytes: 10_000_000, total: 100_000_000 });
       expect(within(row("film.mov")).getByText("10 MB of 100 MB · 10 MB/s · 9 s left")).toBeTruthy();
       expect(screen.getByText("10 MB of 150 MB · 10 MB/s · 14 s left")).toBeTruthy();
       const bar = row("film.mov").querySelector("progress") as HTMLProgressElement;

@@ -49,7 +49,7 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
         pending.current = null;
         setGeneration((g) => g + 1);
       }, RELOAD_EVERY);
-    } else if (event.kind === "objects_progress" && (event.action === "upload" || event.action === "download")) {
+    } else if (event.kind === "job_progress" && (event.action === "upload" || event.action === "download")) {
       const { job, bytes, total } = event;
       setPaces((before) => new Map(before).set(job, nextPace(before.get(job), Date.now(), bytes, total)));
     }

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{Listed, rows};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jobs::{Event, JobHandle, RefreshPhase};
+use crate::jobs::{Event, JobHandle};
 use crate::s3::{self, Account, region};
 
 /// Buckets asked for per ListBuckets page.
@@ -72,18 +72,19 @@ impl Engine {
     ) -> Result<RefreshReport> {
         let account = self.account(profile).await?;
         let name = account.profile.name.clone();
-        let progress = |phase, pages, buckets, checked| {
-            job.report(Event::BucketRefreshProgress {
+        let progress = |action: &str, done, items| {
+            job.report(Event::JobProgress {
                 job: job.id,
                 profile: name.clone(),
-                phase,
-                pages,
-                buckets,
-                checked,
+                action: action.into(),
+                done,
+                items,
+                bytes: 0,
+                total: None,
             })
         };
-        let (listed, pages, paginated) = list_all(&account, page_size, job, |pages, buckets| {
-            progress(RefreshPhase::Listing, pages, buckets, 0)
+        let (listed, pages, paginated) = list_all(&account, page_size, job, |buckets| {
+            progress("listing", buckets, None)
         })
         .await?;
         job.check()?;
@@ -105,7 +106,7 @@ impl Engine {
         if details {
             let visited = self
                 .read_details(&account, job, |checked| {
-                    progress(RefreshPhase::Details, pages, count, checked)
+                    progress("details", checked, Some(count))
                 })
                 .await;
             if let Err(err) = visited {
@@ -160,7 +161,7 @@ async fn list_all(
     account: &Account,
     page_size: u32,
     job: &JobHandle,
-    progress: impl Fn(u32, u32),
+    progress: impl Fn(u32),
 ) -> Result<(Vec<Listed>, u32, bool)> {
     let client = account.client(region::BUCKET_ATTEMPTS);
     let mut found = BTreeMap::new();
@@ -189,7 +190,7 @@ async fn list_all(
         pages += 1;
         let on_page = page.buckets().len();
         found.extend(by_name(page.buckets()));
-        progress(pages, found.len() as u32);
+        progress(found.len() as u32);
         match page.continuation_token().filter(|t| !t.is_empty()) {
             Some(next) if token.as_deref() == Some(next) => {
                 return Err(Error::new(

@@ -129,11 +129,14 @@ async fn empty(
     };
     let mut report = DeleteReport::default();
     let progress = |deleted| {
-        job.report(Event::BucketEmptyProgress {
+        job.report(Event::JobProgress {
             job: job.id,
             profile: account.profile.name.clone(),
-            bucket: bucket.to_string(),
-            deleted,
+            action: "emptying".into(),
+            done: deleted,
+            items: None,
+            bytes: 0,
+            total: None,
         })
     };
     // Versions first: on a versioned bucket, deleting plain keys only adds delete markers.

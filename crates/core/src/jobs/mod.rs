@@ -155,32 +155,18 @@ impl JobSpec {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    /// A bucket refresh moved on: `pages` ListBuckets pages read, `buckets` seen so far; in
-    /// the `details` phase, `checked` buckets of `buckets` had their region and public
-    /// status read.
-    BucketRefreshProgress {
-        job: JobId,
-        profile: String,
-        phase: RefreshPhase,
-        pages: u32,
-        buckets: u32,
-        checked: u32,
-    },
-    /// Emptying a bucket before deleting it: `deleted` objects, versions and uploads so far.
-    BucketEmptyProgress {
-        job: JobId,
-        profile: String,
-        bucket: String,
-        deleted: u32,
-    },
-    /// Work on objects moved on (`action`: upload, download, delete, copy, move, usage):
-    /// `objects` done so far, `bytes` they hold, of `total` bytes where that is known (a
-    /// transfer's file or object size).
-    ObjectsProgress {
+    /// A job moved on, the one progress event of every kind of job: `done` items so far, of
+    /// `items` where known; `bytes` so far, of `total` where known (a transfer's size).
+    /// `action` names the items: a bucket refresh's `listing` (buckets listed) then `details`
+    /// (buckets whose region and public status were read); `emptying` (objects, versions and
+    /// uploads deleted before a bucket's delete); `upload`, `download`, `delete`, `copy`,
+    /// `move`, `usage` (objects).
+    JobProgress {
         job: JobId,
         profile: String,
         action: String,
-        objects: u32,
+        done: u32,
+        items: Option<u32>,
         #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
         bytes: u64,
         #[specta(type = Option<u32>)]
@@ -200,15 +186,6 @@ pub enum Event {
         state: JobState,
         error: Option<Error>,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum RefreshPhase {
-    /// Paging through ListBuckets.
-    Listing,
-    /// The list is saved; regions and public status are being read, bucket by bucket.
-    Details,
 }
 
 /// The engine's running jobs and the event stream.
@@ -277,29 +254,11 @@ impl JobHandle {
     }
 
     pub fn report(&self, event: Event) {
-        let items = |done: u32| Progress {
-            done,
-            ..Progress::default()
-        };
         let done = match &event {
-            Event::BucketRefreshProgress {
-                phase,
-                buckets,
-                checked,
-                ..
-            } => Some(items(if *phase == RefreshPhase::Details {
-                *checked
-            } else {
-                *buckets
-            })),
-            Event::BucketEmptyProgress { deleted, .. } => Some(items(*deleted)),
-            Event::ObjectsProgress {
-                objects,
-                bytes,
-                total,
-                ..
+            Event::JobProgress {
+                done, bytes, total, ..
             } => Some(Progress {
-                done: *objects,
+                done: *done,
                 bytes: *bytes,
                 total: *total,
             }),

@@ -172,11 +172,12 @@ impl Engine {
             }
             report.objects += 1;
             report.bytes += pair.size;
-            job.report(Event::ObjectsProgress {
+            job.report(Event::JobProgress {
                 job: job.id,
                 profile: target.profile.clone(),
                 action: if remove_source { "move" } else { "copy" }.into(),
-                objects: u32::try_from(report.objects).unwrap_or(u32::MAX),
+                done: u32::try_from(report.objects).unwrap_or(u32::MAX),
+                items: None,
                 bytes: report.bytes,
                 total: None,
             });

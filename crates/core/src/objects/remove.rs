@@ -228,11 +228,12 @@ impl Engine {
                 }
             }
             report.failed.extend(refused);
-            job.report(Event::ObjectsProgress {
+            job.report(Event::JobProgress {
                 job: job.id,
                 profile: path.profile.clone(),
                 action: "delete".into(),
-                objects: report.deleted,
+                done: report.deleted,
+                items: None,
                 bytes: report.bytes,
                 total: None,
             });

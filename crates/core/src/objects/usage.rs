@@ -41,11 +41,12 @@ impl Engine {
                 .await?;
             objects += page.entries.len() as u64;
             bytes += page.entries.iter().map(|e| e.size).sum::<u64>();
-            job.report(Event::ObjectsProgress {
+            job.report(Event::JobProgress {
                 job: job.id,
                 profile: path.profile.clone(),
                 action: "usage".into(),
-                objects: u32::try_from(objects).unwrap_or(u32::MAX),
+                done: u32::try_from(objects).unwrap_or(u32::MAX),
+                items: None,
                 bytes,
                 total: None,
             });

@@ -232,11 +232,12 @@ impl Fetch<'_> {
     }
 
     fn report(&self, objects: u32) {
-        self.job.report(Event::ObjectsProgress {
+        self.job.report(Event::JobProgress {
             job: self.job.id,
             profile: self.source.profile.clone(),
             action: "download".into(),
-            objects,
+            done: objects,
+            items: None,
             bytes: self.done.load(Ordering::Relaxed),
             total: Some(self.size.load(Ordering::Relaxed)).filter(|&n| n != UNKNOWN),
         });

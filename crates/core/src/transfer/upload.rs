@@ -207,11 +207,12 @@ struct Upload<'a> {
 
 impl Upload<'_> {
     fn report(&self, objects: u32, bytes: u64) {
-        self.job.report(Event::ObjectsProgress {
+        self.job.report(Event::JobProgress {
             job: self.job.id,
             profile: self.target.profile.clone(),
             action: "upload".into(),
-            objects,
+            done: objects,
+            items: None,
             bytes,
             total: Some(self.size),
         });

@@ -124,8 +124,7 @@ pub async fn until_bytes(
             .await
             .unwrap()
             .unwrap();
-        if matches!(event, Event::ObjectsProgress { job: j, bytes: b, .. } if j == job && b >= bytes)
-        {
+        if matches!(event, Event::JobProgress { job: j, bytes: b, .. } if j == job && b >= bytes) {
             return;
         }
     }
