@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "job_cancel",
     "job_pause",
     "job_resume",
+    "job_to_front",
     "job_list",
     "upload_choose",
     "upload_dropped",

@@ -32,6 +32,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::buckets::job_cancel,
             commands::buckets::job_pause,
             commands::buckets::job_resume,
+            commands::buckets::job_to_front,
             commands::buckets::job_list,
             commands::transfers::upload_choose,
             commands::transfers::upload_dropped,

@@ -113,6 +113,8 @@ export interface TransferApi {
   pauseJob(job: number): Promise<void>;
   resumeJob(job: number): Promise<void>;
   cancelJob(job: number): Promise<void>;
+  /** Makes a queued job the next of its kind to start. */
+  toFrontJob(job: number): Promise<void>;
 }
 
 export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi {
@@ -199,6 +201,7 @@ export const tauriApi: Api = {
     unwrap(commands.uploadAbort(profile, bucket, key, uploadId)).then(() => undefined),
   pauseJob: (job) => unwrap(commands.jobPause(job)).then(() => undefined),
   resumeJob: (job) => unwrap(commands.jobResume(job)).then(() => undefined),
+  toFrontJob: (job) => unwrap(commands.jobToFront(job)).then(() => undefined),
   onEvent: (handler) => {
     const stop = listen<EngineEvent>("engine-event", (e) => handler(e.payload));
     return () => void stop.then((unlisten) => unlisten());

@@ -36,6 +36,8 @@ export const commands = {
 	jobPause: (job: number) => typedError<null, ApiError>(__TAURI_INVOKE("job_pause", { job })),
 	/**  Runs a paused, failed or cancelled job again. */
 	jobResume: (job: number) => typedError<null, ApiError>(__TAURI_INVOKE("job_resume", { job })),
+	/**  Makes a queued job the next of its kind to start. */
+	jobToFront: (job: number) => typedError<null, ApiError>(__TAURI_INVOKE("job_to_front", { job })),
 	/**  The newest jobs, newest first, as the catalog holds them. */
 	jobList: (limit: number) => typedError<Job[], ApiError>(__TAURI_INVOKE("job_list", { limit })),
 	/**
@@ -300,6 +302,8 @@ export type Job = {
 	created_at: string,
 	started_at: string | null,
 	finished_at: string | null,
+	/**  Its place in its kind's queue: queued jobs start in this order. */
+	place: number,
 };
 
 /**

@@ -271,6 +271,60 @@ async fn jobs_of_a_kind_beyond_its_limit_wait_queued() {
 }
 
 #[tokio::test]
+async fn a_queued_job_moved_to_the_front_starts_next() {
+    let (_dir, server) = serve_local().await;
+    for prefix in ["x/", "y/", "z/"] {
+        fill(&server.url(), prefix, 5).await;
+    }
+    let proxy = slow(&server.url(), 300).await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    engine.set_job_limit("delete", 1);
+    let mut events = engine.events();
+    let first = engine.job_start(delete("x/")).await.unwrap();
+    until_state(&mut events, first, JobState::Running).await;
+    let (second, third) = (
+        engine.job_start(delete("y/")).await.unwrap(),
+        engine.job_start(delete("z/")).await.unwrap(),
+    );
+    engine.job_to_front(third).await.unwrap();
+    let refused = engine.job_to_front(first).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput, "it runs already");
+    assert_eq!(
+        engine.job_to_front(9_999).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+    let (mut started, mut done) = (Vec::new(), 0);
+    while done < 3 {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        match event {
+            Event::JobState {
+                job,
+                state: JobState::Running,
+                ..
+            } => started.push(job),
+            Event::JobState {
+                state: JobState::Done,
+                ..
+            } => done += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        started,
+        [third, second],
+        "the one moved to the front went next"
+    );
+    let (second, third) = (
+        engine.job_get(second).await.unwrap(),
+        engine.job_get(third).await.unwrap(),
+    );
+    assert!(third.place < second.place, "the catalog keeps the order");
+}
+
+#[tokio::test]
 async fn a_job_for_a_missing_profile_or_a_bad_path_is_refused_before_it_is_written() {
     let (_home, engine) = engine();
     let missing = engine.job_start(delete("x/")).await.unwrap_err();

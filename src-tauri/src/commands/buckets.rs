@@ -80,6 +80,13 @@ pub async fn job_pause(engine: State<'_, Engine>, job: JobId) -> Result<(), Erro
     engine.job_pause(job).await
 }
 
+/// Makes a queued job the next of its kind to start.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_to_front(engine: State<'_, Engine>, job: JobId) -> Result<(), Error> {
+    engine.job_to_front(job).await
+}
+
 /// Runs a paused, failed or cancelled job again.
 #[tauri::command]
 #[specta::specta]

@@ -47,7 +47,7 @@ describe("TransfersPanel", () => {
     await user.click(within(row("wedding.mov")).getByRole("button", { name: "Pause" }));
     await user.click(within(row("cover.jpg")).getByRole("button", { name: "Resume" }));
     await user.click(within(row("a.txt")).getByRole("button", { name: "Retry" }));
-    expect(api.calls).toEqual({ paused: [3], resumed: [2, 1], cancelled: [] });
+    expect(api.calls).toEqual({ paused: [3], resumed: [2, 1], cancelled: [], toFront: [] });
 
     api.jobs[0] = uploadJob(3, "/home/me/wedding.mov", "local:shoot/wedding.mov", "done", 40_000_000);
     emit({ kind: "job_state", job: 3, profile: "local", job_kind: "upload", state: "done", error: null });
@@ -87,5 +87,23 @@ describe("TransfersPanel", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("lists queued transfers in the order they will start, and runs one next on request", async () => {
+    const user = userEvent.setup();
+    const api = memoryTransfers([
+      uploadJob(9, "/home/me/c.mov", "local:shoot/c.mov", "queued"),
+      uploadJob(8, "/home/me/b.mov", "local:shoot/b.mov", "queued"),
+      uploadJob(7, "/home/me/a.mov", "local:shoot/a.mov", "running"),
+      uploadJob(6, "/home/me/old.mov", "local:shoot/old.mov", "done"),
+    ]);
+    show(api);
+    await screen.findByRole("region", { name: "Transfers" });
+    const names = () => screen.getAllByRole("listitem").map((li) => li.querySelector(".transfer-name")?.textContent);
+    expect(names()).toEqual(["a.mov", "b.mov", "c.mov", "old.mov"]);
+    expect(within(row("b.mov")).queryByRole("button", { name: "Run next" })).toBeNull();
+    await user.click(within(row("c.mov")).getByRole("button", { name: "Run next" }));
+    expect(api.calls.toFront).toEqual([9]);
+    await waitFor(() => expect(names()).toEqual(["a.mov", "c.mov", "b.mov", "old.mov"]));
   });
 });

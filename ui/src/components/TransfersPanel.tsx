@@ -26,7 +26,7 @@ function describe(job: Job): { name: string; where: string } {
 
 /**
  * The transfers panel below the browser: the newest uploads and downloads with their state
- * and bytes so far; pause, resume and cancel. Hidden until there is a transfer. The list is
+ * and bytes so far; pause, resume, cancel, and run a queued one next. Hidden until there is a transfer. The list is
  * the catalog's (read again as jobs change state), so nothing is lost when an event is.
  */
 export function TransfersPanel({ api }: { api: TransferApi }) {
@@ -55,6 +55,11 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
     }
   });
 
+  async function toFront(job: number) {
+    await api.toFrontJob(job);
+    setGeneration((g) => g + 1);
+  }
+
   async function act(action: (job: number) => Promise<void>, job: number) {
     setError(null);
     try {
@@ -66,6 +71,10 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
 
   if (jobs.length === 0) return null;
   const going = (job: Job) => job.state === "queued" || job.state === "running";
+  // Running first, then the queued in the order they will start, then the rest, newest first.
+  const rank = (job: Job) => (job.state === "running" ? 0 : job.state === "queued" ? 1 : 2);
+  const ordered = [...jobs].sort((a, b) => rank(a) - rank(b) || (rank(a) === 1 ? a.place - b.place : b.id - a.id));
+  const firstQueued = ordered.find((job) => job.state === "queued");
   const shown = (job: Job) => {
     const pace = going(job) ? paces.get(job.id) : undefined;
     return {
@@ -91,7 +100,7 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
       {active.length > 0 && <p className="transfer-totals">{pace(totals)}</p>}
       {error && <ErrorNote error={error} />}
       <ul className="transfer-list">
-        {jobs.map((job) => {
+        {ordered.map((job) => {
           const { name, where } = describe(job);
           const now = shown(job);
           return (
@@ -106,6 +115,11 @@ export function TransfersPanel({ api }: { api: TransferApi }) {
                 <progress className="transfer-progress" value={now.bytes} max={now.total} />
               )}
               <span className="transfer-actions">
+                {job.state === "queued" && job !== firstQueued && (
+                  <button type="button" className="button-link" onClick={() => void act(toFront, job.id)}>
+                    Run next
+                  </button>
+                )}
                 {going(job) && (
                   <button type="button" className="button-link" onClick={() => void act(api.pauseJob, job.id)}>
                     Pause

@@ -2,7 +2,7 @@ import type { Job, TransferApi } from "../api";
 
 /** An in-memory stand-in for the transfer commands: jobs as the catalog would hold them. */
 export function memoryTransfers(jobs: Job[] = []) {
-  const calls: { paused: number[]; resumed: number[]; cancelled: number[] } = { paused: [], resumed: [], cancelled: [] };
+  const calls = { paused: [] as number[], resumed: [] as number[], cancelled: [] as number[], toFront: [] as number[] };
   const api: TransferApi & { jobs: Job[]; calls: typeof calls } = {
     jobs,
     calls,
@@ -15,6 +15,13 @@ export function memoryTransfers(jobs: Job[] = []) {
     },
     cancelJob: async (job) => {
       calls.cancelled.push(job);
+    },
+    toFrontJob: async (job) => {
+      calls.toFront.push(job);
+      const first = Math.min(...jobs.filter((j) => j.state === "queued").map((j) => j.place));
+      jobs.forEach((j) => {
+        if (j.id === job) j.place = first - 1;
+      });
     },
   };
   return api;
@@ -40,5 +47,6 @@ export function uploadJob(
     created_at: "2026-11-23T10:00:00Z",
     started_at: null,
     finished_at: null,
+    place: id,
   };
 }

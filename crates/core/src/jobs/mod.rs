@@ -9,6 +9,7 @@
 //! safe point when cancelled or paused. A job left running by a process that died is found
 //! at the next start and runs again.
 
+mod queue;
 mod runner;
 mod store;
 
@@ -193,7 +194,7 @@ pub(crate) struct Jobs {
     events: broadcast::Sender<Event>,
     next_unrecorded: AtomicU32,
     running: Mutex<HashMap<JobId, Running>>,
-    limits: Mutex<HashMap<&'static str, Arc<tokio::sync::Semaphore>>>,
+    queues: Mutex<HashMap<&'static str, Arc<queue::Queue>>>,
     /// This process's claim on the jobs it runs, made when the first one starts.
     owner: std::sync::OnceLock<runner::Owner>,
 }
@@ -312,7 +313,7 @@ impl Jobs {
             events: broadcast::channel(EVENT_BUFFER).0,
             next_unrecorded: AtomicU32::new(UNRECORDED_IDS),
             running: Mutex::new(HashMap::new()),
-            limits: Mutex::new(HashMap::new()),
+            queues: Mutex::new(HashMap::new()),
             owner: std::sync::OnceLock::new(),
         }
     }
@@ -325,20 +326,18 @@ impl Jobs {
         let _ = self.events.send(event);
     }
 
-    fn limit(&self, kind: &'static str) -> Arc<tokio::sync::Semaphore> {
-        let mut limits = self.limits.lock().unwrap_or_else(|p| p.into_inner());
+    fn queue(&self, kind: &'static str) -> Arc<queue::Queue> {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
         Arc::clone(
-            limits
+            queues
                 .entry(kind)
-                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(JobSpec::limit(kind)))),
+                .or_insert_with(|| Arc::new(queue::Queue::new(JobSpec::limit(kind)))),
         )
     }
 
-    /// Runs at most `count` jobs of `kind` at once from now on in this process (jobs already
-    /// waiting keep the limit they queued under).
+    /// Runs at most `count` jobs of `kind` at once from now on in this process.
     pub(crate) fn set_limit(&self, kind: &'static str, count: usize) {
-        let mut limits = self.limits.lock().unwrap_or_else(|p| p.into_inner());
-        limits.insert(kind, Arc::new(tokio::sync::Semaphore::new(count.max(1))));
+        self.queue(kind).set_limit(count);
     }
 
     /// The id of the job running `spec` in this process, if one is.

@@ -39,6 +39,9 @@ pub struct Job {
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// Its place in its kind's queue: queued jobs start in this order.
+    #[specta(type = i32)] // a TS number: places stay near the ids
+    pub place: i64,
 }
 
 impl From<store::Row> for Job {
@@ -55,6 +58,7 @@ impl From<store::Row> for Job {
             created_at: time(row.created_at),
             started_at: row.started_at.map(time),
             finished_at: row.finished_at.map(time),
+            place: row.place,
         }
     }
 }
@@ -196,12 +200,13 @@ impl Engine {
                 store::insert(conn, &written, profile_id, &owner)
             })
             .await?;
-        self.job_launch(id, spec);
+        self.job_launch(id, i64::from(id), spec);
         Ok(id)
     }
 
-    /// Runs a written, queued job on a task of its own.
-    fn job_launch(&self, id: JobId, spec: JobSpec) {
+    /// Runs a written, queued job on a task of its own when its turn comes (`place`: its
+    /// place in its kind's queue).
+    fn job_launch(&self, id: JobId, place: i64, spec: JobSpec) {
         let jobs = Arc::clone(self.jobs());
         let handle = JobHandle::new(id, &jobs);
         jobs.running
@@ -219,12 +224,12 @@ impl Engine {
         tokio::spawn(async move {
             // Held until the end is saved and announced, so no more jobs of a kind than its
             // limit are ever running, in the catalog or on the event stream.
-            let limit = jobs.limit(spec.kind());
-            let permit = tokio::select! {
-                permit = limit.acquire_owned() => permit.ok(),
+            let queue = jobs.queue(spec.kind());
+            let turn = tokio::select! {
+                turn = queue.turn(id, place) => Some(turn),
                 () = handle.cancel.cancelled() => None,
             };
-            let outcome = match permit {
+            let outcome = match turn {
                 Some(_) => engine.job_body(&spec, &handle).await,
                 None => Err(super::cancelled()),
             };
@@ -262,7 +267,7 @@ impl Engine {
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&id);
             engine.job_announce(id, &spec, state, error);
-            drop(permit);
+            drop(turn);
         });
     }
 
@@ -426,10 +431,10 @@ impl Engine {
                     return Err(not_stoppable(&row));
                 }
                 tx.commit()?;
-                Ok(row.spec)
+                Ok((row.place, row.spec))
             })
             .await?;
-        self.job_launch(id, spec);
+        self.job_launch(id, spec.0, spec.1);
         Ok(())
     }
 
@@ -452,23 +457,47 @@ impl Engine {
                             &[JobState::Queued, JobState::Running],
                         )?
                     {
-                        taken.push((row.id, row.spec));
+                        taken.push((row.id, row.place, row.spec));
                     }
                 }
                 tx.commit()?;
                 Ok(taken)
             })
             .await?;
-        let ids = taken.iter().map(|(id, _)| *id).collect();
-        for (id, spec) in taken {
+        let ids = taken.iter().map(|(id, ..)| *id).collect();
+        for (id, place, spec) in taken {
             tracing::info!(
                 job = id,
                 kind = spec.kind(),
                 "resuming a job left unfinished"
             );
-            self.job_launch(id, spec);
+            self.job_launch(id, place, spec);
         }
         Ok(ids)
+    }
+
+    /// Makes a queued job the next of its kind to start: its place in the queue goes before
+    /// every other queued job's, in the catalog and, if it waits in this process, at once.
+    pub async fn job_to_front(&self, id: JobId) -> Result<()> {
+        let (kind, place) = self
+            .blocking(move |conn, _| {
+                let tx = crate::catalog::write(conn)?;
+                let row = store::get(&tx, id)?.ok_or_else(|| no_such_job(id))?;
+                if row.state != JobState::Queued {
+                    return Err(Error::new(
+                        ErrorCode::InvalidInput,
+                        format!("Job {id} is {}, not waiting its turn.", row.state.as_str()),
+                        "Only a queued job can be moved to the front.",
+                    ));
+                }
+                let place = store::first_queued_place(&tx)? - 1;
+                store::set_place(&tx, id, place)?;
+                tx.commit()?;
+                Ok((row.spec.kind(), place))
+            })
+            .await?;
+        self.jobs().queue(kind).move_to(id, place);
+        Ok(())
     }
 
     /// The newest `limit` jobs, newest first: running, queued and finished.

@@ -20,6 +20,8 @@ pub(crate) struct Row {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// Its place in its kind's queue: waiting jobs start in this order.
+    pub place: i64,
 }
 
 /// An error as stored: the wire shape without the input field name.
@@ -31,8 +33,8 @@ struct StoredError {
     retry: Retry,
 }
 
-const COLUMNS: &str =
-    "id, spec, state, done, bytes, error, owner, created_at, started_at, finished_at, total";
+const COLUMNS: &str = "id, spec, state, done, bytes, error, owner, created_at, started_at, finished_at, total, \
+     coalesce(place, id)";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let spec: String = r.get(1)?;
@@ -55,6 +57,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         started_at: r.get(8)?,
         finished_at: r.get(9)?,
         total: r.get::<_, Option<i64>>(10)?.map(|t| t.max(0) as u64),
+        place: r.get(11)?,
     })
 }
 
@@ -160,10 +163,28 @@ pub(crate) fn list(conn: &Connection, limit: u32) -> Result<Vec<Row>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Jobs some process meant to run: queued or running, oldest first.
+/// The place before which a job goes to the front of the queue: the first queued job's.
+pub(crate) fn first_queued_place(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(min(coalesce(place, id)), 0) FROM jobs WHERE state = 'queued'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+pub(crate) fn set_place(conn: &Connection, id: JobId, place: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE jobs SET place = ?2 WHERE id = ?1",
+        params![id, place],
+    )?;
+    Ok(())
+}
+
+/// Jobs some process meant to run: queued or running, in their queue's order.
 pub(crate) fn unfinished(conn: &Connection) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
+        "SELECT {COLUMNS} FROM jobs WHERE state IN ('queued', 'running')
+         ORDER BY coalesce(place, id)"
     ))?;
     let rows = stmt.query_map([], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
