@@ -10,7 +10,8 @@
 # Both aws clis of this machine kind run (the pip one earlier on PATH, and /usr/bin/aws).
 # Wall time and peak RSS (GNU time), each tool with its default settings, every transfer
 # checked afterwards (object count and bytes up, byte for byte down); a tool that fails shows
-# as "failed". Runs on demand (never in CI); RUNS (default 3).
+# as "failed". The disk is synced before each transfer. Runs on demand (never in CI); RUNS
+# (default 3).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIG_MIB="${BIG_MIB:-1024}"
@@ -76,7 +77,10 @@ start() {  # server
 }
 
 # Runs one transfer with GNU time; prints "seconds peak-MiB", or fails with the tool's words.
+# What earlier runs wrote is flushed first: a tool that syncs its files (Strata does, and the
+# built-in endpoint) must not wait behind the writeback of the tool before it.
 timed() {  # command...
+  sync
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2> "$work/err" < /dev/null || {
     echo "failed: $* ($(tail -3 "$work/err"))" >&2; return 1; }
   awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' "$work/time"
