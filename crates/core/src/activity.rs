@@ -148,6 +148,6 @@ impl Engine {
 
     /// The newest entries first; all of them when `limit` is `None`.
     pub async fn activity_list(&self, limit: Option<u32>) -> Result<Vec<Activity>> {
-        self.blocking(move |conn, _| list(conn, limit)).await
+        self.reading(move |conn| list(conn, limit)).await
     }
 }

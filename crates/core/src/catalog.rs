@@ -31,6 +31,16 @@ pub fn open(path: &Path) -> Result<Connection> {
     open_sqlite(path, MIGRATIONS, "catalog")
 }
 
+/// Opens a connection to a data folder's catalog that only reads (the catalog exists: the
+/// writer made it).
+pub fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    conn.pragma_update(None, "cache_size", -32_768)?;
+    Ok(conn)
+}
+
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

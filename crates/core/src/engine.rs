@@ -1,8 +1,10 @@
 //! The engine: the one object the desktop shell and the CLI call.
 //!
-//! It owns the data folder, the catalog connection and the secret store. Every public method
-//! is async; blocking work (SQLite, the secret store's D-Bus calls) runs on tokio's blocking
-//! pool so no caller's thread (the UI's above all) ever waits on it.
+//! It owns the data folder, the catalog's connections and the secret store. Every public
+//! method is async; blocking work (SQLite, the secret store's D-Bus calls) runs on tokio's
+//! blocking pool so no caller's thread (the UI's above all) ever waits on it. Writes go through
+//! one connection; reads take connections of their own, which in WAL mode see the last commit
+//! and never wait behind a write, this process's or another's.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,6 +21,9 @@ use crate::profile::{self, Profile, ProfileInput, ProfilePatch, Provider, ValidP
 use crate::s3::{self, Account, Auth};
 use crate::secrets::SecretStore;
 
+/// Read connections kept open between reads (more are opened while reads overlap).
+const IDLE_READERS: usize = 4;
+
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
@@ -27,6 +32,8 @@ pub struct Engine {
 struct Inner {
     home: DataDir,
     catalog: Mutex<Connection>,
+    /// Idle read-only connections to the catalog, kept for the next read.
+    readers: Mutex<Vec<Connection>>,
     secrets: SecretStore,
     /// The built-in endpoint, started in this process the first time a `local` profile is used.
     local: tokio::sync::OnceCell<LocalEndpoint>,
@@ -87,6 +94,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 home,
                 catalog: Mutex::new(catalog),
+                readers: Mutex::new(Vec::new()),
                 secrets,
                 local: tokio::sync::OnceCell::new(),
                 jobs: Arc::new(Jobs::new()),
@@ -267,6 +275,42 @@ impl Engine {
         outcome.map_err(|err| self.explain_missing_local(err))
     }
 
+    /// Runs `work`, which only reads, on a connection of its own on the blocking pool: it
+    /// sees the catalog as last committed and never waits for a write in progress.
+    pub(crate) async fn reading<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        let outcome = tokio::task::spawn_blocking(move || {
+            let idle = inner
+                .readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop();
+            let conn = match idle {
+                Some(conn) => conn,
+                None => crate::catalog::open_reader(&inner.home.catalog_path())?,
+            };
+            let outcome = work(&conn);
+            let mut readers = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if readers.len() < IDLE_READERS {
+                readers.push(conn);
+            }
+            outcome
+        })
+        .await
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::Catalog,
+                format!("A background task failed: {e}."),
+                "Try again.",
+            )
+        })?;
+        outcome.map_err(|err| self.explain_missing_local(err))
+    }
+
     /// "No profile named local" when the first run could not make it: the reason instead.
     fn explain_missing_local(&self, err: Error) -> Error {
         if err.code != ErrorCode::NotFound || err != profile::not_found(LOCAL_PROFILE) {
@@ -291,13 +335,12 @@ impl Engine {
     }
 
     pub async fn profile_list(&self) -> Result<Vec<Profile>> {
-        self.blocking(|conn, _| profile::list(conn)).await
+        self.reading(profile::list).await
     }
 
     pub async fn profile_get(&self, name: &str) -> Result<Profile> {
         let name = name.to_string();
-        self.blocking(move |conn, _| profile::get(conn, &name))
-            .await
+        self.reading(move |conn| profile::get(conn, &name)).await
     }
 
     /// Validates, writes the row and stores the secret, all or nothing: if the secret store

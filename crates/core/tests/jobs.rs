@@ -325,6 +325,42 @@ async fn a_queued_job_moved_to_the_front_starts_next() {
 }
 
 #[tokio::test]
+async fn reads_never_wait_behind_a_write_another_process_holds_up() {
+    let (_dir, server) = serve_local().await;
+    fill(&server.url(), "r/", 1).await;
+    let (home, engine) = engine_for(&server.url()).await;
+    let mut events = engine.events();
+    let first = engine.job_start(delete("r/")).await.unwrap();
+    until_state(&mut events, first, JobState::Done).await;
+    // Another process (a `strata` command) holds the catalog's write lock.
+    let other =
+        rusqlite::Connection::open(DataDir::at(home.path()).unwrap().catalog_path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let writing = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.job_start(delete("s/")).await }
+    });
+    // Time for the write to reach the lock and wait there.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A read queued behind that write would wait out the write's 10 s busy timeout: the
+    // reads must be done well before it (the bound tells waiting from not waiting, not speed).
+    let reads = async {
+        let listed = engine.job_list(10).await.unwrap();
+        assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), [first]);
+        assert_eq!(engine.job_get(first).await.unwrap().state, JobState::Done);
+    };
+    tokio::time::timeout(Duration::from_secs(5), reads)
+        .await
+        .expect("the reads waited behind the write");
+    assert!(
+        !writing.is_finished(),
+        "the write still waits for the other process, and the reads did not"
+    );
+    other.execute_batch("COMMIT").unwrap();
+    writing.await.unwrap().unwrap();
+}
+
+#[tokio::test]
 async fn a_job_for_a_missing_profile_or_a_bad_path_is_refused_before_it_is_written() {
     let (_home, engine) = engine();
     let missing = engine.job_start(delete("x/")).await.unwrap_err();

@@ -169,7 +169,7 @@ impl Engine {
     async fn bucket_snapshot(&self, profile: &str) -> Result<(String, Arc<Snapshot>)> {
         let name = profile.to_string();
         let snapshots = self.bucket_snapshots();
-        self.blocking(move |conn, _| {
+        self.reading(move |conn| {
             let profile = profile::get(conn, &name)?;
             let (version, refreshed_at) = rows::version(conn, profile.id)?;
             let held = snapshots

@@ -502,7 +502,7 @@ impl Engine {
 
     /// The newest `limit` jobs, newest first: running, queued and finished.
     pub async fn job_list(&self, limit: u32) -> Result<Vec<Job>> {
-        self.blocking(move |conn, _| {
+        self.reading(move |conn| {
             Ok(store::list(conn, limit)?
                 .into_iter()
                 .map(Job::from)
@@ -512,7 +512,7 @@ impl Engine {
     }
 
     pub async fn job_get(&self, id: JobId) -> Result<Job> {
-        self.blocking(move |conn, _| {
+        self.reading(move |conn| {
             store::get(conn, id)?
                 .map(Job::from)
                 .ok_or_else(|| no_such_job(id))

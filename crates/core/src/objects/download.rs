@@ -121,7 +121,7 @@ impl Engine {
     /// than made again on the disk it was mounted on.
     pub async fn download_folder(&self) -> Result<PathBuf> {
         let chosen = self
-            .blocking(|conn, _| crate::catalog::setting(conn, DOWNLOAD_FOLDER_SETTING))
+            .reading(|conn| crate::catalog::setting(conn, DOWNLOAD_FOLDER_SETTING))
             .await?;
         let Some(chosen) = chosen.map(PathBuf::from) else {
             return Ok(crate::home::downloads_folder());

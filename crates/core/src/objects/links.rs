@@ -154,7 +154,7 @@ impl Engine {
         let account = self.account(&path.profile).await?;
         let id = account.profile.id;
         let base = self
-            .blocking(move |conn, _| crate::catalog::setting(conn, &base_setting(id)))
+            .reading(move |conn| crate::catalog::setting(conn, &base_setting(id)))
             .await?;
         let key = super::url_encode(path.key.as_bytes());
         if let Some(base) = base {

@@ -52,7 +52,7 @@ impl Engine {
         prefix: &str,
     ) -> Result<Option<ObjectPage>> {
         let (name, bucket, prefix) = (profile.to_string(), bucket.to_string(), prefix.to_string());
-        self.blocking(move |conn, _| {
+        self.reading(move |conn| {
             use rusqlite::OptionalExtension;
             let id = crate::profile::get(conn, &name)?.id;
             let json: Option<String> = conn

@@ -134,7 +134,7 @@ impl Engine {
         }
         let (profile_id, name) = (account.profile.id, bucket.to_string());
         let stored = self
-            .blocking(move |conn, _| rows::region(conn, profile_id, &name))
+            .reading(move |conn| rows::region(conn, profile_id, &name))
             .await?;
         if let Some(region) = &stored {
             account.remember_region(bucket, Some(region));
