@@ -2,53 +2,75 @@
 //! jobs start in the order of their place in the queue (by default the order they were
 //! written; a job moved to the front goes next), not in the order they began to wait.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use tokio::sync::Notify;
+use tokio::sync::oneshot;
 
 use super::JobId;
 
 /// The jobs of one kind: how many may run, how many do, and who waits in which order.
 pub(crate) struct Queue {
     state: Mutex<State>,
-    changed: Notify,
 }
 
 struct State {
     limit: usize,
     running: usize,
-    /// Waiting jobs by (place, id): the first goes next.
-    waiting: BTreeSet<(i64, JobId)>,
+    /// Waiting jobs by (place, id), each with the way to tell it its turn came: the first
+    /// goes next. A run that frees up is handed to it directly, so thousands of waiting jobs
+    /// cost nothing until their turn.
+    waiting: BTreeMap<(i64, JobId), oneshot::Sender<()>>,
 }
 
-/// A running job's turn; the next waiting job may start once it is dropped.
+impl State {
+    /// Hands the free runs to the first waiting jobs.
+    fn hand_out(&mut self) {
+        while self.running < self.limit {
+            let Some((_, tell)) = self.waiting.pop_first() else {
+                return;
+            };
+            // A job whose wait ended meanwhile (cancelled) does not take the run.
+            if tell.send(()).is_ok() {
+                self.running += 1;
+            }
+        }
+    }
+}
+
+/// A running job's turn; the next waiting job starts once it is dropped.
 pub(crate) struct Turn<'a> {
     queue: &'a Queue,
 }
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        self.queue.lock().running -= 1;
-        self.queue.changed.notify_waiters();
+        let mut state = self.queue.lock();
+        state.running -= 1;
+        state.hand_out();
     }
 }
 
-/// A waiting job; it leaves the queue when the wait is dropped (the job was cancelled while
-/// it waited), wherever it was moved to meanwhile.
+/// A job waiting for its turn. Dropped before the turn was taken (the job was cancelled while
+/// it waited), it leaves the queue, or gives back a run handed to it meanwhile.
 struct Waiting<'a> {
     queue: &'a Queue,
     id: JobId,
+    turn: oneshot::Receiver<()>,
+    taken: bool,
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
+        if self.taken {
+            return;
+        }
         let mut state = self.queue.lock();
         let before = state.waiting.len();
-        state.waiting.retain(|(_, job)| *job != self.id);
-        if state.waiting.len() != before {
-            drop(state);
-            self.queue.changed.notify_waiters();
+        state.waiting.retain(|(_, job), _| *job != self.id);
+        if state.waiting.len() == before && self.turn.try_recv().is_ok() {
+            state.running -= 1;
+            state.hand_out();
         }
     }
 }
@@ -59,9 +81,8 @@ impl Queue {
             state: Mutex::new(State {
                 limit: limit.max(1),
                 running: 0,
-                waiting: BTreeSet::new(),
+                waiting: BTreeMap::new(),
             }),
-            changed: Notify::new(),
         }
     }
 
@@ -72,47 +93,41 @@ impl Queue {
     /// Waits until job `id`, at `place` in the queue, is first among the waiting and a run
     /// is free.
     pub(crate) async fn turn(&self, id: JobId, place: i64) -> Turn<'_> {
-        let waiting = Waiting { queue: self, id };
-        self.lock().waiting.insert((place, id));
-        loop {
-            // Registered before the look, so a change between the look and the wait wakes it.
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            {
-                let mut state = self.lock();
-                if state.running < state.limit
-                    && let Some(&first) = state.waiting.first()
-                    && first.1 == id
-                {
-                    state.waiting.remove(&first);
-                    state.running += 1;
-                    // It left the waiting just now: nothing for the wait to remove.
-                    std::mem::forget(waiting);
-                    return Turn { queue: self };
-                }
-            }
-            changed.await;
+        let (tell, turn) = oneshot::channel();
+        let mut waiting = Waiting {
+            queue: self,
+            id,
+            turn,
+            taken: false,
+        };
+        {
+            let mut state = self.lock();
+            state.waiting.insert((place, id), tell);
+            state.hand_out();
         }
+        // The sender is only ever dropped after sending, or with the queue itself.
+        let _ = (&mut waiting.turn).await;
+        waiting.taken = true;
+        Turn { queue: self }
     }
 
     /// Puts a waiting job at `place`; `false` when it does not wait here.
     pub(crate) fn move_to(&self, id: JobId, place: i64) -> bool {
         let mut state = self.lock();
-        let Some(&entry) = state.waiting.iter().find(|(_, job)| *job == id) else {
+        let Some(&entry) = state.waiting.keys().find(|(_, job)| *job == id) else {
             return false;
         };
-        state.waiting.remove(&entry);
-        state.waiting.insert((place, id));
-        drop(state);
-        self.changed.notify_waiters();
+        if let Some(tell) = state.waiting.remove(&entry) {
+            state.waiting.insert((place, id), tell);
+        }
         true
     }
 
     /// Runs at most `limit` at once from now on.
     pub(crate) fn set_limit(&self, limit: usize) {
-        self.lock().limit = limit.max(1);
-        self.changed.notify_waiters();
+        let mut state = self.lock();
+        state.limit = limit.max(1);
+        state.hand_out();
     }
 }
 
@@ -155,5 +170,18 @@ mod tests {
         assert!(queue.lock().waiting.is_empty());
         drop(first);
         let _next = queue.turn(3, 3).await;
+    }
+
+    #[tokio::test]
+    async fn a_turn_handed_to_a_wait_that_ends_unused_goes_to_the_next() {
+        let queue = Queue::new(1);
+        let first = queue.turn(1, 1).await;
+        let mut second = Box::pin(queue.turn(2, 2));
+        let short = std::time::Duration::from_millis(20);
+        assert!(tokio::time::timeout(short, second.as_mut()).await.is_err());
+        drop(first);
+        drop(second);
+        let third = tokio::time::timeout(std::time::Duration::from_secs(5), queue.turn(3, 3));
+        assert!(third.await.is_ok(), "the run handed to job 2 came back");
     }
 }
