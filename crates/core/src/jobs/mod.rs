@@ -195,6 +195,9 @@ pub(crate) struct Jobs {
     next_unrecorded: AtomicU32,
     running: Mutex<HashMap<JobId, Running>>,
     queues: Mutex<HashMap<&'static str, Arc<queue::Queue>>>,
+    /// Jobs this process took over but has not launched yet, asked meanwhile to pause (true)
+    /// or to be cancelled (false): they stop so as they launch.
+    stop_on_launch: Mutex<HashMap<JobId, bool>>,
     /// This process's claim on the jobs it runs, made when the first one starts.
     owner: std::sync::OnceLock<runner::Owner>,
 }
@@ -314,6 +317,7 @@ impl Jobs {
             next_unrecorded: AtomicU32::new(UNRECORDED_IDS),
             running: Mutex::new(HashMap::new()),
             queues: Mutex::new(HashMap::new()),
+            stop_on_launch: Mutex::new(HashMap::new()),
             owner: std::sync::OnceLock::new(),
         }
     }
@@ -352,6 +356,29 @@ impl Jobs {
     fn runs(&self, id: JobId) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         running.contains_key(&id)
+    }
+
+    /// Stops a job of this process (paused, or cancelled) as soon as it launches, or at
+    /// once if it just did.
+    fn stop_when_launched(&self, id: JobId, pause: bool) {
+        self.stop_on_launch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, pause);
+        self.stop_if_asked(id);
+    }
+
+    /// Stops a launched job that was asked to stop before it launched.
+    fn stop_if_asked(&self, id: JobId) {
+        let mut asked = self
+            .stop_on_launch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(&pause) = asked.get(&id)
+            && self.stop(id, pause)
+        {
+            asked.remove(&id);
+        }
     }
 
     /// Asks a job running in this process to stop, as paused or cancelled; `false` when no

@@ -220,6 +220,7 @@ impl Engine {
                 },
             );
         self.job_announce(id, &spec, JobState::Queued, None);
+        jobs.stop_if_asked(id);
         let engine = self.clone();
         tokio::spawn(async move {
             // Held until the end is saved and announced, so no more jobs of a kind than its
@@ -384,24 +385,36 @@ impl Engine {
         .await
     }
 
-    /// Moves a job no process runs to `state`: one in `from`, or one a process that ended
-    /// left queued or running.
+    /// Moves a job no process runs to `state` (paused or cancelled): one in `from`, or one a
+    /// process that ended left queued or running. A job this process took over a moment ago
+    /// (a resume at start) and has not launched yet stops so as it launches.
     async fn job_mark_idle(&self, id: JobId, state: JobState, from: &[JobState]) -> Result<()> {
         let folder = self.jobs_folder();
+        let owner = self.job_owner()?.to_string();
         let from = from.to_vec();
-        let row = self
+        let marked = self
             .blocking(move |conn, _| {
                 let tx = crate::catalog::write(conn)?;
                 let row = store::get(&tx, id)?.ok_or_else(|| no_such_job(id))?;
+                let launching = matches!(row.state, JobState::Queued | JobState::Running)
+                    && row.owner.as_deref() == Some(owner.as_str());
+                if launching {
+                    return Ok(None);
+                }
                 if !from.contains(&row.state) && !left_behind(&folder, &row) {
                     return Err(not_stoppable(&row));
                 }
                 store::set_state(&tx, id, state, None)?;
                 tx.commit()?;
-                Ok(row)
+                Ok(Some(row))
             })
             .await?;
-        self.job_announce(id, &row.spec, state, None);
+        match marked {
+            Some(row) => self.job_announce(id, &row.spec, state, None),
+            None => self
+                .jobs()
+                .stop_when_launched(id, state == JobState::Paused),
+        }
         Ok(())
     }
 
