@@ -39,10 +39,12 @@ if [ ! -d "$root/ui/node_modules" ] || [ "$root/ui/package-lock.json" -nt "$root
 fi
 
 if [ "$purpose" = test ]; then
-  if [ ! -x "$root/.venv/bin/moto_server" ] || [ ! -x "$root/.venv/bin/pytest" ]; then
-    say "Installing moto[server], selenium and pytest into .venv"
+  # Installed again whenever tests/requirements.txt changes (a stamp of it is kept in .venv).
+  if ! cmp -s "$root/tests/requirements.txt" "$root/.venv/requirements.installed"; then
+    say "Installing moto[server], selenium, pytest and dbus-next into .venv"
     python3 -m venv "$root/.venv"
     "$root/.venv/bin/pip" install -q -r "$root/tests/requirements.txt"
+    cp "$root/tests/requirements.txt" "$root/.venv/requirements.installed"
   fi
   if ! command -v tauri-driver >/dev/null; then
     say "Installing tauri-driver 2.1.0"

@@ -134,3 +134,15 @@ def local_store(strata_home):
                            aws_secret_access_key=connection["secret_access_key"])
     finally:
         stop_group(server)
+
+
+@pytest.fixture
+def tray_watcher():
+    """A StatusNotifierWatcher on the session bus, up before the app starts (the app looks for
+    one only then)."""
+    from tray import TrayWatcher
+    watcher = TrayWatcher()
+    try:
+        yield watcher
+    finally:
+        watcher.close()

@@ -271,6 +271,33 @@ async fn jobs_of_a_kind_beyond_its_limit_wait_queued() {
 }
 
 #[tokio::test]
+async fn a_job_paused_while_it_is_being_taken_over_ends_paused() {
+    let (_dir, server) = serve_local().await;
+    fill(&server.url(), "left/", 40).await;
+    let proxy = slow(&server.url(), 300).await;
+    let (home, first) = engine_for(&proxy.endpoint).await;
+    drop(first);
+    let id = common::then_die(home.path(), |dying| async move {
+        let mut events = dying.events();
+        let id = dying.job_start(delete("left/")).await.unwrap();
+        until_state(&mut events, id, JobState::Running).await;
+        id
+    })
+    .await;
+    // The next start takes the job over while a pause for it arrives (the tray's "Pause
+    // all" at the app's start): whichever comes first, the job ends paused, not running.
+    let next = Engine::open(DataDir::at(home.path()).unwrap()).unwrap();
+    let mut events = next.events();
+    let (resumed, paused) = tokio::join!(next.jobs_resume_unfinished(), next.job_pause(id));
+    paused.unwrap();
+    if resumed.unwrap() == [id] {
+        until_state(&mut events, id, JobState::Paused).await;
+    }
+    assert_eq!(next.job_get(id).await.unwrap().state, JobState::Paused);
+    assert!(remaining(&server.url(), "left/").await > 0, "it stopped");
+}
+
+#[tokio::test]
 async fn a_queued_job_moved_to_the_front_starts_next() {
     let (_dir, server) = serve_local().await;
     for prefix in ["x/", "y/", "z/"] {

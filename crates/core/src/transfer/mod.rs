@@ -8,6 +8,7 @@ mod checkpoint;
 mod content_type;
 mod download;
 mod orphans;
+mod totals;
 mod upload;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use crate::remote::RemotePath;
 
 pub use content_type::content_type;
 pub use orphans::OpenUpload;
+pub use totals::TransferTotals;
 
 const MIB: u64 = 1024 * 1024;
 
