@@ -65,10 +65,17 @@ def fill_store(strata_home):
 def answer_picker(title, path):
     """Answers the system's file or folder picker (GTK's, titled `title`) as a keyboard user
     does: Ctrl+L, the path, Enter. Keys go through the X server (XTEST), like a user's."""
-    found = subprocess.run(["xdotool", "search", "--sync", "--name", f"^{title}$"],
-                           capture_output=True, text=True, timeout=30, check=True)
-    window = found.stdout.split()[-1]
-    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True, timeout=10)
+    # The picker's window can be found before it is mapped, when X refuses it the focus
+    # (BadMatch): looked for again until it is visible and takes the focus.
+    for _ in range(20):
+        found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", f"^{title}$"],
+                               capture_output=True, text=True, timeout=30, check=True)
+        window = found.stdout.split()[-1]
+        if subprocess.run(["xdotool", "windowfocus", "--sync", window], timeout=10).returncode == 0:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"the {title!r} picker never took the focus")
     subprocess.run(["xdotool", "key", "--delay", "100", "ctrl+l"], check=True, timeout=10)
     subprocess.run(["xdotool", "type", "--delay", "20", str(path)], check=True, timeout=30)
     # Enter may first take the location's completion; pressed again while the picker shows.

@@ -264,15 +264,8 @@ impl Engine {
                 }
             }
         })
-        .await
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::Catalog,
-                format!("A background task failed: {e}."),
-                "Try again.",
-            )
-        })?;
-        outcome.map_err(|err| self.explain_missing_local(err))
+        .await;
+        self.settled(outcome)
     }
 
     /// Runs `work`, which only reads, on a connection of its own on the blocking pool: it
@@ -300,8 +293,16 @@ impl Engine {
             }
             outcome
         })
-        .await
-        .map_err(|e| {
+        .await;
+        self.settled(outcome)
+    }
+
+    /// What work on the blocking pool returned, with a missing `local` profile explained.
+    fn settled<T>(
+        &self,
+        outcome: std::result::Result<Result<T>, tokio::task::JoinError>,
+    ) -> Result<T> {
+        let outcome = outcome.map_err(|e| {
             Error::new(
                 ErrorCode::Catalog,
                 format!("A background task failed: {e}."),

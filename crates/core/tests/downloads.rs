@@ -10,6 +10,7 @@ mod common;
 
 use common::{MIB, ends, engine_for, pattern, serve_local, then_die, until_bytes};
 use strata_core::jobs::{JobId, JobState};
+use strata_core::objects::DownloadStarted;
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
@@ -73,6 +74,15 @@ async fn put(endpoint: &str, key: &str, data: &[u8], part: Option<usize>) {
         .send()
         .await
         .unwrap();
+}
+
+/// Starts downloading `keys` of the test bucket into `into`.
+async fn start(engine: &Engine, keys: &[&str], into: &Path) -> DownloadStarted {
+    let sources: Vec<RemotePath> = keys
+        .iter()
+        .map(|key| RemotePath::parse(&format!("p:{BUCKET}/{key}")).unwrap())
+        .collect();
+    engine.download_start(&sources, into).await.unwrap()
 }
 
 /// Every file under `root` with its bytes, by relative path; temporary files included.
@@ -252,13 +262,10 @@ async fn trickling_proxy(upstream: &str) -> (FaultProxy, Arc<Mutex<Gets>>) {
 
 /// Starts downloading `key` into `into` in an engine that then dies once `bytes` are on disk.
 async fn crash_mid_download(home: &Path, key: &str, into: &Path, bytes: u64) -> JobId {
-    let (source, into) = (format!("p:{BUCKET}/{key}"), into.to_path_buf());
+    let (key, into) = (key.to_string(), into.to_path_buf());
     then_die(home, move |dying| async move {
         let mut events = dying.events();
-        let started = dying
-            .download_start(&[RemotePath::parse(&source).unwrap()], &into)
-            .await
-            .unwrap();
+        let started = start(&dying, &[key.as_str()], &into).await;
         until_bytes(&mut events, started.jobs[0], bytes).await;
         started.jobs[0]
     })
@@ -469,16 +476,7 @@ async fn bytes_the_server_corrupted_on_its_disk_fail_the_crc_and_never_land() {
     let (_home, engine) = engine_for(&server.url()).await;
     let into = tempfile::tempdir().unwrap();
     let mut events = engine.events();
-    let started = engine
-        .download_start(
-            &[
-                RemotePath::parse(&format!("p:{BUCKET}/parts.raw")).unwrap(),
-                RemotePath::parse(&format!("p:{BUCKET}/whole.tif")).unwrap(),
-            ],
-            into.path(),
-        )
-        .await
-        .unwrap();
+    let started = start(&engine, &["parts.raw", "whole.tif"], into.path()).await;
     for (id, (state, error)) in ends(&mut events, &started.jobs).await {
         assert_eq!(state, JobState::Failed, "job {id}");
         let message = error.unwrap().message;
@@ -514,16 +512,7 @@ async fn a_cancelled_download_leaves_nothing_and_a_missing_key_is_a_clear_failur
     let (_home, engine) = engine_for(&proxy.endpoint).await;
     let into = tempfile::tempdir().unwrap();
     let (mut events, mut states) = (engine.events(), engine.events());
-    let started = engine
-        .download_start(
-            &[
-                RemotePath::parse(&format!("p:{BUCKET}/big.bin")).unwrap(),
-                RemotePath::parse(&format!("p:{BUCKET}/gone.bin")).unwrap(),
-            ],
-            into.path(),
-        )
-        .await
-        .unwrap();
+    let started = start(&engine, &["big.bin", "gone.bin"], into.path()).await;
     until_bytes(&mut events, started.jobs[0], 8 * MIB as u64).await;
     engine.job_cancel(started.jobs[0]).await.unwrap();
     let ended = ends(&mut states, &started.jobs).await;
