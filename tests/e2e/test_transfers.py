@@ -28,6 +28,22 @@ def sha256(path):
     return digest.hexdigest()
 
 
+def kill_a_put_mid_way(strata_home, path, mib, after_mib):
+    """Writes `mib` MiB of random bytes to `path`, starts `strata put` of it into local:shoot/
+    and kills it with SIGKILL once `after_mib` MiB went up: its job is left running."""
+    with open(path, "wb") as file:
+        for _ in range(mib // 8):
+            file.write(os.urandom(8 << 20))
+    put = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "put", str(path), "local:shoot/"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in put.stderr:
+        event = json.loads(line) if line.startswith("{") else {}
+        if event.get("kind") == "job_progress" and event.get("bytes", 0) >= after_mib << 20:
+            break
+    put.send_signal(signal.SIGKILL)
+    put.wait()
+
+
 def leave_an_upload_open(strata_home, key):
     """Starts a multipart upload with one part through `strata serve-local`, as another tool
     that crashed would leave it."""
@@ -40,18 +56,7 @@ def test_an_upload_killed_mid_way_is_finished_by_the_app_at_its_start(strata_hom
     strata(strata_home, "bucket", "mk", "local:shoot")
     leave_an_upload_open(strata_home, "old/export.zip")
     big = tmp_path / "wedding.mov"
-    with open(big, "wb") as file:
-        for _ in range(24):
-            file.write(os.urandom(8 << 20))
-
-    put = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "put", str(big), "local:shoot/"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    for line in put.stderr:
-        event = json.loads(line) if line.startswith("{") else {}
-        if event.get("kind") == "job_progress" and event.get("bytes", 0) >= 32 << 20:
-            break
-    put.send_signal(signal.SIGKILL)
-    put.wait()
+    kill_a_put_mid_way(strata_home, big, 192, 32)
     listed = json.loads(strata(strata_home, "transfers", "list").stdout)
     assert [job["state"] for job in listed] == ["running"], listed
     assert listed[0]["bytes"] < big.stat().st_size, "stopped half-way"

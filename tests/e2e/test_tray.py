@@ -2,30 +2,17 @@
 transfers (an upload the app took over at its start), pauses them all and resumes them all
 from its menu, and says each state in words."""
 import json
-import os
-import signal
-import subprocess
 from pathlib import Path
 
-from conftest import STRATA, screenshot
-from test_transfers import sha256, strata
+from conftest import screenshot
+from test_transfers import kill_a_put_mid_way, sha256, strata
 
 
 def test_the_tray_follows_the_transfers_and_pauses_and_resumes_them_all(strata_home, tray_watcher, app_factory,
                                                                           tmp_path):
     strata(strata_home, "bucket", "mk", "local:shoot")
     big = tmp_path / "film.mov"
-    with open(big, "wb") as file:
-        for _ in range(32):
-            file.write(os.urandom(8 << 20))
-    put = subprocess.Popen([str(STRATA), "--home", str(strata_home), "--json", "put", str(big), "local:shoot/"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    for line in put.stderr:
-        event = json.loads(line) if line.startswith("{") else {}
-        if event.get("kind") == "job_progress" and event.get("bytes", 0) >= 16 << 20:
-            break
-    put.send_signal(signal.SIGKILL)
-    put.wait()
+    kill_a_put_mid_way(strata_home, big, 256, 16)
 
     app = app_factory()
     tray_watcher.item()
