@@ -25,6 +25,7 @@ import {
   type ObjectPage,
   type OpenUpload,
   type Thumbnail,
+  type UploadFolder,
   type Usage,
 } from "./bindings";
 
@@ -50,6 +51,7 @@ export type {
   ObjectEdit,
   ObjectPage,
   Thumbnail,
+  UploadFolder,
   Usage,
 };
 
@@ -94,9 +96,9 @@ export interface ObjectApi {
   activity(limit: number | null): Promise<Activity[]>;
   cancelJob(job: number): Promise<void>;
   /** Asks for files with the system's picker and uploads them into the folder; the jobs. */
-  uploadChoose(profile: string, bucket: string, prefix: string): Promise<number[]>;
+  uploadChoose(folder: UploadFolder): Promise<number[]>;
   /** Uploads files and folders dropped on the window into the folder; the jobs. */
-  uploadDropped(paths: string[], profile: string, bucket: string, prefix: string): Promise<number[]>;
+  uploadDropped(paths: string[], folder: UploadFolder): Promise<number[]>;
   /** Calls `handler` with the paths of every drop on the window until the returned function is called. */
   onDrop(handler: (paths: string[]) => void): () => void;
 }
@@ -187,8 +189,8 @@ export const tauriApi: Api = {
   presign: (profile, bucket, key, seconds, put) => unwrap(commands.objectPresign(profile, bucket, key, seconds, put)),
   usage: (profile, bucket, prefix) => unwrap(commands.objectUsage(profile, bucket, prefix)),
   activity: (limit) => unwrap(commands.activityList(limit)),
-  uploadChoose: (profile, bucket, prefix) => unwrap(commands.uploadChoose(profile, bucket, prefix)),
-  uploadDropped: (paths, profile, bucket, prefix) => unwrap(commands.uploadDropped(paths, profile, bucket, prefix)),
+  uploadChoose: (folder) => unwrap(commands.uploadChoose(folder)),
+  uploadDropped: (paths, folder) => unwrap(commands.uploadDropped(paths, folder)),
   onDrop: (handler) => {
     const stop = getCurrentWebview().onDragDropEvent((e) => {
       if (e.payload.type === "drop") handler(e.payload.paths);

@@ -44,9 +44,9 @@ export const commands = {
 	 *  Asks for files with the system's picker and uploads them into the folder; no jobs when
 	 *  the user cancelled.
 	 */
-	uploadChoose: (profile: string, bucket: string, prefix: string) => typedError<number[], ApiError>(__TAURI_INVOKE("upload_choose", { profile, bucket, prefix })),
+	uploadChoose: (folder: UploadFolder) => typedError<number[], ApiError>(__TAURI_INVOKE("upload_choose", { folder })),
 	/**  Uploads files and folders dropped on the window into the folder. */
-	uploadDropped: (paths: string[], profile: string, bucket: string, prefix: string) => typedError<number[], ApiError>(__TAURI_INVOKE("upload_dropped", { paths, profile, bucket, prefix })),
+	uploadDropped: (paths: string[], folder: UploadFolder) => typedError<number[], ApiError>(__TAURI_INVOKE("upload_dropped", { paths, folder })),
 	/**
 	 *  The multipart uploads left open in a bucket, by any tool: key, parts, bytes, age, and the
 	 *  Strata job that resumes each (none for one Strata does not own).
@@ -474,12 +474,25 @@ export type Thumbnail = {
 	height: number,
 };
 
-/**  How an upload sends its parts; unset fields take the engine's choice. */
+/**  Where uploads from the window go, and the user metadata each object gets. */
+export type UploadFolder = {
+	profile: string,
+	bucket: string,
+	prefix: string,
+	metadata: ([string, string])[],
+};
+
+/**
+ *  How an upload sends its parts, and the metadata it sets; unset fields take the engine's
+ *  choice.
+ */
 export type UploadOptions = {
 	/**  Part size in MiB (5 to 5,120), raised where 10,000 parts would not hold the file. */
 	part_size_mib: number | null,
 	/**  Parts in flight at once (1 to 32). */
 	parts_in_flight: number | null,
+	/**  User metadata the object gets (names without `x-amz-meta-`). */
+	metadata?: ([string, string])[],
 };
 
 export type Usage = {

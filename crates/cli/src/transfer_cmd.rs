@@ -37,6 +37,7 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
             let options = UploadOptions {
                 part_size_mib: part_size.as_deref().map(parse_part_size).transpose()?,
                 parts_in_flight: concurrency,
+                ..UploadOptions::default()
             };
             options.check()?;
             if let Some(jobs) = jobs {

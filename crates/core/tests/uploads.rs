@@ -76,11 +76,19 @@ async fn uploads_land_whole(endpoint: &str, verified: &str) {
         std::fs::write(shoot.join(name), bytes).unwrap();
     }
     let mut events = engine.events();
+    let metadata = vec![
+        ("photographer".to_string(), "Ana Ruiz".to_string()),
+        ("location".to_string(), "Zürich".to_string()),
+    ];
+    let options = UploadOptions {
+        metadata: metadata.clone(),
+        ..UploadOptions::default()
+    };
     let ids = engine
         .upload_start(
             std::slice::from_ref(&shoot),
             &RemotePath::parse("p:uploads/clients/").unwrap(),
-            UploadOptions::default(),
+            options,
         )
         .await
         .unwrap();
@@ -108,6 +116,16 @@ async fn uploads_land_whole(endpoint: &str, verified: &str) {
         if name.ends_with(".jpg") {
             assert_eq!(kind.as_deref(), Some("image/jpeg"));
         }
+        // In one request or in parts, every object carries the metadata, unicode too.
+        let mut kept = engine
+            .object_head("p", "uploads", &key)
+            .await
+            .unwrap()
+            .metadata;
+        kept.sort();
+        let mut wanted = metadata.clone();
+        wanted.sort();
+        assert_eq!(kept, wanted, "{key}");
     }
     let open = open_uploads(endpoint).await;
     assert!(open.is_none_or(|n| n == 0), "no upload left open: {open:?}");
@@ -557,4 +575,35 @@ async fn a_refusal_stops_the_upload_with_its_reason_and_no_retry_storm() {
         refused <= 4,
         "each part in flight tried once, never retried: {refused} requests"
     );
+}
+
+#[tokio::test]
+async fn metadata_s3_would_refuse_is_refused_before_any_job_is_written() {
+    let (_dir, server) = serve_local().await;
+    let (_home, engine) = engine_for(&server.url()).await;
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("a.jpg");
+    std::fs::write(&file, b"jpeg").unwrap();
+    let refused = |metadata: Vec<(String, String)>| {
+        let engine = engine.clone();
+        let file = file.clone();
+        async move {
+            let options = UploadOptions {
+                metadata,
+                ..UploadOptions::default()
+            };
+            engine
+                .upload_start(&[file], &RemotePath::parse("p:uploads/").unwrap(), options)
+                .await
+                .unwrap_err()
+        }
+    };
+    let spaced = refused(vec![("shot by".into(), "Ana".into())]).await;
+    assert_eq!(
+        (spaced.code, spaced.field),
+        (ErrorCode::InvalidInput, Some("metadata"))
+    );
+    let long = refused(vec![("note".into(), "x".repeat(3000))]).await;
+    assert!(long.message.contains("S3 allows 2,048"), "{}", long.message);
+    assert!(engine.job_list(10).await.unwrap().is_empty());
 }

@@ -15,22 +15,30 @@ use tauri::State;
 #[derive(Default)]
 pub struct Dropped(pub Mutex<Vec<PathBuf>>);
 
-/// Uploads `paths` into the folder `prefix` of `bucket`.
-async fn upload_into(
-    engine: &Engine,
-    paths: &[PathBuf],
-    profile: String,
-    bucket: String,
-    prefix: String,
-) -> Result<Vec<JobId>, Error> {
-    let folder = RemotePath {
-        profile,
-        bucket,
-        key: prefix,
-    };
-    engine
-        .upload_start(paths, &folder, UploadOptions::default())
-        .await
+/// Where uploads from the window go, and the user metadata each object gets.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+pub struct UploadFolder {
+    pub profile: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub metadata: Vec<(String, String)>,
+}
+
+impl UploadFolder {
+    /// The folder as a remote path, and the checked upload options.
+    fn split(self) -> Result<(RemotePath, UploadOptions), Error> {
+        let options = UploadOptions {
+            metadata: self.metadata,
+            ..UploadOptions::default()
+        };
+        options.check()?;
+        let folder = RemotePath {
+            profile: self.profile,
+            bucket: self.bucket,
+            key: self.prefix,
+        };
+        Ok((folder, options))
+    }
 }
 
 /// Asks for files with the system's picker and uploads them into the folder; no jobs when
@@ -40,11 +48,11 @@ async fn upload_into(
 pub async fn upload_choose(
     app: tauri::AppHandle,
     engine: State<'_, Engine>,
-    profile: String,
-    bucket: String,
-    prefix: String,
+    folder: UploadFolder,
 ) -> Result<Vec<JobId>, Error> {
     use tauri_plugin_dialog::DialogExt;
+    // Refused metadata is said before the picker opens.
+    let (folder, options) = folder.split()?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
@@ -59,7 +67,7 @@ pub async fn upload_choose(
         .into_iter()
         .filter_map(|file| file.into_path().ok())
         .collect();
-    upload_into(&engine, &paths, profile, bucket, prefix).await
+    engine.upload_start(&paths, &folder, options).await
 }
 
 /// Uploads files and folders dropped on the window into the folder.
@@ -69,10 +77,9 @@ pub async fn upload_dropped(
     dropped: State<'_, Dropped>,
     engine: State<'_, Engine>,
     paths: Vec<String>,
-    profile: String,
-    bucket: String,
-    prefix: String,
+    folder: UploadFolder,
 ) -> Result<Vec<JobId>, Error> {
+    let (folder, options) = folder.split()?;
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     {
         let seen = dropped.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -84,7 +91,7 @@ pub async fn upload_dropped(
             ));
         }
     }
-    upload_into(&engine, &paths, profile, bucket, prefix).await
+    engine.upload_start(&paths, &folder, options).await
 }
 
 /// The multipart uploads left open in a bucket, by any tool: key, parts, bytes, age, and the

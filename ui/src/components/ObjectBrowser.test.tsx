@@ -96,11 +96,15 @@ describe("ObjectBrowser", () => {
     api.picker.files = ["/home/me/b.cr3", "/home/me/c.cr3"];
     await user.click(screen.getByRole("button", { name: "Upload…" }));
     expect(await screen.findByText("Uploading 2 files to local:shoot/raw/…")).toBeTruthy();
+    // Metadata set for uploads goes with the next ones, dropped or picked.
+    await user.click(screen.getByRole("button", { name: "Upload metadata" }));
+    await user.type(screen.getByLabelText(/Metadata for new uploads/), "photographer: Ana Ruiz");
+    expect(screen.getByRole("button", { name: "Upload metadata (1)" })).toBeTruthy();
     act(() => api.drop(["/home/me/export"]));
     await waitFor(() =>
       expect(api.calls.uploaded).toEqual([
-        [["/home/me/b.cr3", "/home/me/c.cr3"], "raw/"],
-        [["/home/me/export"], "raw/"],
+        [["/home/me/b.cr3", "/home/me/c.cr3"], "raw/", []],
+        [["/home/me/export"], "raw/", [["photographer", "Ana Ruiz"]]],
       ]),
     );
   });

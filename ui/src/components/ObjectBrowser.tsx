@@ -15,7 +15,7 @@ import { arrange, matching, size, useObjectListing, type SortKey } from "../obje
 import { count, minute } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
-import { AskNameDialog, EditObjectDialog, LinkDialog } from "./ObjectDialogs";
+import { AskNameDialog, EditObjectDialog, LinkDialog, parsePairs } from "./ObjectDialogs";
 import { OpenUploads } from "./OpenUploads";
 import { FileIcon, FolderIcon, kindOf } from "./Icons";
 import { Thumb } from "./Thumb";
@@ -54,6 +54,9 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: "name", descending: false });
   const [grid, setGrid] = useState(false);
   const [showOpenUploads, setShowOpenUploads] = useState(false);
+  const [showUploadMetadata, setShowUploadMetadata] = useState(false);
+  const [uploadMetadata, setUploadMetadata] = useState("");
+  const uploadMetadataCount = parsePairs(uploadMetadata, ":").length;
   const [selected, setSelected] = useState(0);
   const [details, setDetails] = useState<ObjectDetails | null>(null);
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -187,13 +190,12 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
     }
   }
 
+  // Where uploads go, with the metadata the user set for them.
+  const uploadFolder = () => ({ profile, bucket, prefix, metadata: parsePairs(uploadMetadata, ":") });
   // Files and folders dropped on the window go into the folder on show.
-  const dropInto = useRef(upload);
-  dropInto.current = upload;
-  useEffect(
-    () => api.onDrop((paths) => void dropInto.current(() => api.uploadDropped(paths, profile, bucket, prefix))),
-    [api, profile, bucket, prefix],
-  );
+  const dropInto = useRef((paths: string[]) => upload(() => api.uploadDropped(paths, uploadFolder())));
+  dropInto.current = (paths: string[]) => upload(() => api.uploadDropped(paths, uploadFolder()));
+  useEffect(() => api.onDrop((paths) => void dropInto.current(paths)), [api]);
 
   async function downloadTo(entry: Entry) {
     setError(null);
@@ -385,8 +387,11 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
         <button type="button" onClick={() => setDialog({ kind: "new-folder" })}>
           New folder
         </button>
-        <button type="button" onClick={() => void upload(() => api.uploadChoose(profile, bucket, prefix))}>
+        <button type="button" onClick={() => void upload(() => api.uploadChoose(uploadFolder()))}>
           Upload…
+        </button>
+        <button type="button" aria-pressed={showUploadMetadata} onClick={() => setShowUploadMetadata((s) => !s)}>
+          {uploadMetadataCount > 0 ? `Upload metadata (${uploadMetadataCount})` : "Upload metadata"}
         </button>
         <button type="button" aria-pressed={showOpenUploads} onClick={() => setShowOpenUploads((s) => !s)}>
           Unfinished uploads
@@ -398,6 +403,18 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
           Reload
         </button>
       </div>
+      {showUploadMetadata && (
+        <div className="upload-metadata">
+          <label htmlFor="upload-metadata">Metadata for new uploads (one "name: value" a line)</label>
+          <textarea
+            id="upload-metadata"
+            rows={3}
+            value={uploadMetadata}
+            placeholder="photographer: Ana Ruiz"
+            onChange={(e) => setUploadMetadata(e.target.value)}
+          />
+        </div>
+      )}
       {showOpenUploads && (
         <OpenUploads api={api} profile={profile} bucket={bucket} onClose={() => setShowOpenUploads(false)} />
       )}

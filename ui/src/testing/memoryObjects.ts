@@ -11,7 +11,7 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     presigned: string[];
     copied: [string, string, boolean][];
     downloaded: [string[], string][];
-    uploaded: [string[], string][];
+    uploaded: [string[], string, [string, string][]][];
   } = { deleted: [], presigned: [], copied: [], downloaded: [], uploaded: [] };
   /** What the pickers answer next: a folder (null as when the user cancels), files. */
   const picker: { next: string | null; files: string[] } = { next: null, files: [] };
@@ -100,12 +100,12 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     },
     activity: async () => [],
     cancelJob: async () => {},
-    uploadChoose: async (_profile, _bucket, prefix) => {
-      calls.uploaded.push([picker.files, prefix]);
+    uploadChoose: async ({ prefix, metadata }) => {
+      calls.uploaded.push([picker.files, prefix, metadata]);
       return picker.files.map(() => nextJob++);
     },
-    uploadDropped: async (paths, _profile, _bucket, prefix) => {
-      calls.uploaded.push([paths, prefix]);
+    uploadDropped: async (paths, { prefix, metadata }) => {
+      calls.uploaded.push([paths, prefix, metadata]);
       return paths.map(() => nextJob++);
     },
     onDrop: (handler) => {

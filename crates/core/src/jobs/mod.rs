@@ -69,13 +69,17 @@ impl JobState {
     }
 }
 
-/// How an upload sends its parts; unset fields take the engine's choice.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+/// How an upload sends its parts, and the metadata it sets; unset fields take the engine's
+/// choice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct UploadOptions {
     /// Part size in MiB (5 to 5,120), raised where 10,000 parts would not hold the file.
     pub part_size_mib: Option<u32>,
     /// Parts in flight at once (1 to 32).
     pub parts_in_flight: Option<u32>,
+    /// User metadata the object gets (names without `x-amz-meta-`).
+    #[serde(default)]
+    pub metadata: Vec<(String, String)>,
 }
 
 /// What a job does: enough to run it again after a restart. Remote paths are written as

@@ -355,7 +355,7 @@ impl Engine {
                 target,
                 options,
             } => {
-                self.upload(Path::new(local), &RemotePath::parse(target)?, *options, job)
+                self.upload(Path::new(local), &RemotePath::parse(target)?, options, job)
                     .await
             }
         }

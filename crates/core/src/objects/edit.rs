@@ -3,6 +3,8 @@
 //! (Get/PutObjectTagging). Non-ASCII metadata values travel RFC 2047-encoded, as S3 clients
 //! send them, and are shown decoded.
 
+use std::collections::HashMap;
+
 use aws_sdk_s3::types::{MetadataDirective, Tag, Tagging};
 use serde::Deserialize;
 
@@ -63,7 +65,17 @@ pub(crate) fn shown_value(value: &str) -> String {
     decoded.unwrap_or_else(|| value.to_string())
 }
 
-fn check_metadata(metadata: &[(String, String)]) -> Result<()> {
+/// User metadata as S3 headers carry it: names in lower case, values RFC 2047-encoded where
+/// they are not ASCII.
+pub(crate) fn metadata_headers(metadata: &[(String, String)]) -> HashMap<String, String> {
+    metadata
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), header_value(value)))
+        .collect()
+}
+
+/// Refuses metadata S3 would refuse: names that are not header tokens, more than 2 KiB.
+pub(crate) fn check_metadata(metadata: &[(String, String)]) -> Result<()> {
     let mut size = 0;
     for (name, value) in metadata {
         let token = !name.is_empty()
@@ -139,11 +151,7 @@ impl Engine {
                             "Copy the object with the new metadata instead.",
                         ));
                     }
-                    let metadata = edit
-                        .metadata
-                        .iter()
-                        .map(|(k, v)| (k.to_ascii_lowercase(), header_value(v)))
-                        .collect();
+                    let metadata = metadata_headers(&edit.metadata);
                     client
                         .copy_object()
                         .bucket(&path.bucket)

@@ -9,7 +9,7 @@
 pub(crate) mod checksum;
 mod copy;
 mod download;
-mod edit;
+pub(crate) mod edit;
 pub(crate) mod etag;
 mod links;
 mod preview;

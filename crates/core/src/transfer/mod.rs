@@ -69,8 +69,9 @@ pub fn part_size_for(size: u64, wanted: Option<u32>) -> u64 {
 }
 
 impl UploadOptions {
-    /// Refuses a part size S3 would refuse, or a parallelism that makes no sense.
+    /// Refuses a part size or metadata S3 would refuse, or a parallelism that makes no sense.
     pub fn check(&self) -> Result<()> {
+        crate::objects::edit::check_metadata(&self.metadata)?;
         if let Some(mib) = self.part_size_mib
             && !(5..=5120).contains(&mib)
         {
@@ -145,7 +146,7 @@ impl Engine {
             let spec = JobSpec::Upload {
                 local,
                 target: crate::remote::display(&target.profile, &target.bucket, &key),
-                options,
+                options: options.clone(),
             };
             ids.push(self.job_start(spec).await?);
         }

@@ -146,7 +146,7 @@ impl Engine {
         &self,
         local: &Path,
         target: &RemotePath,
-        options: UploadOptions,
+        options: &UploadOptions,
         job: &JobHandle,
     ) -> Result<()> {
         let outcome = self.upload_file(local, target, options, job).await;
@@ -161,7 +161,7 @@ impl Engine {
         &self,
         local: &Path,
         target: &RemotePath,
-        options: UploadOptions,
+        options: &UploadOptions,
         job: &JobHandle,
     ) -> Result<(u64, Verified)> {
         crate::objects::check_key(&target.key)?;
@@ -199,7 +199,7 @@ struct Upload<'a> {
     client: aws_sdk_s3::Client,
     local: &'a Path,
     target: &'a RemotePath,
-    options: UploadOptions,
+    options: &'a UploadOptions,
     job: &'a JobHandle,
     /// The file's size when the upload began.
     size: u64,
@@ -225,6 +225,12 @@ impl Upload<'_> {
         s3::error_from_sdk(err, &self.account.label())
     }
 
+    /// The user metadata the object gets, if any.
+    fn metadata(&self) -> Option<std::collections::HashMap<String, String>> {
+        (!self.options.metadata.is_empty())
+            .then(|| crate::objects::edit::metadata_headers(&self.options.metadata))
+    }
+
     fn content_type(&self, head: &[u8]) -> &'static str {
         content_type(self.target.name(), head)
     }
@@ -244,6 +250,7 @@ impl Upload<'_> {
             .bucket(&self.target.bucket)
             .key(&self.target.key)
             .content_type(content_type)
+            .set_metadata(self.metadata())
             .content_md5(md5_base64(&digest))
             .body(ByteStream::from(data))
             .send()
@@ -383,6 +390,7 @@ impl Upload<'_> {
             .bucket(&self.target.bucket)
             .key(&self.target.key)
             .content_type(self.content_type(&head))
+            .set_metadata(self.metadata())
             .send()
             .await
             .map_err(|e| self.sdk_error(&e))?;
