@@ -575,6 +575,13 @@ async fn a_refusal_stops_the_upload_with_its_reason_and_no_retry_storm() {
         refused <= 4,
         "each part in flight tried once, never retried: {refused} requests"
     );
+    // The tray says so until the failed transfer is retried or cancelled.
+    let totals = engine.transfer_totals().await.unwrap();
+    assert_eq!((totals.active, totals.failed), (0, 1));
+    assert_eq!(totals.describe(), "1 transfer failed");
+    engine.job_cancel(ids[0]).await.unwrap();
+    let totals = engine.transfer_totals().await.unwrap();
+    assert_eq!(totals.describe(), "Up to date");
 }
 
 #[tokio::test]
