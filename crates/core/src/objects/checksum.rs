@@ -47,6 +47,22 @@ impl Crc {
         crc_fast::Digest::new(self.algorithm())
     }
 
+    /// The CRC of `bytes`.
+    pub(crate) fn of(self, bytes: &[u8]) -> u64 {
+        let mut digest = self.digest();
+        digest.update(bytes);
+        digest.finalize()
+    }
+
+    /// The whole object's CRC a server reported (`value`, with its `x-amz-checksum-type`);
+    /// `None` for none, or for a composite one (a checksum of the parts' checksums).
+    pub(crate) fn reported(self, value: Option<&str>, checksum_type: Option<&str>) -> Option<u64> {
+        if checksum_type.is_some_and(|t| t != "FULL_OBJECT") {
+            return None;
+        }
+        self.decode(value?)
+    }
+
     /// The CRC of `first` followed by `second` bytes whose CRC is `next`.
     pub(crate) fn combine(self, first: u64, next: u64, second: u64) -> u64 {
         crc_fast::checksum_combine(self.algorithm(), first, next, second)
@@ -84,14 +100,18 @@ mod tests {
     fn crcs_of_parts_combine_into_the_crc_of_the_whole() {
         let whole: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
         for crc in [Crc::Crc32, Crc::Crc32c, Crc::Crc64Nvme] {
-            let of = |bytes: &[u8]| {
-                let mut digest = crc.digest();
-                digest.update(bytes);
-                digest.finalize()
-            };
-            let pieces = whole.chunks(30_000).map(|p| (of(p), p.len() as u64));
-            assert_eq!(crc.combine_all(pieces), Some(of(&whole)), "{}", crc.name());
-            assert_eq!(crc.decode(&crc.encode(of(&whole))), Some(of(&whole)));
+            let pieces = whole.chunks(30_000).map(|p| (crc.of(p), p.len() as u64));
+            let of_whole = crc.of(&whole);
+            assert_eq!(crc.combine_all(pieces), Some(of_whole), "{}", crc.name());
+            assert_eq!(crc.decode(&crc.encode(of_whole)), Some(of_whole));
+            let encoded = crc.encode(of_whole);
+            assert_eq!(crc.reported(Some(&encoded), None), Some(of_whole));
+            assert_eq!(
+                crc.reported(Some(&encoded), Some("FULL_OBJECT")),
+                Some(of_whole)
+            );
+            assert_eq!(crc.reported(Some(&encoded), Some("COMPOSITE")), None);
+            assert_eq!(crc.reported(None, Some("FULL_OBJECT")), None);
         }
     }
 

@@ -455,12 +455,7 @@ impl Fetch<'_> {
             .await;
         // A HEAD refused says nothing the GETs that follow would not: the MD5 is checked.
         let Ok(head) = head else { return Ok(None) };
-        if head
-            .checksum_type()
-            .is_some_and(|t| t.as_str() != "FULL_OBJECT")
-        {
-            return Ok(None);
-        }
+        let checksum_type = head.checksum_type().map(|t| t.as_str());
         Ok([
             (Crc::Crc64Nvme, head.checksum_crc64_nvme()),
             (Crc::Crc32c, head.checksum_crc32_c()),
@@ -468,9 +463,8 @@ impl Fetch<'_> {
         ]
         .into_iter()
         .find_map(|(crc, value)| {
-            let value = value?;
-            crc.decode(value)?;
-            Some(format!("{}:{value}", crc.name()))
+            crc.reported(value, checksum_type)?;
+            Some(format!("{}:{}", crc.name(), value?))
         }))
     }
 

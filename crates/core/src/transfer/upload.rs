@@ -100,13 +100,6 @@ fn etag_matches(stored: Option<&str>, expected: &str) -> Option<bool> {
     (md5_like(&stored) && md5_like(expected)).then(|| stored == expected)
 }
 
-/// The CRC64NVME of `bytes`.
-fn crc64nvme(bytes: &[u8]) -> u64 {
-    let mut digest = Crc::Crc64Nvme.digest();
-    digest.update(bytes);
-    digest.finalize()
-}
-
 /// What the server's answer shows of the object it now holds: its whole-object CRC64NVME
 /// against `ours` (the bytes sent), else its ETag against `expected`. An answer that
 /// contradicts either means the server holds other bytes.
@@ -118,10 +111,7 @@ fn verify(
     expected: &str,
     target: &RemotePath,
 ) -> Result<Verified> {
-    let full_object = checksum_type.is_none_or(|t| t.as_str() == "FULL_OBJECT");
-    let theirs = crc
-        .filter(|_| full_object)
-        .and_then(|v| Crc::Crc64Nvme.decode(v));
+    let theirs = Crc::Crc64Nvme.reported(crc, checksum_type.map(|t| t.as_str()));
     let by_crc = theirs.zip(ours).map(|(theirs, ours)| theirs == ours);
     match (by_crc, etag_matches(etag, expected)) {
         (Some(false), _) | (_, Some(false)) => Err(altered(target)),
@@ -241,7 +231,7 @@ impl Upload<'_> {
         if stat(self.local).await?.mtime_ns != source.mtime_ns {
             return Err(changed(self.local));
         }
-        let (digest, crc) = (Md5::digest(&data), crc64nvme(&data));
+        let (digest, crc) = (Md5::digest(&data), Crc::Crc64Nvme.of(&data));
         let content_type = self.content_type(&data);
         self.job.check()?;
         let put = self
@@ -432,7 +422,7 @@ impl Upload<'_> {
                     let offset = u64::from(number - 1) * part_size;
                     let len = part_size.min(source.size - offset);
                     let data = read_part(self.local, offset, len).await?;
-                    let (digest, crc) = (Md5::digest(&data), crc64nvme(&data));
+                    let (digest, crc) = (Md5::digest(&data), Crc::Crc64Nvme.of(&data));
                     let answer = self
                         .client
                         .upload_part()
