@@ -431,7 +431,7 @@ impl Engine {
         }
         let owner = self.job_owner()?.to_string();
         let folder = self.jobs_folder();
-        let spec = self
+        let (place, spec) = self
             .blocking(move |conn, _| {
                 let tx = crate::catalog::write(conn)?;
                 let row = store::get(&tx, id)?.ok_or_else(|| no_such_job(id))?;
@@ -447,7 +447,7 @@ impl Engine {
                 Ok((row.place, row.spec))
             })
             .await?;
-        self.job_launch(id, spec.0, spec.1);
+        self.job_launch(id, place, spec);
         Ok(())
     }
 

@@ -505,20 +505,7 @@ impl Fetch<'_> {
         file.set_len(from).await.map_err(|e| self.io(e))?;
         // The digest covers the bytes kept from before, read back.
         let mut digest = Hasher::new(checkpoint, false);
-        let mut kept = vec![0; WRITE_BUFFER];
-        let mut left = from;
-        while left > 0 {
-            let n = file
-                .read(&mut kept[..WRITE_BUFFER.min(left as usize)])
-                .await
-                .map_err(|e| self.io(e))?;
-            if n == 0 {
-                return Err(self.corrupt("the temporary file is shorter than recorded"));
-            }
-            digest.update(&kept[..n]);
-            left -= n as u64;
-        }
-        drop(kept);
+        self.read_into(&mut file, from, &mut digest).await?;
         self.done.store(from, Ordering::Relaxed);
         let body = match first {
             Some(answer) => answer.body,
@@ -753,30 +740,45 @@ impl Fetch<'_> {
     /// Checks the MD5 of the whole temporary file against the ETag: for an object fetched in
     /// ranges whose ETag is its MD5 and which has no CRC to combine.
     async fn check_file_md5(&self, checkpoint: &Checkpoint) -> Result<Verified> {
-        let path = self.temporary.clone();
-        let hashed = tokio::task::spawn_blocking(move || {
-            use std::io::Read;
-            let mut file = std::fs::File::open(&path)?;
-            let (mut md5, mut buffer) = (Md5::new(), vec![0; WRITE_BUFFER]);
-            loop {
-                match file.read(&mut buffer)? {
-                    0 => return Ok(md5_hex(&md5.finalize())),
-                    n => md5.update(&buffer[..n]),
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-        let unreadable = |e| {
-            Error::io(
-                format!("{} could not be read", self.temporary.display()),
-                &e,
-            )
-        };
-        if hashed.map_err(unreadable)? != checkpoint.etag.to_ascii_lowercase() {
+        let mut file = tokio::fs::File::open(&self.temporary)
+            .await
+            .map_err(|e| self.unreadable(e))?;
+        let mut md5 = Hasher::Md5(Md5::new());
+        self.read_into(&mut file, checkpoint.size, &mut md5).await?;
+        if md5.hex() != checkpoint.etag.to_ascii_lowercase() {
             return Err(self.corrupt("its MD5 differs from the ETag"));
         }
         Ok(Verified::Etag)
+    }
+
+    /// Reads the next `len` bytes of the temporary file into `digest`.
+    async fn read_into(
+        &self,
+        file: &mut tokio::fs::File,
+        len: u64,
+        digest: &mut Hasher,
+    ) -> Result<()> {
+        let mut buffer = vec![0; WRITE_BUFFER];
+        let mut left = len;
+        while left > 0 {
+            let n = file
+                .read(&mut buffer[..WRITE_BUFFER.min(left as usize)])
+                .await
+                .map_err(|e| self.unreadable(e))?;
+            if n == 0 {
+                return Err(self.corrupt("the temporary file is shorter than recorded"));
+            }
+            digest.update(&buffer[..n]);
+            left -= n as u64;
+        }
+        Ok(())
+    }
+
+    fn unreadable(&self, e: std::io::Error) -> Error {
+        Error::io(
+            format!("{} could not be read", self.temporary.display()),
+            &e,
+        )
     }
 
     /// Renames the checked, synced temporary file over the target and syncs the folder: the
