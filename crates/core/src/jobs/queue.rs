@@ -3,7 +3,7 @@
 //! written; a job moved to the front goes next), not in the order they began to wait.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
@@ -39,11 +39,11 @@ impl State {
 }
 
 /// A running job's turn; the next waiting job starts once it is dropped.
-pub(crate) struct Turn<'a> {
-    queue: &'a Queue,
+pub(crate) struct Turn {
+    queue: Arc<Queue>,
 }
 
-impl Drop for Turn<'_> {
+impl Drop for Turn {
     fn drop(&mut self) {
         let mut state = self.queue.lock();
         state.running -= 1;
@@ -53,14 +53,26 @@ impl Drop for Turn<'_> {
 
 /// A job waiting for its turn. Dropped before the turn was taken (the job was cancelled while
 /// it waited), it leaves the queue, or gives back a run handed to it meanwhile.
-struct Waiting<'a> {
-    queue: &'a Queue,
+pub(crate) struct Waiting {
+    queue: Arc<Queue>,
     id: JobId,
     turn: oneshot::Receiver<()>,
     taken: bool,
 }
 
-impl Drop for Waiting<'_> {
+impl Waiting {
+    /// Waits until this job is first among the waiting and a run is free.
+    pub(crate) async fn turn(mut self) -> Turn {
+        // The sender is only ever dropped after sending, or with the queue itself.
+        let _ = (&mut self.turn).await;
+        self.taken = true;
+        Turn {
+            queue: Arc::clone(&self.queue),
+        }
+    }
+}
+
+impl Drop for Waiting {
     fn drop(&mut self) {
         if self.taken {
             return;
@@ -90,25 +102,19 @@ impl Queue {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits until job `id`, at `place` in the queue, is first among the waiting and a run
-    /// is free.
-    pub(crate) async fn turn(&self, id: JobId, place: i64) -> Turn<'_> {
+    /// Puts job `id` in the queue at `place`, at once, so a move to the front made before
+    /// its task first runs is not lost; its turn comes when it is first and a run is free.
+    pub(crate) fn enter(self: &Arc<Self>, id: JobId, place: i64) -> Waiting {
         let (tell, turn) = oneshot::channel();
-        let mut waiting = Waiting {
-            queue: self,
+        let mut state = self.lock();
+        state.waiting.insert((place, id), tell);
+        state.hand_out();
+        Waiting {
+            queue: Arc::clone(self),
             id,
             turn,
             taken: false,
-        };
-        {
-            let mut state = self.lock();
-            state.waiting.insert((place, id), tell);
-            state.hand_out();
         }
-        // The sender is only ever dropped after sending, or with the queue itself.
-        let _ = (&mut waiting.turn).await;
-        waiting.taken = true;
-        Turn { queue: self }
     }
 
     /// Puts a waiting job at `place`; `false` when it does not wait here.
@@ -137,14 +143,14 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_in_place_goes_next_and_a_moved_job_jumps_the_queue() {
-        let queue = std::sync::Arc::new(Queue::new(1));
-        let first = queue.turn(1, 1).await;
+        let queue = Arc::new(Queue::new(1));
+        let first = queue.enter(1, 1).turn().await;
         let order = std::sync::Arc::new(Mutex::new(Vec::new()));
         let mut waiters = Vec::new();
         for (id, place) in [(2, 2), (3, 3), (4, 4)] {
             let (queue, order) = (queue.clone(), order.clone());
             waiters.push(tokio::spawn(async move {
-                let _turn = queue.turn(id, place).await;
+                let _turn = queue.enter(id, place).turn().await;
                 order.lock().unwrap().push(id);
             }));
             tokio::task::yield_now().await;
@@ -163,25 +169,29 @@ mod tests {
 
     #[tokio::test]
     async fn a_cancelled_wait_leaves_the_queue() {
-        let queue = Queue::new(1);
-        let first = queue.turn(1, 1).await;
-        let gave_up = tokio::time::timeout(std::time::Duration::from_millis(20), queue.turn(2, 2));
+        let queue = Arc::new(Queue::new(1));
+        let first = queue.enter(1, 1).turn().await;
+        let gave_up = tokio::time::timeout(
+            std::time::Duration::from_millis(20),
+            queue.enter(2, 2).turn(),
+        );
         assert!(gave_up.await.is_err());
         assert!(queue.lock().waiting.is_empty());
         drop(first);
-        let _next = queue.turn(3, 3).await;
+        let _next = queue.enter(3, 3).turn().await;
     }
 
     #[tokio::test]
     async fn a_turn_handed_to_a_wait_that_ends_unused_goes_to_the_next() {
-        let queue = Queue::new(1);
-        let first = queue.turn(1, 1).await;
-        let mut second = Box::pin(queue.turn(2, 2));
+        let queue = Arc::new(Queue::new(1));
+        let first = queue.enter(1, 1).turn().await;
+        let mut second = Box::pin(queue.enter(2, 2).turn());
         let short = std::time::Duration::from_millis(20);
         assert!(tokio::time::timeout(short, second.as_mut()).await.is_err());
         drop(first);
         drop(second);
-        let third = tokio::time::timeout(std::time::Duration::from_secs(5), queue.turn(3, 3));
+        let third =
+            tokio::time::timeout(std::time::Duration::from_secs(5), queue.enter(3, 3).turn());
         assert!(third.await.is_ok(), "the run handed to job 2 came back");
     }
 }

@@ -221,13 +221,13 @@ impl Engine {
             );
         self.job_announce(id, &spec, JobState::Queued, None);
         jobs.stop_if_asked(id);
+        let waiting = jobs.queue(spec.kind()).enter(id, place);
         let engine = self.clone();
         tokio::spawn(async move {
             // Held until the end is saved and announced, so no more jobs of a kind than its
             // limit are ever running, in the catalog or on the event stream.
-            let queue = jobs.queue(spec.kind());
             let turn = tokio::select! {
-                turn = queue.turn(id, place) => Some(turn),
+                turn = waiting.turn() => Some(turn),
                 () = handle.cancel.cancelled() => None,
             };
             let outcome = match turn {
