@@ -248,7 +248,11 @@ export type ErrorCode =
 /**  The request went to another region than the bucket's. */
 "wrong_region" | 
 /**  The user (or a newer request) cancelled the work. */
-"cancelled";
+"cancelled" | 
+/**  A sync pair's folder is gone or on another drive than before (an unmounted drive). */
+"folder_missing" | 
+/**  Another Strata process is doing this right now (syncing the same pair). */
+"in_use";
 
 /**  Everything the engine reports while it works. Serialized as `{"kind": "...", ...}`. */
 export type Event = 
@@ -268,6 +272,8 @@ export type Event =
 { kind: "objects_changed"; profile: string; bucket: string } | 
 /**  A profile's rows in the bucket catalog changed; lists showing them should reload. */
 { kind: "buckets_changed"; profile: string } | 
+/**  A sync pair was added, changed, removed, or ended a sync; views of it should reload. */
+{ kind: "sync_changed"; pair: number } | 
 /**  A job changed state. `error` says why a job failed or was cancelled. */
 { kind: "job_state"; job: number; profile: string; 
 /**  The [`JobSpec`]'s kind: `bucket_refresh`, `download`, ... */
@@ -285,6 +291,18 @@ export type ImportedProfile = {
 	 *  aws-config resolves the credentials at use.
 	 */
 	credentials: string,
+};
+
+/**  A sync's upload, tied to the file's row in the pair's index. */
+export type IndexLink = {
+	pair: number,
+	/**  The file, `/`-separated below the pair's folder. */
+	path: string,
+	/**
+	 *  For a conflict's copy: the ETag of the object left at the file's own key, which the
+	 *  index keeps instead of the copy's.
+	 */
+	etag?: string | null,
 };
 
 /**  A job as the UI and the CLI see it. */
@@ -323,7 +341,17 @@ export type JobSpec = { kind: "bucket_refresh"; profile: string } |
 /**  A copy, or with `remove_source` a move or rename. */
 { kind: "copy"; source: string; target: string; remove_source: boolean } | 
 /**  One local file to one key. */
-{ kind: "upload"; local: string; target: string; options?: UploadOptions };
+{ kind: "upload"; local: string; target: string; options?: UploadOptions; 
+/**
+ *  Set for a sync's upload: the file's row in the pair's index, written once the
+ *  object landed.
+ */
+sync?: IndexLink | null } | 
+/**
+ *  One sync of a pair (`target`, its remote side as users write it): plan, then apply.
+ *  `full`: compare every object with the index too, as the periodic reconcile does.
+ */
+{ kind: "sync"; pair: number; target: string; full?: boolean };
 
 /**  Where a job is in its life. `paused`, `failed` and `cancelled` jobs can be resumed. */
 export type JobState = 

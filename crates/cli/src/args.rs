@@ -117,8 +117,43 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         limit: Option<u32>,
     },
+    /// Keep local folders uploaded to bucket prefixes: list the pairs (the default), add,
+    /// remove, run, or watch them.
+    Sync {
+        #[command(subcommand)]
+        command: Option<SyncCommand>,
+    },
     /// Serve the built-in S3 endpoint in the foreground, for scripts and other S3 tools.
     ServeLocal(ServeLocalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Pair a local folder with PROFILE:BUCKET[/PREFIX]: what lands in the folder goes up.
+    Add {
+        #[arg(value_name = "LOCAL")]
+        local: String,
+        #[arg(value_name = "PROFILE:BUCKET[/PREFIX]")]
+        remote: String,
+        /// Delete an object when its file is deleted here (upload-only otherwise).
+        #[arg(long)]
+        mirror_deletes: bool,
+        /// Never upload names matching PATTERN (`*.tmp`, `cache/`), besides the defaults.
+        #[arg(long, value_name = "PATTERN")]
+        ignore: Vec<String>,
+    },
+    /// The pairs, with their state.
+    List,
+    /// Sync one pair, or every active one; --dry-run prints the plan and changes nothing.
+    Run {
+        id: Option<u32>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Watch every active pair in the foreground and sync as files settle; Ctrl-C stops.
+    Watch,
+    /// Forget a pair; its objects stay where they are.
+    Rm { id: u32 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ mod output;
 mod profile_cmd;
 mod progress;
 mod serve_local;
+mod sync_cmd;
 mod transfer_cmd;
 
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ async fn run(cli: Cli) -> strata_core::Result<()> {
         Command::Profile(command) => profile_cmd::run(&engine, command, cli.json).await,
         Command::Bucket(command) => bucket_cmd::run(&engine, command, cli.json).await,
         Command::ServeLocal(args) => serve_local::run(&engine, args, cli.json).await,
+        Command::Sync { command } => sync_cmd::run(&engine, command, cli.json).await,
         command @ (Command::Put { .. }
         | Command::Get { .. }
         | Command::Transfers { .. }

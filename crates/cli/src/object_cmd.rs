@@ -125,6 +125,7 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
         Command::Profile(_)
         | Command::Bucket(_)
         | Command::ServeLocal(_)
+        | Command::Sync { .. }
         | Command::Put { .. }
         | Command::Get { .. }
         | Command::Transfers { .. }

@@ -247,12 +247,12 @@ fn row(job: &Job) -> Vec<String> {
 }
 
 /// How the followed jobs ended, by id.
-type Ended = BTreeMap<JobId, Job>;
+pub(crate) type Ended = BTreeMap<JobId, Job>;
 
 /// Waits until every job in `ids` ended (done, failed, cancelled or paused). Ctrl-C pauses
 /// those still going and waits for them to stop. A receiver that lagged behind the event
 /// stream reads the jobs' states from the catalog instead of missing an end.
-async fn follow(
+pub(crate) async fn follow(
     engine: &Engine,
     events: &mut tokio::sync::broadcast::Receiver<Event>,
     ids: &[JobId],
@@ -289,7 +289,7 @@ async fn follow(
             },
             () = ctrl_c => {
                 interrupted = true;
-                eprintln!("\nPausing {} transfer{}…", pending.len(), plural(pending.len() as u64));
+                eprintln!("\nPausing {} job{}…", pending.len(), plural(pending.len() as u64));
                 for &id in &pending {
                     let _ = engine.job_pause(id).await;
                 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_job_totals.sql"),
     include_str!("../migrations/0009_transfer_checksums.sql"),
     include_str!("../migrations/0010_job_places.sql"),
+    include_str!("../migrations/0011_sync.sql"),
 ];
 
 /// Opens the catalog of a data folder.

@@ -56,6 +56,10 @@ pub enum ErrorCode {
     WrongRegion,
     /// The user (or a newer request) cancelled the work.
     Cancelled,
+    /// A sync pair's folder is gone or on another drive than before (an unmounted drive).
+    FolderMissing,
+    /// Another Strata process is doing this right now (syncing the same pair).
+    InUse,
 }
 
 /// Whether trying the same thing again can help, and how soon.

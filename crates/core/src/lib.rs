@@ -19,6 +19,7 @@ pub mod profile;
 pub mod remote;
 mod s3;
 mod secrets;
+pub mod sync;
 pub mod transfer;
 
 pub use engine::{ConnectionReport, Engine, LOCAL_PROFILE};

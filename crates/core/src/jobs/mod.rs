@@ -119,6 +119,18 @@ pub enum JobSpec {
         target: String,
         #[serde(default)]
         options: UploadOptions,
+        /// Set for a sync's upload: the file's row in the pair's index, written once the
+        /// object landed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sync: Option<crate::sync::IndexLink>,
+    },
+    /// One sync of a pair (`target`, its remote side as users write it): plan, then apply.
+    /// `full`: compare every object with the index too, as the periodic reconcile does.
+    Sync {
+        pair: u32,
+        target: String,
+        #[serde(default)]
+        full: bool,
     },
 }
 
@@ -131,6 +143,7 @@ impl JobSpec {
             Self::Delete { .. } => "delete",
             Self::Copy { .. } => "copy",
             Self::Upload { .. } => "upload",
+            Self::Sync { .. } => "sync",
         }
     }
 
@@ -142,7 +155,8 @@ impl JobSpec {
             Self::Delete { paths } => paths.first().map(|p| path_profile(p)).unwrap_or_default(),
             Self::Copy { source, .. }
             | Self::Download { source, .. }
-            | Self::Upload { target: source, .. } => path_profile(source),
+            | Self::Upload { target: source, .. }
+            | Self::Sync { target: source, .. } => path_profile(source),
         }
     }
 
@@ -182,6 +196,8 @@ pub enum Event {
     ObjectsChanged { profile: String, bucket: String },
     /// A profile's rows in the bucket catalog changed; lists showing them should reload.
     BucketsChanged { profile: String },
+    /// A sync pair was added, changed, removed, or ended a sync; views of it should reload.
+    SyncChanged { pair: u32 },
     /// A job changed state. `error` says why a job failed or was cancelled.
     JobState {
         job: JobId,
@@ -350,11 +366,19 @@ impl Jobs {
 
     /// The id of the job running `spec` in this process, if one is.
     fn running_as(&self, spec: &JobSpec) -> Option<JobId> {
+        self.running_where(|running| running == spec)
+            .into_iter()
+            .next()
+    }
+
+    /// The jobs of this process whose spec passes `wanted`.
+    pub(crate) fn running_where(&self, wanted: impl Fn(&JobSpec) -> bool) -> Vec<JobId> {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         running
             .iter()
-            .find(|(_, r)| r.spec == *spec)
+            .filter(|(_, r)| wanted(&r.spec))
             .map(|(&id, _)| id)
+            .collect()
     }
 
     fn runs(&self, id: JobId) -> bool {

@@ -158,7 +158,7 @@ impl JobSpec {
             Self::Download { source, .. } => vec![source],
             Self::Delete { paths } => paths.iter().collect(),
             Self::Copy { source, target, .. } => vec![source, target],
-            Self::Upload { target, .. } => vec![target],
+            Self::Upload { target, .. } | Self::Sync { target, .. } => vec![target],
         };
         for path in paths {
             crate::buckets::check_name(&RemotePath::parse(path)?.bucket, false)?;
@@ -354,11 +354,65 @@ impl Engine {
                 local,
                 target,
                 options,
+                sync,
             } => {
-                self.upload(Path::new(local), &RemotePath::parse(target)?, options, job)
+                let target = RemotePath::parse(target)?;
+                self.upload(Path::new(local), &target, options, sync.as_ref(), job)
                     .await
             }
+            JobSpec::Sync { pair, full, .. } => self.sync_run(*pair, *full, job).await.map(drop),
         }
+    }
+
+    /// Waits until every job in `ids` has ended (done, failed, paused or cancelled) and
+    /// returns them. `events` must be subscribed before the jobs started, so no end is missed;
+    /// a receiver that lagged reads the catalog instead. Stopping `waiter` stops them the same
+    /// way (paused, or cancelled).
+    pub(crate) async fn jobs_wait(
+        &self,
+        events: &mut tokio::sync::broadcast::Receiver<Event>,
+        ids: &[JobId],
+        waiter: &JobHandle,
+    ) -> Result<Vec<Job>> {
+        let ongoing = |state: JobState| matches!(state, JobState::Queued | JobState::Running);
+        let mut ended = Vec::new();
+        let mut pending: Vec<JobId> = ids.to_vec();
+        let mut reread = true;
+        while !pending.is_empty() {
+            if reread {
+                reread = false;
+                for id in pending.clone() {
+                    let job = self.job_get(id).await?;
+                    if !ongoing(job.state) {
+                        pending.retain(|&p| p != id);
+                        ended.push(job);
+                    }
+                }
+                continue;
+            }
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(Event::JobState { job, state, .. }) if pending.contains(&job) && !ongoing(state) => {
+                        pending.retain(|&p| p != job);
+                        ended.push(self.job_get(job).await?);
+                    }
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => reread = true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+                () = waiter.cancel.cancelled() => {
+                    for &id in &pending {
+                        let _ = if waiter.pausing() {
+                            self.job_pause(id).await
+                        } else {
+                            self.job_cancel(id).await
+                        };
+                    }
+                    return Err(super::cancelled());
+                }
+            }
+        }
+        Ok(ended)
     }
 
     /// Stops a job at its next safe point, as paused: resume runs it again (an upload sends

@@ -147,6 +147,7 @@ impl Engine {
                 local,
                 target: crate::remote::display(&target.profile, &target.bucket, &key),
                 options: options.clone(),
+                sync: None,
             };
             ids.push(self.job_start(spec).await?);
         }

@@ -28,11 +28,13 @@ use crate::objects::checksum::Crc;
 use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
+use crate::sync::{IndexLink, IndexedFile};
 
 /// Part bytes one upload holds in memory at once (parts in flight × part size), at most.
 const PART_MEMORY: u64 = 64 * 1024 * 1024;
 
 /// The source file as it is now.
+#[derive(Clone, Copy)]
 struct Source {
     size: u64,
     mtime_ns: i64,
@@ -129,31 +131,52 @@ fn altered(target: &RemotePath) -> Error {
     )
 }
 
+/// What landed: the file as it was read, the object's ETag, and how the two were compared.
+struct Landed {
+    source: Source,
+    etag: String,
+    verified: Verified,
+}
+
 impl Engine {
     /// Uploads `local` to `target` as job `job`, resuming what an earlier run of the job did,
-    /// and logs how it ended.
+    /// and logs how it ended. A sync's upload (`sync`) is then written to the pair's index.
     pub(crate) async fn upload(
         &self,
         local: &Path,
         target: &RemotePath,
         options: &UploadOptions,
+        sync: Option<&IndexLink>,
         job: &JobHandle,
     ) -> Result<()> {
         let outcome = self.upload_file(local, target, options, job).await;
         let record =
             Record::new("upload", &local.display().to_string()).target(&target.to_string());
-        self.log_transfer(record, &outcome, job).await;
-        outcome.map(drop)
+        let summary = outcome
+            .as_ref()
+            .map(|landed| (landed.source.size, landed.verified))
+            .map_err(Clone::clone);
+        self.log_transfer(record, &summary, job).await;
+        let landed = outcome?;
+        if let Some(link) = sync {
+            let indexed = IndexedFile {
+                size: landed.source.size,
+                mtime_ns: landed.source.mtime_ns,
+                etag: link.etag.clone().unwrap_or(landed.etag),
+            };
+            self.sync_indexed(link, indexed).await;
+        }
+        Ok(())
     }
 
-    /// The upload itself; returns the bytes sent and how the server's copy was checked.
+    /// The upload itself.
     async fn upload_file(
         &self,
         local: &Path,
         target: &RemotePath,
         options: &UploadOptions,
         job: &JobHandle,
-    ) -> Result<(u64, Verified)> {
+    ) -> Result<Landed> {
         crate::objects::check_key(&target.key)?;
         let source = stat(local).await?;
         let account = self.account(&target.profile).await?;
@@ -170,7 +193,7 @@ impl Engine {
             job,
             size: source.size,
         };
-        let verified = if source.size <= MULTIPART_FROM {
+        let (verified, etag) = if source.size <= MULTIPART_FROM {
             upload.whole(&source).await?
         } else {
             upload.in_parts(&source).await?
@@ -179,7 +202,11 @@ impl Engine {
             profile: target.profile.clone(),
             bucket: target.bucket.clone(),
         });
-        Ok((source.size, verified))
+        Ok(Landed {
+            source,
+            etag,
+            verified,
+        })
     }
 }
 
@@ -225,8 +252,8 @@ impl Upload<'_> {
         content_type(self.target.name(), head)
     }
 
-    /// A small file in one request.
-    async fn whole(&self, source: &Source) -> Result<Verified> {
+    /// A small file in one request; returns how it was checked and its ETag.
+    async fn whole(&self, source: &Source) -> Result<(Verified, String)> {
         let data = read_part(self.local, 0, source.size).await?;
         if stat(self.local).await?.mtime_ns != source.mtime_ns {
             return Err(changed(self.local));
@@ -246,20 +273,26 @@ impl Upload<'_> {
             .send()
             .await
             .map_err(|e| self.sdk_error(&e))?;
+        let expected = md5_hex(&digest);
         let verified = verify(
             put.checksum_crc64_nvme(),
             put.checksum_type(),
             Some(crc),
             put.e_tag(),
-            &md5_hex(&digest),
+            &expected,
             self.target,
         )?;
         self.report(1, source.size);
-        Ok(verified)
+        let etag = put
+            .e_tag()
+            .unwrap_or(&expected)
+            .trim_matches('"')
+            .to_string();
+        Ok((verified, etag))
     }
 
     /// A large file as a multipart upload, resumed from the job's checkpoint where it holds.
-    async fn in_parts(&self, source: &Source) -> Result<Verified> {
+    async fn in_parts(&self, source: &Source) -> Result<(Verified, String)> {
         let id = self.job.id;
         let held = self
             .engine
@@ -399,7 +432,11 @@ impl Upload<'_> {
     }
 
     /// Sends the parts the checkpoint lacks, several at once, then completes and verifies.
-    async fn send_parts(&self, source: &Source, checkpoint: &Checkpoint) -> Result<Verified> {
+    async fn send_parts(
+        &self,
+        source: &Source,
+        checkpoint: &Checkpoint,
+    ) -> Result<(Verified, String)> {
         let id = self.job.id;
         let part_size = checkpoint.part_size;
         let count = source.size.div_ceil(part_size) as u32;
@@ -519,14 +556,15 @@ impl Upload<'_> {
         source: &Source,
         etag: String,
         verified: Verified,
-    ) -> Result<Verified> {
+    ) -> Result<(Verified, String)> {
         let id = self.job.id;
         let etag = etag.trim_matches('"').to_string();
+        let recorded = etag.clone();
         self.engine
-            .blocking(move |conn, _| checkpoint::finish(conn, id, &etag))
+            .blocking(move |conn, _| checkpoint::finish(conn, id, &recorded))
             .await?;
         self.report(1, source.size);
-        Ok(verified)
+        Ok((verified, etag))
     }
 
     /// The object's ETag when the upload the server no longer knows was completed already:
