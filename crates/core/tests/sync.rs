@@ -440,3 +440,36 @@ async fn a_sync_killed_half_way_finishes_after_the_restart() {
     let now = engine.sync_get(pair).await.unwrap();
     assert_eq!((now.files, now.status.as_str()), (40, "idle"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pair_another_process_is_syncing_is_left_to_it() {
+    let (_dir, server) = serve_local().await;
+    sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY)
+        .create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
+    let (home, engine) = common::engine_for(&server.url()).await;
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("a.txt"), "a").unwrap();
+    let pair = pair_on(&engine, folder.path()).await;
+    // Another process's run holds the pair's lock file (an open file description of its own).
+    let locks = home.path().join("sync");
+    std::fs::create_dir_all(&locks).unwrap();
+    let held = std::fs::File::create(locks.join(format!("pair-{pair}.run.lock"))).unwrap();
+    held.lock().unwrap();
+    let mut events = engine.events();
+    let job = engine.sync_start(pair, false).await.unwrap();
+    let ended = ends(&mut events, &[job]).await;
+    let (state, error) = &ended[&job];
+    assert_eq!(*state, JobState::Failed);
+    assert_eq!(error.as_ref().unwrap().code, strata_core::ErrorCode::InUse);
+    assert_eq!(engine.sync_get(pair).await.unwrap().status, "busy");
+    assert!(
+        remote_state(&server.url()).await.is_empty(),
+        "nothing was sent"
+    );
+    drop(held);
+    assert_eq!(sync_once(&engine, pair).await.uploaded, 1);
+}

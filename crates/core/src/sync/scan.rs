@@ -152,3 +152,24 @@ pub(crate) fn scan(root: &Path, ignore: &Ignore) -> Result<Scan> {
     }
     Ok(scan)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_on_another_device_than_before_reads_as_missing_not_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = dir.path().to_str().unwrap();
+        let (_, device) = folder_of(local).unwrap();
+        assert!(check_folder(local, device).is_ok());
+        // What an unmounted drive leaves: the mount point, on the device below it.
+        let elsewhere = device.map(|d| d.wrapping_add(1));
+        let err = check_folder(local, elsewhere).unwrap_err();
+        assert_eq!(err.code, ErrorCode::FolderMissing);
+        assert!(err.message.contains("unmounted"), "{}", err.message);
+        let gone = dir.path().join("gone");
+        let err = check_folder(gone.to_str().unwrap(), device).unwrap_err();
+        assert_eq!(err.code, ErrorCode::FolderMissing);
+    }
+}
