@@ -116,7 +116,7 @@ async fn chosen(engine: &Engine, id: Option<u32>) -> Result<Vec<SyncPair>> {
 async fn dry_run(engine: &Engine, id: Option<u32>, json_mode: bool) -> Result<()> {
     let mut plans = Vec::new();
     for pair in chosen(engine, id).await? {
-        plans.push((engine.sync_plan(pair.id, false).await?, pair));
+        plans.push((engine.sync_plan(pair.id, None).await?, pair));
     }
     let words = || {
         plans

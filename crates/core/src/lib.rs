@@ -19,6 +19,7 @@ pub mod profile;
 pub mod remote;
 mod s3;
 mod secrets;
+pub mod status;
 pub mod sync;
 pub mod transfer;
 

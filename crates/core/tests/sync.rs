@@ -10,7 +10,7 @@ mod common;
 use common::{WITHIN, ends, serve_local};
 use serde_json::Value;
 use strata_core::jobs::JobState;
-use strata_core::sync::{SyncPairInput, SyncPairPatch, SyncSettings};
+use strata_core::sync::{Resolution, SyncPairInput, SyncPairPatch, SyncSettings};
 use strata_core::{DataDir, Engine};
 use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
 
@@ -243,6 +243,18 @@ async fn run_scenario(file: &Path, endpoint: &str) {
                     ..SyncPairPatch::default()
                 };
                 engine.sync_edit(pair.id, patch).await.unwrap();
+            }
+            "resolve" => {
+                let resolution = match arg.as_str().unwrap() {
+                    "use_mine" => Resolution::UseMine,
+                    _ => Resolution::KeepBoth,
+                };
+                for conflict in engine.sync_conflicts(pair.id).await.unwrap() {
+                    engine
+                        .sync_conflict_resolve(conflict.id, resolution)
+                        .await
+                        .unwrap();
+                }
             }
             "hide_folder" => std::fs::rename(&folder, &hidden).unwrap(),
             "restore_folder" => std::fs::rename(&hidden, &folder).unwrap(),

@@ -107,6 +107,15 @@ impl Engine {
         .await
     }
 
+    /// Whether the pair's objects are due to be compared with the index: never yet, or not
+    /// for `reconcile_secs`.
+    pub(crate) async fn reconcile_due(&self, row: &PairRow) -> Result<bool> {
+        let every = i64::from(self.sync_settings().await?.reconcile_secs) * 1000;
+        Ok(row
+            .reconciled_at
+            .is_none_or(|at| crate::catalog::now_ms() - at >= every))
+    }
+
     /// A sync job's work: plan, apply, record how it ended.
     pub(crate) async fn sync_run(
         &self,
@@ -117,12 +126,7 @@ impl Engine {
         let row = self.reading(move |conn| store::get(conn, id)).await?;
         let outcome = match pair_lock(self, id, "run") {
             Ok(_lock) => {
-                let settings = self.sync_settings().await?;
-                let due = i64::from(settings.reconcile_secs) * 1000;
-                let full = full
-                    || row
-                        .reconciled_at
-                        .is_none_or(|at| crate::catalog::now_ms() - at >= due);
+                let full = full || self.reconcile_due(&row).await?;
                 self.sync_apply(&row, full, job).await
             }
             Err(err) => Err(err),

@@ -6,6 +6,7 @@
 //! it was uploaded, and the file too) keeps both.
 
 mod apply;
+mod conflicts;
 mod ignore;
 mod plan;
 mod scan;
@@ -19,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::remote::RemotePath;
 
 pub use apply::SyncReport;
+pub use conflicts::{Resolution, SyncConflict};
 pub use ignore::DEFAULT_IGNORES;
 pub use plan::{PlanAction, PlanItem, SyncPlan};
 
@@ -45,6 +47,8 @@ pub struct SyncPair {
     pub status: String,
     /// The status in words.
     pub status_detail: Option<String>,
+    /// The sync job running for it, if one is.
+    pub job: Option<u32>,
     /// When a sync last ran through (RFC 3339).
     pub synced_at: Option<String>,
     /// Files uploaded and recorded in the index.

@@ -143,10 +143,15 @@ fn item(path: &str, action: PlanAction, local: Option<LocalFile>, reason: &str) 
 }
 
 impl Engine {
-    /// What a sync of pair `id` would do now (the `--dry-run`). `full`: compare every object
-    /// too, as the periodic reconcile does.
-    pub async fn sync_plan(&self, id: u32, full: bool) -> Result<SyncPlan> {
-        let row = self.reading(move |conn| store::get(conn, id)).await?;
+    /// What a sync of pair `id` would do now (the `--dry-run`), changing nothing. With
+    /// `mirror_deletes`, as if the pair did (or did not) mirror deletes: the confirmation
+    /// before turning them on shows what would be deleted.
+    pub async fn sync_plan(&self, id: u32, mirror_deletes: Option<bool>) -> Result<SyncPlan> {
+        let mut row = self.reading(move |conn| store::get(conn, id)).await?;
+        if let Some(mirror) = mirror_deletes {
+            row.pair.mirror_deletes = mirror;
+        }
+        let full = self.reconcile_due(&row).await?;
         self.plan_pair(&row, full).await
     }
 

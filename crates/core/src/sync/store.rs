@@ -12,7 +12,7 @@ const PAIR_COLUMNS: &str = "sp.id, sp.local, sp.device, p.name, sp.bucket, sp.pr
      sp.reconciled_at, sp.report,
      (SELECT count(*) FROM sync_index i WHERE i.pair_id = sp.id),
      (SELECT count(*) FROM sync_conflicts c WHERE c.pair_id = sp.id),
-     EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'sync' AND j.state IN ('queued', 'running')
+     (SELECT max(j.id) FROM jobs j WHERE j.kind = 'sync' AND j.state IN ('queued', 'running')
              AND json_extract(j.spec, '$.pair') = sp.id)";
 
 /// A pair as stored, with what the catalog knows of its state.
@@ -24,7 +24,7 @@ pub(crate) struct PairRow {
 
 fn pair_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PairRow> {
     let ignore: String = r.get(7)?;
-    let syncing: bool = r.get(16)?;
+    let job: Option<u32> = r.get(16)?;
     let status: String = r.get(9)?;
     let (profile, bucket, prefix): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(5)?);
     Ok(PairRow {
@@ -38,7 +38,12 @@ fn pair_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PairRow> {
             mirror_deletes: r.get(6)?,
             ignore: serde_json::from_str(&ignore).unwrap_or_default(),
             active: r.get(8)?,
-            status: if syncing { "syncing".into() } else { status },
+            status: if job.is_some() {
+                "syncing".into()
+            } else {
+                status
+            },
+            job,
             status_detail: r.get(10)?,
             synced_at: r
                 .get::<_, Option<i64>>(11)?
