@@ -42,6 +42,18 @@ const COMMANDS: &[&str] = &[
     "object_public_url",
     "profile_public_base",
     "profile_public_base_set",
+    "sync_add_choose",
+    "sync_default_ignores",
+    "sync_list",
+    "sync_edit",
+    "sync_remove",
+    "sync_set_active",
+    "sync_plan",
+    "sync_start",
+    "sync_conflicts",
+    "sync_conflict_resolve",
+    "sync_settings",
+    "sync_settings_set",
 ];
 
 fn main() {

@@ -57,6 +57,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::objects::object_public_url,
             commands::objects::profile_public_base,
             commands::objects::profile_public_base_set,
+            commands::sync::sync_add_choose,
+            commands::sync::sync_default_ignores,
+            commands::sync::sync_list,
+            commands::sync::sync_edit,
+            commands::sync::sync_remove,
+            commands::sync::sync_set_active,
+            commands::sync::sync_plan,
+            commands::sync::sync_start,
+            commands::sync::sync_conflicts,
+            commands::sync::sync_conflict_resolve,
+            commands::sync::sync_settings,
+            commands::sync::sync_settings_set,
         ])
         .typ::<strata_core::jobs::Event>()
 }
@@ -77,12 +89,25 @@ pub fn run() -> ExitCode {
     let outcome = tauri::Builder::default()
         .manage(engine)
         .manage(commands::transfers::Dropped::default())
-        // Remember what was dropped: the window may upload only those paths.
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        .manage(tray::Shown::default())
+        .on_window_event(|window, event| match event {
+            // Remember what was dropped: the window may upload only those paths.
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 let dropped = window.state::<commands::transfers::Dropped>();
                 *dropped.0.lock().unwrap_or_else(|p| p.into_inner()) = paths.clone();
             }
+            // With a tray to come back from, closing the window keeps syncs and transfers
+            // going; Quit is in the tray's menu.
+            tauri::WindowEvent::CloseRequested { api, .. }
+                if window
+                    .state::<tray::Shown>()
+                    .0
+                    .load(std::sync::atomic::Ordering::Relaxed) =>
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            _ => {}
         })
         // Used from Rust only (the download folder picker): the window is granted none of
         // the plugin's own commands.
@@ -94,6 +119,7 @@ pub fn run() -> ExitCode {
             serve_local_endpoint(app.handle());
             forward_events(app.handle());
             resume_unfinished_jobs(app.handle());
+            watch_sync_pairs(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -129,6 +155,16 @@ fn resume_unfinished_jobs(app: &tauri::AppHandle) {
             Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "resumed unfinished jobs"),
             Ok(_) => {}
             Err(err) => tracing::warn!("unfinished jobs could not be resumed: {}", err.message),
+        }
+    });
+}
+
+/// Watches the sync pairs' folders for as long as the app runs.
+fn watch_sync_pairs(app: &tauri::AppHandle) {
+    let engine = app.state::<Engine>().inner().clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(err) = engine.sync_watch(std::future::pending()).await {
+            tracing::warn!("the sync pairs are not watched: {}", err.message);
         }
     });
 }

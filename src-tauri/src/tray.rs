@@ -1,20 +1,21 @@
-//! The tray icon: the transfers' state at a glance (an icon for idle, transferring, paused or
-//! failed, and the state in words), and a menu to open Strata, pause or resume every
-//! transfer, and quit. Sync pairs join it with sync.
+//! The tray icon: transfers and sync pairs at a glance (an icon for idle, syncing, paused or
+//! error, and the state in words), and a menu to open Strata, see each pair's state and the
+//! recent activity, pause or resume everything, and quit.
 //!
 //! On Linux the icon shows only where a StatusNotifier host runs; without one the app says so
-//! in the log and works on. AppIndicator has no tooltip there, so the state in words is also
-//! the icon's label and the first menu line. Building the tray is guarded against the
-//! indicator library's loader panicking when libayatana-appindicator is missing at run time.
+//! in the log and works on (and closing the window quits, as there is no tray to come back
+//! from). AppIndicator has no tooltip there, so the state in words is also the icon's label
+//! and the first menu line. Building the tray is guarded against the indicator library's
+//! loader panicking when libayatana-appindicator is missing at run time.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use strata_core::Engine;
 use strata_core::jobs::Event;
-use strata_core::transfer::TransferTotals;
+use strata_core::status::Glance;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem};
+use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Wry};
 
@@ -23,23 +24,38 @@ const ACTIVE_ICON: &[u8] = include_bytes!("../../icons/tray-syncing.png");
 const PAUSED_ICON: &[u8] = include_bytes!("../../icons/tray-paused.png");
 const ERROR_ICON: &[u8] = include_bytes!("../../icons/tray-error.png");
 
-/// The least time between two updates of the tray while transfers report progress.
+/// The least time between two updates of the tray while work reports progress.
 const UPDATE_EVERY: Duration = Duration::from_millis(500);
 
-/// The tray and the menu line that says the state.
-struct Tray {
-    icon: TrayIcon,
-    status: MenuItem<Wry>,
+/// Activity lines the menu shows.
+const RECENT: u32 = 5;
+
+/// Whether the tray icon is shown: then closing the window keeps the app running in it.
+#[derive(Default)]
+pub struct Shown(pub std::sync::atomic::AtomicBool);
+
+/// What the menu says, to rebuild it only when that changes.
+#[derive(PartialEq, Eq)]
+struct MenuText {
+    words: String,
+    pairs: Vec<String>,
+    recent: Vec<String>,
 }
 
 pub fn install(app: &AppHandle) {
-    if !tray_host_running() {
+    let host = tray_host_running();
+    if !host {
         tracing::warn!(
             "no system tray host is running: the tray icon will not be shown; the window works as usual"
         );
     }
     match std::panic::catch_unwind(AssertUnwindSafe(|| build(app))) {
-        Ok(Ok(tray)) => follow_transfers(app, tray),
+        Ok(Ok(icon)) => {
+            app.state::<Shown>()
+                .0
+                .store(host, std::sync::atomic::Ordering::Relaxed);
+            follow(app, icon);
+        }
         Ok(Err(err)) => tracing::warn!("the tray icon could not be created: {err}"),
         Err(_) => {
             tracing::warn!("the tray icon could not be created: the indicator library is missing")
@@ -47,124 +63,201 @@ pub fn install(app: &AppHandle) {
     }
 }
 
-fn build(app: &AppHandle) -> tauri::Result<Tray> {
-    let open = MenuItem::with_id(app, "open", "Open Strata", true, None::<&str>)?;
-    let status = MenuItem::with_id(app, "status", "Up to date", false, None::<&str>)?;
-    let pause = MenuItem::with_id(app, "pause_all", "Pause all transfers", true, None::<&str>)?;
-    let resume = MenuItem::with_id(
-        app,
-        "resume_all",
-        "Resume all transfers",
-        true,
-        None::<&str>,
-    )?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &status, &pause, &resume, &quit])?;
-    let icon = TrayIconBuilder::with_id("strata")
+fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
+    let text = MenuText {
+        words: "Up to date".into(),
+        pairs: Vec::new(),
+        recent: Vec::new(),
+    };
+    TrayIconBuilder::with_id("strata")
         .icon(Image::from_bytes(IDLE_ICON)?)
         .tooltip("Strata: up to date")
         .title("Up to date")
-        .menu(&menu)
+        .menu(&menu(app, &text)?)
         .on_menu_event(|app, event| match event.id().as_ref() {
-            "open" => {
-                if let Some(window) = app.get_webview_window("main") {
-                    let _ = window.show();
-                    let _ = window.unminimize();
-                    let _ = window.set_focus();
-                }
-            }
-            "pause_all" => all_transfers(app, false),
-            "resume_all" => all_transfers(app, true),
+            "open" => show_window(app),
+            "pause_all" => everything(app, false),
+            "resume_all" => everything(app, true),
             "quit" => app.exit(0),
             _ => {}
         })
-        .build(app)?;
-    Ok(Tray { icon, status })
+        .build(app)
 }
 
-/// Pauses (or resumes) every transfer; the tray follows from the jobs' state events.
-fn all_transfers(app: &AppHandle, resume: bool) {
+/// Open Strata; the state; each pair's line; recent activity; pause, resume; quit.
+fn menu(app: &AppHandle, text: &MenuText) -> tauri::Result<Menu<Wry>> {
+    let line = |id: &str, words: &str| MenuItem::with_id(app, id, words, false, None::<&str>);
+    let mut items: Vec<Box<dyn IsMenuItem<Wry>>> = vec![
+        Box::new(MenuItem::with_id(
+            app,
+            "open",
+            "Open Strata",
+            true,
+            None::<&str>,
+        )?),
+        Box::new(line("status", &text.words)?),
+    ];
+    if !text.pairs.is_empty() {
+        items.push(Box::new(PredefinedMenuItem::separator(app)?));
+        for (n, pair) in text.pairs.iter().enumerate() {
+            items.push(Box::new(line(&format!("pair-{n}"), pair)?));
+        }
+    }
+    if !text.recent.is_empty() {
+        let recent: Vec<MenuItem<Wry>> = text
+            .recent
+            .iter()
+            .enumerate()
+            .map(|(n, words)| line(&format!("recent-{n}"), words))
+            .collect::<tauri::Result<_>>()?;
+        let refs: Vec<&dyn IsMenuItem<Wry>> =
+            recent.iter().map(|i| i as &dyn IsMenuItem<Wry>).collect();
+        items.push(Box::new(Submenu::with_id_and_items(
+            app,
+            "recent",
+            "Recent activity",
+            true,
+            &refs,
+        )?));
+    }
+    items.push(Box::new(PredefinedMenuItem::separator(app)?));
+    items.push(Box::new(MenuItem::with_id(
+        app,
+        "pause_all",
+        "Pause all",
+        true,
+        None::<&str>,
+    )?));
+    items.push(Box::new(MenuItem::with_id(
+        app,
+        "resume_all",
+        "Resume all",
+        true,
+        None::<&str>,
+    )?));
+    items.push(Box::new(MenuItem::with_id(
+        app,
+        "quit",
+        "Quit",
+        true,
+        None::<&str>,
+    )?));
+    let refs: Vec<&dyn IsMenuItem<Wry>> = items.iter().map(|i| i.as_ref()).collect();
+    Menu::with_items(app, &refs)
+}
+
+pub fn show_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+/// Pauses (or resumes) every transfer and every sync pair; the tray follows from the events.
+fn everything(app: &AppHandle, resume: bool) {
     let engine = app.state::<Engine>().inner().clone();
     tauri::async_runtime::spawn(async move {
         let done = if resume {
-            engine.transfers_resume_all().await
+            engine.resume_all().await
         } else {
-            engine.transfers_pause_all().await
+            engine.pause_all().await
         };
         match done {
-            Ok(ids) => tracing::info!(?ids, resume, "all transfers, from the tray"),
-            Err(err) => tracing::warn!("the transfers could not be changed: {}", err.message),
+            Ok(()) => tracing::info!(resume, "everything, from the tray"),
+            Err(err) => tracing::warn!("transfers and pairs could not be changed: {}", err.message),
         }
     });
 }
 
-/// Keeps the tray showing the transfers' totals: read again after a transfer changes state
-/// or moves on, a few times a second at most.
-fn follow_transfers(app: &AppHandle, tray: Tray) {
+/// Keeps the tray showing the state: read again after a job or a pair changes, a few times
+/// a second at most.
+fn follow(app: &AppHandle, icon: TrayIcon) {
     use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     let engine = app.state::<Engine>().inner().clone();
     let mut events = engine.events();
+    let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut shown = None;
-        show(&engine, &tray, &mut shown).await;
+        let mut shown = (None, None);
+        show(&app, &engine, &icon, &mut shown).await;
         loop {
             match events.recv().await {
-                Ok(event) if concerns_transfers(&event) => {}
+                Ok(event) if concerns_the_tray(&event) => {}
                 Ok(_) | Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => break,
             }
             tokio::time::sleep(UPDATE_EVERY).await;
             // What arrived meanwhile is covered by the read below.
             while let Ok(_) | Err(TryRecvError::Lagged(_)) = events.try_recv() {}
-            show(&engine, &tray, &mut shown).await;
+            show(&app, &engine, &icon, &mut shown).await;
         }
     });
 }
 
-fn concerns_transfers(event: &Event) -> bool {
+fn concerns_the_tray(event: &Event) -> bool {
     match event {
-        Event::JobState { job_kind, .. } => job_kind == "upload" || job_kind == "download",
-        Event::JobProgress { action, .. } => action == "upload" || action == "download",
+        Event::JobState { .. } | Event::SyncChanged { .. } => true,
+        Event::JobProgress { action, .. } => {
+            matches!(action.as_str(), "upload" | "download" | "sync")
+        }
         _ => false,
     }
 }
 
-/// Shows the totals as they are now, if they changed since `shown`.
-async fn show(engine: &Engine, tray: &Tray, shown: &mut Option<TransferTotals>) {
-    let totals = match engine.transfer_totals().await {
-        Ok(totals) => totals,
-        Err(err) => {
-            tracing::warn!("the tray could not read the transfers: {}", err.message);
+/// Shows the state as it is now, where it changed since `shown` (the icon, the menu).
+async fn show(
+    app: &AppHandle,
+    engine: &Engine,
+    icon: &TrayIcon,
+    shown: &mut (Option<Glance>, Option<MenuText>),
+) {
+    let (status, recent) = match (
+        engine.status().await,
+        engine.activity_list(Some(RECENT)).await,
+    ) {
+        (Ok(status), Ok(recent)) => (status, recent),
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::warn!("the tray could not read the state: {}", err.message);
             return;
         }
     };
-    if *shown == Some(totals) {
-        return;
+    let text = MenuText {
+        words: status.words.clone(),
+        pairs: status.pairs.iter().map(|p| p.tray_line()).collect(),
+        recent: recent
+            .iter()
+            .map(|a| {
+                let name = a.source.rsplit(['/', ':']).next().unwrap_or(&a.source);
+                format!("{} {name}: {}", a.action.replace('_', " "), a.outcome)
+            })
+            .collect(),
+    };
+    if shown.1.as_ref() != Some(&text) {
+        let _ = icon.set_title(Some(&status.words));
+        let _ = icon.set_tooltip(Some(format!("Strata: {}", status.words)));
+        match menu(app, &text) {
+            Ok(menu) => {
+                let _ = icon.set_menu(Some(menu));
+            }
+            Err(err) => tracing::warn!("the tray menu could not be rebuilt: {err}"),
+        }
+        shown.1 = Some(text);
     }
-    let words = totals.describe();
-    let was = shown.map(icon_for);
-    let icon = icon_for(totals);
-    *shown = Some(totals);
-    let _ = tray.icon.set_title(Some(&words));
-    let _ = tray.icon.set_tooltip(Some(format!("Strata: {words}")));
-    let _ = tray.status.set_text(&words);
     // A new icon is a new file for the indicator: only when it changes.
-    if was != Some(icon)
-        && let Ok(image) = Image::from_bytes(icon)
+    if shown.0 != Some(status.glance)
+        && let Ok(image) = Image::from_bytes(icon_for(status.glance))
     {
-        let _ = tray.icon.set_icon(Some(image));
+        let _ = icon.set_icon(Some(image));
+        shown.0 = Some(status.glance);
     }
 }
 
-fn icon_for(totals: TransferTotals) -> &'static [u8] {
-    if totals.active > 0 {
-        ACTIVE_ICON
-    } else if totals.failed > 0 {
-        ERROR_ICON
-    } else if totals.paused > 0 {
-        PAUSED_ICON
-    } else {
-        IDLE_ICON
+fn icon_for(glance: Glance) -> &'static [u8] {
+    match glance {
+        Glance::Syncing => ACTIVE_ICON,
+        Glance::Error => ERROR_ICON,
+        Glance::Paused => PAUSED_ICON,
+        Glance::Idle => IDLE_ICON,
     }
 }
 

@@ -4,6 +4,7 @@ import type { Api, Profile, ProfileInput } from "./api";
 import { App } from "./App";
 import { memoryBuckets } from "./testing/memoryBuckets";
 import { memoryObjects } from "./testing/memoryObjects";
+import { memorySync } from "./testing/memorySync";
 import { memoryTransfers } from "./testing/memoryTransfers";
 import { TEST_PRESETS } from "./testing/presets";
 
@@ -19,6 +20,7 @@ function memoryApi(buckets: string[] = []): Api & { profiles: Profile[] } {
     ...memoryObjects({}),
     ...memoryTransfers(),
     ...memoryBuckets(buckets),
+    ...memorySync(),
     profiles,
     providerPresets: async () => TEST_PRESETS,
     profilePublicBase: async () => null,

@@ -12,8 +12,14 @@ import { ProfileDetail } from "./components/ProfileDetail";
 import { ProfileForm } from "./components/ProfileForm";
 import { ProfileList } from "./components/ProfileList";
 import { SidebarBuckets } from "./components/SidebarBuckets";
+import { SyncView } from "./components/SyncView";
 
-type View = { kind: "profile" } | { kind: "add" } | { kind: "edit"; profile: Profile } | { kind: "activity" };
+type View =
+  | { kind: "profile" }
+  | { kind: "add" }
+  | { kind: "edit"; profile: Profile }
+  | { kind: "activity" }
+  | { kind: "sync" };
 
 export function App({ api }: { api: Api }) {
   const [profiles, setProfiles] = useState<Profile[] | null>(null);
@@ -95,6 +101,11 @@ export function App({ api }: { api: Api }) {
   }
 
   const current = profiles?.find((p) => p.name === selected) ?? null;
+  // Where a new synced folder goes by default: the folder open in the browser.
+  const syncPlace =
+    nav.place?.bucket != null
+      ? `${nav.place.profile}:${nav.place.bucket}/${nav.place.prefix}`
+      : `${selected ?? "local"}:`;
   const currentName = current?.name ?? null;
   // One object per profile, so the field does not re-read the setting on every render.
   const publicBase = useMemo(
@@ -122,6 +133,7 @@ export function App({ api }: { api: Api }) {
         onImport={importAws}
         onRestoreLocal={restoreLocal}
         onActivity={() => setView({ kind: "activity" })}
+        onSync={() => setView({ kind: "sync" })}
       >
         {selected && (
           <SidebarBuckets
@@ -150,6 +162,7 @@ export function App({ api }: { api: Api }) {
         )}
         {notice && <p className="notice">{notice}</p>}
         {view.kind === "activity" && <ActivityView api={api} />}
+        {view.kind === "sync" && <SyncView api={api} place={syncPlace} />}
         {view.kind === "add" && <ProfileForm presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />}
         {view.kind === "edit" && (
           <ProfileForm profile={view.profile} presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />

@@ -20,6 +20,14 @@ import {
   type Entry,
   type Job,
   type Link,
+  type NewPair,
+  type PlanItem,
+  type Resolution,
+  type SyncConflict,
+  type SyncPair,
+  type SyncPairPatch,
+  type SyncPlan,
+  type SyncSettings,
   type ObjectDetails,
   type ObjectEdit,
   type ObjectPage,
@@ -47,6 +55,14 @@ export type {
   Entry,
   Job,
   Link,
+  NewPair,
+  PlanItem,
+  Resolution,
+  SyncConflict,
+  SyncPair,
+  SyncPairPatch,
+  SyncPlan,
+  SyncSettings,
   ObjectDetails,
   ObjectEdit,
   ObjectPage,
@@ -119,7 +135,26 @@ export interface TransferApi {
   toFrontJob(job: number): Promise<void>;
 }
 
-export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi {
+/** Sync pairs: a local folder kept uploaded to a bucket prefix. */
+export interface SyncApi {
+  syncList(): Promise<SyncPair[]>;
+  /** Asks for the folder with the system's picker, pairs it and starts its first sync; null if cancelled. */
+  syncAddChoose(pair: NewPair): Promise<SyncPair | null>;
+  syncDefaultIgnores(): Promise<string[]>;
+  syncEdit(id: number, patch: SyncPairPatch): Promise<SyncPair>;
+  syncRemove(id: number): Promise<void>;
+  syncSetActive(id: number, active: boolean): Promise<void>;
+  /** What a sync would do now; `mirrorDeletes` as if the pair did (not) mirror deletes. */
+  syncPlan(id: number, mirrorDeletes: boolean | null): Promise<SyncPlan>;
+  syncStart(id: number, full: boolean): Promise<number>;
+  syncConflicts(id: number): Promise<SyncConflict[]>;
+  syncConflictResolve(id: number, resolution: Resolution): Promise<void>;
+  syncSettings(): Promise<SyncSettings>;
+  syncSettingsSet(settings: SyncSettings): Promise<void>;
+  activity(limit: number | null): Promise<Activity[]>;
+}
+
+export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi, SyncApi {
   /** The base URL public objects are served from (a CDN), per profile. */
   profilePublicBase(profile: string): Promise<string | null>;
   setProfilePublicBase(profile: string, base: string | null): Promise<void>;
@@ -204,6 +239,18 @@ export const tauriApi: Api = {
   pauseJob: (job) => unwrap(commands.jobPause(job)).then(() => undefined),
   resumeJob: (job) => unwrap(commands.jobResume(job)).then(() => undefined),
   toFrontJob: (job) => unwrap(commands.jobToFront(job)).then(() => undefined),
+  syncList: () => unwrap(commands.syncList()),
+  syncAddChoose: (pair) => unwrap(commands.syncAddChoose(pair)),
+  syncDefaultIgnores: () => commands.syncDefaultIgnores(),
+  syncEdit: (id, patch) => unwrap(commands.syncEdit(id, patch)),
+  syncRemove: (id) => unwrap(commands.syncRemove(id)).then(() => undefined),
+  syncSetActive: (id, active) => unwrap(commands.syncSetActive(id, active)).then(() => undefined),
+  syncPlan: (id, mirrorDeletes) => unwrap(commands.syncPlan(id, mirrorDeletes)),
+  syncStart: (id, full) => unwrap(commands.syncStart(id, full)),
+  syncConflicts: (id) => unwrap(commands.syncConflicts(id)),
+  syncConflictResolve: (id, resolution) => unwrap(commands.syncConflictResolve(id, resolution)).then(() => undefined),
+  syncSettings: () => unwrap(commands.syncSettings()),
+  syncSettingsSet: (settings) => unwrap(commands.syncSettingsSet(settings)).then(() => undefined),
   onEvent: (handler) => {
     const stop = listen<EngineEvent>("engine-event", (e) => handler(e.payload));
     return () => void stop.then((unlisten) => unlisten());

@@ -95,6 +95,27 @@ export const commands = {
 	/**  The profile's public base URL (CDN, custom domain), if set. */
 	profilePublicBase: (profile: string) => typedError<string | null, ApiError>(__TAURI_INVOKE("profile_public_base", { profile })),
 	profilePublicBaseSet: (profile: string, base: string | null) => typedError<null, ApiError>(__TAURI_INVOKE("profile_public_base_set", { profile, base })),
+	/**
+	 *  Asks for a folder with the system's picker and pairs it with `pair.remote`, then syncs it;
+	 *  `None` when the user cancelled.
+	 */
+	syncAddChoose: (pair: NewPair) => typedError<SyncPair | null, ApiError>(__TAURI_INVOKE("sync_add_choose", { pair })),
+	/**  What a new pair ignores unless the user changes it. */
+	syncDefaultIgnores: () => __TAURI_INVOKE<string[]>("sync_default_ignores"),
+	syncList: () => typedError<SyncPair[], ApiError>(__TAURI_INVOKE("sync_list")),
+	syncEdit: (id: number, patch: SyncPairPatch) => typedError<SyncPair, ApiError>(__TAURI_INVOKE("sync_edit", { id, patch })),
+	syncRemove: (id: number) => typedError<null, ApiError>(__TAURI_INVOKE("sync_remove", { id })),
+	syncSetActive: (id: number, active: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("sync_set_active", { id, active })),
+	/**
+	 *  What a sync would do now; `mirror_deletes` shows it as if the pair did (or did not)
+	 *  mirror deletes, for the confirmation before turning that on.
+	 */
+	syncPlan: (id: number, mirrorDeletes: boolean | null) => typedError<SyncPlan, ApiError>(__TAURI_INVOKE("sync_plan", { id, mirrorDeletes })),
+	syncStart: (id: number, full: boolean) => typedError<number, ApiError>(__TAURI_INVOKE("sync_start", { id, full })),
+	syncConflicts: (id: number) => typedError<SyncConflict[], ApiError>(__TAURI_INVOKE("sync_conflicts", { id })),
+	syncConflictResolve: (id: number, resolution: Resolution) => typedError<null, ApiError>(__TAURI_INVOKE("sync_conflict_resolve", { id, resolution })),
+	syncSettings: () => typedError<SyncSettings, ApiError>(__TAURI_INVOKE("sync_settings")),
+	syncSettingsSet: (settings: SyncSettings) => typedError<null, ApiError>(__TAURI_INVOKE("sync_settings_set", { settings })),
 };
 
 /* Types */
@@ -372,6 +393,14 @@ export type Link = {
 	expires_at: string,
 };
 
+/**  A new pair as the window describes it: everything but the folder, which the user picks. */
+export type NewPair = {
+	/**  `PROFILE:BUCKET[/PREFIX]`. */
+	remote: string,
+	mirror_deletes: boolean,
+	ignore: string[],
+};
+
 /**  What HeadObject says of one object. */
 export type ObjectDetails = {
 	key: string,
@@ -415,6 +444,43 @@ export type OpenUpload = {
 	bytes: number,
 	/**  The Strata job that resumes it; `None` for an upload Strata does not own. */
 	job: number | null,
+};
+
+/**  What a sync does with one file. */
+export type PlanAction = 
+/**  New or changed here: it goes up. */
+"upload" | 
+/**
+ *  Renamed here, with a pair that mirrors deletes: copied on the server to the new key,
+ *  then the old key deleted (`other`: the old path).
+ */
+"move" | 
+/**  Deleted here, with a pair that mirrors deletes: deleted there. */
+"delete" | 
+/**
+ *  Changed here and there since the last upload: the file goes up beside the object,
+ *  under `other`; neither is overwritten.
+ */
+"conflict" | 
+/**  The server holds the same bytes already: recorded, not sent. */
+"already_there" | 
+/**
+ *  Changed within the settle time, so perhaps still being written: it goes up once it
+ *  stopped changing.
+ */
+"waiting" | 
+/**  Left as it is, for `reason`. */
+"kept";
+
+/**  One file's part in a plan. */
+export type PlanItem = {
+	/**  `/`-separated, below the pair's folder (and prefix). */
+	path: string,
+	action: PlanAction,
+	size: number,
+	/**  A move's old path; a conflict's path for the file's copy. */
+	other: string | null,
+	reason: string,
 };
 
 /**  A saved profile, as the UI and the CLI show it. Holds no secret. */
@@ -479,6 +545,13 @@ export type Renamed = {
 	reason: string,
 };
 
+/**  How a conflict ends. */
+export type Resolution = 
+/**  Both objects stay; the conflict is dismissed. */
+"keep_both" | 
+/**  The file's version replaces the server's: the copy is moved over the original key. */
+"use_mine";
+
 /**  Whether trying the same thing again can help, and how soon. */
 export type Retry = 
 /**  The same request will fail the same way: fix the cause first. */
@@ -491,6 +564,122 @@ export type Retry =
 export type SkippedProfile = {
 	name: string,
 	reason: string,
+};
+
+/**
+ *  A conflict a sync kept: the object at `original` changed on the server while the file
+ *  changed here, so the file went up to `copy`, beside it.
+ */
+export type SyncConflict = {
+	id: number,
+	pair: number,
+	/**  The file, below the pair's folder. */
+	path: string,
+	/**  `PROFILE:BUCKET/KEY` of the object the server had (left as it was). */
+	original: string,
+	/**  `PROFILE:BUCKET/KEY` of the file's copy. */
+	copy: string,
+	/**  RFC 3339. */
+	detected_at: string,
+};
+
+/**  A local folder and the bucket prefix it is kept uploaded to. */
+export type SyncPair = {
+	id: number,
+	/**  The folder, absolute. */
+	local: string,
+	/**  `PROFILE:BUCKET/PREFIX`. */
+	remote: string,
+	profile: string,
+	bucket: string,
+	/**  `''` or ending in `/`. */
+	prefix: string,
+	/**  A file deleted here is deleted there too. */
+	mirror_deletes: boolean,
+	ignore: string[],
+	/**  `false`: paused; the watcher leaves it alone. */
+	active: boolean,
+	/**
+	 *  `new` (never synced), `syncing`, `idle` (everything is up), `waiting` (files still being
+	 *  written go up once they settle), `missing` (the folder is gone or its drive unmounted;
+	 *  nothing is deleted), `busy` (another Strata process syncs it), or `failed`.
+	 */
+	status: string,
+	/**  The status in words. */
+	status_detail: string | null,
+	/**  The sync job running for it, if one is. */
+	job: number | null,
+	/**  When a sync last ran through (RFC 3339). */
+	synced_at: string | null,
+	/**  Files uploaded and recorded in the index. */
+	files: number,
+	/**  Conflicts kept (the local version was uploaded beside the remote one). */
+	conflicts: number,
+	/**  The numbers of the last run that went through. */
+	last_run: SyncReport | null,
+};
+
+/**  Changes to a pair; unset fields stay. */
+export type SyncPairPatch = {
+	mirror_deletes: boolean | null,
+	ignore: string[] | null,
+};
+
+/**  A sync's plan, before anything is changed. */
+export type SyncPlan = {
+	pair: number,
+	/**  Every file with something to do or to say, by path. */
+	items: PlanItem[],
+	/**  Files as they were uploaded: nothing to do. */
+	unchanged: number,
+	/**  Requests the plan made to the server. */
+	requests: number,
+	/**
+	 *  Every object was compared with the index (a periodic full reconcile), catching
+	 *  changes made on the server.
+	 */
+	full: boolean,
+};
+
+/**  How a sync run ended. */
+export type SyncReport = {
+	pair: number,
+	uploaded: number,
+	moved: number,
+	deleted: number,
+	/**  Files that went up beside a changed object, under a conflict name. */
+	conflicts: number,
+	already_there: number,
+	/**  Files still being written, left for the next run. */
+	waiting: number,
+	/**  Files left alone, with the reason in the plan. */
+	kept: number,
+	failed: number,
+	unchanged: number,
+	bytes: number,
+	/**  Requests the plan made to the server. */
+	requests: number,
+	/**  The first failure, in words. */
+	error: string | null,
+};
+
+/**  How syncs wait and check. */
+export type SyncSettings = {
+	/**
+	 *  A file changed this recently may still be being written: it goes up once it has not
+	 *  changed for this long (milliseconds, 0 to 600,000).
+	 */
+	settle_ms: number,
+	/**
+	 *  The watcher scans each folder this often even without file events (seconds, 10 to
+	 *  86,400), catching what events can miss.
+	 */
+	rescan_secs: number,
+	/**
+	 *  A sync compares every object with the index this often (seconds, 60 to 604,800),
+	 *  catching changes made on the server side.
+	 */
+	reconcile_secs: number,
 };
 
 export type Thumbnail = {

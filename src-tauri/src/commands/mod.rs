@@ -4,4 +4,5 @@
 pub mod buckets;
 pub mod objects;
 pub mod profiles;
+pub mod sync;
 pub mod transfers;

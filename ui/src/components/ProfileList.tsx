@@ -10,11 +10,12 @@ interface Props {
   /** Offered when the built-in `local` profile was removed. */
   onRestoreLocal(): void;
   onActivity(): void;
+  onSync(): void;
   /** What to show under the selected profile (its buckets). */
   children?: React.ReactNode;
 }
 
-export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal, onActivity, children }: Props) {
+export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal, onActivity, onSync, children }: Props) {
   const hasLocal = profiles.some((p) => p.provider === "local");
   return (
     <nav className="sidebar" aria-label="Profiles">
@@ -53,6 +54,9 @@ export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onR
           ))}
         </ul>
       )}
+      <button type="button" className="button-link sidebar-link" onClick={onSync}>
+        Sync
+      </button>
       <button type="button" className="button-link sidebar-link" onClick={onActivity}>
         Activity
       </button>

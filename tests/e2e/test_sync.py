@@ -1,0 +1,70 @@
+"""Sync in the real window: files saved in a folder added in the sync view go up by
+themselves, and the view and the tray (read over D-Bus, as a panel reads it)
+say so; the tray's "Pause all" pauses the pair and "Resume all" resumes it."""
+import json
+import time
+
+from selenium.webdriver.common.by import By
+
+from conftest import screenshot
+from test_objects import answer_picker, button, wait
+from test_transfers import strata
+
+
+def remote_keys(strata_home):
+    listed = json.loads(strata(strata_home, "ls", "local:photos/exports/", "--recursive").stdout)
+    return sorted(entry["key"] for entry in listed)
+
+
+def until(what, check, timeout=90):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"never saw {what}"
+        time.sleep(0.3)
+
+
+def card_text(driver):
+    return driver.execute_script(
+        "return [...document.querySelectorAll('.pair')].map(e => e.textContent).join('\\n')")
+
+
+def test_a_folder_added_in_the_app_syncs_and_keeps_syncing(strata_home, tray_watcher, app_factory, tmp_path):
+    strata(strata_home, "bucket", "mk", "local:photos")
+    folder = tmp_path / "Exports"
+    folder.mkdir()
+
+    app = app_factory()
+    tray_watcher.item()
+    wait(app).until(lambda d: button(d, "Sync")).click()
+    field = wait(app).until(lambda d: d.find_element(By.XPATH, "//label[contains(., 'Upload to')]/input"))
+    field.clear()
+    field.send_keys("local:photos/exports/")
+    button(app, "Choose a folder to sync…").click()
+    answer_picker("Folder to sync", f"{folder}/")
+    # An export lands in the folder after it was paired: the watcher sends it.
+    (folder / "2026").mkdir()
+    (folder / "cover.jpg").write_bytes(b"jpeg" * 100)
+    (folder / "2026" / "Hochzeit Müller.tif").write_bytes(b"tif" * 1000)
+    (folder / ".DS_Store").write_bytes(b"litter")
+
+    until("the export", lambda: remote_keys(strata_home) == [
+        "exports/2026/Hochzeit Müller.tif", "exports/cover.jpg"])
+    wait(app, 60).until(lambda d: "Up to date" in card_text(d) and "2 files" in card_text(d))
+    line = f"{folder.name} → local:photos/exports/: up to date"
+    until("the pair in the tray menu", lambda: line in tray_watcher.menu())
+
+    # Saved later, while the app runs: the watcher sends it once it settles.
+    (folder / "2026" / "retouched.tif").write_bytes(b"retouched" * 100)
+    until("the new file", lambda: "exports/2026/retouched.tif" in remote_keys(strata_home))
+    wait(app, 60).until(lambda d: "3 files" in card_text(d))
+    screenshot(app, "50-sync-view")
+
+    tray_watcher.click("Pause all")
+    tray_watcher.wait_for_label(lambda text: text == "Sync paused")
+    pairs = json.loads(strata(strata_home, "sync", "list").stdout)
+    assert [p["active"] for p in pairs] == [False], pairs
+    wait(app, 30).until(lambda d: "Paused" in card_text(d))
+    tray_watcher.click("Resume all")
+    tray_watcher.wait_for_label(lambda text: text == "Up to date")
+    pairs = json.loads(strata(strata_home, "sync", "list").stdout)
+    assert [p["active"] for p in pairs] == [True], pairs
