@@ -77,6 +77,7 @@ describe("SyncView", () => {
       unchanged: 5,
       requests: 1,
       full: false,
+      settles_in_ms: 0,
     };
     const api = memorySync([syncPair(1, "/home/ana/Exports", "local:photos/inbox/")], { 1: plan });
     show(api);
@@ -101,6 +102,7 @@ describe("SyncView", () => {
       unchanged: 7,
       requests: 0,
       full: false,
+      settles_in_ms: 0,
     };
     const conflict = {
       id: 9,
@@ -130,5 +132,14 @@ describe("SyncView", () => {
     await user.click(screen.getByRole("button", { name: "Remove pair" }));
     expect(api.calls.removed).toEqual([1]);
     expect(await screen.findByText("No folder is synced yet.")).toBeTruthy();
+  });
+
+  it("saves the notification and login choices as they are ticked", async () => {
+    const user = userEvent.setup();
+    const api = memorySync();
+    show(api);
+    await user.click(await screen.findByLabelText("Notify me when many uploads have finished"));
+    await user.click(screen.getByLabelText("Start Strata at login (it keeps syncing from the tray)"));
+    await waitFor(() => expect(api.desktop).toEqual({ notifications: { errors: true, bulk_uploads: false }, atLogin: true }));
   });
 });

@@ -1,4 +1,4 @@
-import type { Activity, SyncApi, SyncConflict, SyncPair, SyncPlan, SyncSettings } from "../api";
+import type { Activity, DesktopApi, Notifications, SyncApi, SyncConflict, SyncPair, SyncPlan, SyncSettings } from "../api";
 
 /** A pair as the engine reports it. */
 export function syncPair(id: number, local: string, remote: string, extra: Partial<SyncPair> = {}): SyncPair {
@@ -37,7 +37,17 @@ export function memorySync(pairs: SyncPair[] = [], plans: Record<number, SyncPla
   };
   let settings: SyncSettings = { settle_ms: 3000, rescan_secs: 600, reconcile_secs: 21600 };
   const activity: Activity[] = [];
-  const api: SyncApi & { pairs: SyncPair[]; calls: typeof calls; chosenFolder: string | null } = {
+  const desktop = { notifications: { errors: true, bulk_uploads: true } as Notifications, atLogin: false };
+  const api: SyncApi & DesktopApi & { pairs: SyncPair[]; calls: typeof calls; chosenFolder: string | null; desktop: typeof desktop } = {
+    desktop,
+    notifications: async () => ({ ...desktop.notifications }),
+    setNotifications: async (wanted) => {
+      desktop.notifications = wanted;
+    },
+    startAtLogin: async () => desktop.atLogin,
+    setStartAtLogin: async (enabled) => {
+      desktop.atLogin = enabled;
+    },
     pairs,
     calls,
     chosenFolder: "/home/ana/Exports",
@@ -64,7 +74,7 @@ export function memorySync(pairs: SyncPair[] = [], plans: Record<number, SyncPla
       calls.active.push([id, active]);
       pairs.find((p) => p.id === id)!.active = active;
     },
-    syncPlan: async (id) => plans[id] ?? { pair: id, items: [], unchanged: 2, requests: 0, full: false },
+    syncPlan: async (id) => plans[id] ?? { pair: id, items: [], unchanged: 2, requests: 0, full: false, settles_in_ms: 0 },
     syncStart: async (id) => {
       calls.started.push(id);
       return 100 + id;

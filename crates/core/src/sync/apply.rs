@@ -29,6 +29,9 @@ pub struct SyncReport {
     pub already_there: u32,
     /// Files still being written, left for the next run.
     pub waiting: u32,
+    /// Milliseconds until the newest of the waiting files has rested for the settle time.
+    #[serde(default)]
+    pub settles_in_ms: u32,
     /// Files left alone, with the reason in the plan.
     pub kept: u32,
     pub failed: u32,
@@ -192,6 +195,7 @@ impl Engine {
             unchanged: plan.unchanged,
             requests: plan.requests,
             waiting: plan.count(PlanAction::Waiting) as u32,
+            settles_in_ms: plan.settles_in_ms,
             kept: plan.count(PlanAction::Kept) as u32,
             already_there: plan.count(PlanAction::AlreadyThere) as u32,
             ..SyncReport::default()

@@ -75,6 +75,8 @@ pub struct SyncPlan {
     /// Every object was compared with the index (a periodic full reconcile), catching
     /// changes made on the server.
     pub full: bool,
+    /// When files wait: milliseconds until the newest of them has rested for the settle time.
+    pub settles_in_ms: u32,
     /// Index rows of files deleted here whose objects are gone or changed on the server.
     #[serde(skip)]
     pub(crate) forget: Vec<String>,
@@ -185,6 +187,7 @@ impl Engine {
             unchanged: 0,
             requests: 0,
             full,
+            settles_in_ms: 0,
             forget: Vec::new(),
         };
         for name in &scan.unnamed {
@@ -236,6 +239,17 @@ impl Engine {
             if pair.mirror_deletes && !ignore.ignores(path, false) {
                 candidates.deleted.push((path.clone(), indexed.clone()));
             }
+        }
+        let newest_waiting = plan
+            .items
+            .iter()
+            .filter(|i| i.action == PlanAction::Waiting)
+            .filter_map(|i| i.local.map(|l| l.mtime_ns))
+            .max();
+        if let Some(mtime_ns) = newest_waiting {
+            let settled_at = mtime_ns / 1_000_000 + i64::from(settle);
+            plan.settles_in_ms =
+                (settled_at - crate::catalog::now_ms()).clamp(0, i64::from(u32::MAX)) as u32;
         }
         let lookups: Vec<&str> = candidates
             .changed

@@ -114,9 +114,15 @@ impl Engine {
             if w.running.is_none() {
                 match w.pair.status.as_str() {
                     "waiting" => {
+                        // Again as soon as the newest waiting file has rested long enough.
+                        let wait = w
+                            .pair
+                            .last_run
+                            .as_ref()
+                            .map_or(settle.settle_ms, |r| r.settles_in_ms);
                         w.due = w
                             .due
-                            .min(now + Duration::from_millis(u64::from(settle.settle_ms)))
+                            .min(now + Duration::from_millis(u64::from(wait)) + TICK);
                     }
                     "missing" => {
                         w.watcher = None;
