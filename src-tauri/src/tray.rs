@@ -232,6 +232,14 @@ async fn show(
             })
             .collect(),
     };
+    // The icon first: whoever sees the new words finds the icon that goes with them.
+    // A new icon is a new file for the indicator, so only when it changes.
+    if shown.0 != Some(status.glance)
+        && let Ok(image) = Image::from_bytes(icon_for(status.glance))
+    {
+        let _ = icon.set_icon(Some(image));
+        shown.0 = Some(status.glance);
+    }
     if shown.1.as_ref() != Some(&text) {
         let _ = icon.set_title(Some(&status.words));
         let _ = icon.set_tooltip(Some(format!("Strata: {}", status.words)));
@@ -242,13 +250,6 @@ async fn show(
             Err(err) => tracing::warn!("the tray menu could not be rebuilt: {err}"),
         }
         shown.1 = Some(text);
-    }
-    // A new icon is a new file for the indicator: only when it changes.
-    if shown.0 != Some(status.glance)
-        && let Ok(image) = Image::from_bytes(icon_for(status.glance))
-    {
-        let _ = icon.set_icon(Some(image));
-        shown.0 = Some(status.glance);
     }
 }
 

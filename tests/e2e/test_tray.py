@@ -16,19 +16,20 @@ def test_the_tray_follows_the_transfers_and_pauses_and_resumes_them_all(strata_h
 
     app = app_factory()
     tray_watcher.item()
-    label = tray_watcher.wait_for_label(lambda text: text.startswith("Transferring 1"))
+    tray_watcher.wait_for_label(lambda text: text.startswith("Transferring 1"))
+    active_icon = tray_watcher.properties()["IconName"]
+    assert Path(active_icon).is_file(), active_icon
+
+    # Paused at once: the upload would otherwise finish while the test reads the menu.
+    tray_watcher.click("Pause all")
+    label = tray_watcher.wait_for_label(lambda text: text == "1 transfer paused")
+    listed = json.loads(strata(strata_home, "transfers", "list").stdout)
+    assert [job["state"] for job in listed] == ["paused"], listed
+    assert tray_watcher.properties()["IconName"] != active_icon, "the paused icon replaced the active one"
     menu = tray_watcher.menu()
     actions = [item for item in menu if item != "Recent activity"]
     assert actions == ["Open Strata", label, "Pause all", "Resume all", "Quit"], menu
     assert menu[label][1] is False, "the state line is words, not an action"
-    active_icon = tray_watcher.properties()["IconName"]
-    assert Path(active_icon).is_file(), active_icon
-
-    tray_watcher.click("Pause all")
-    tray_watcher.wait_for_label(lambda text: text == "1 transfer paused")
-    listed = json.loads(strata(strata_home, "transfers", "list").stdout)
-    assert [job["state"] for job in listed] == ["paused"], listed
-    assert tray_watcher.properties()["IconName"] != active_icon, "the paused icon replaced the active one"
     screenshot(app, "40-tray-paused")
 
     tray_watcher.click("Resume all")
