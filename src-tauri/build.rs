@@ -54,6 +54,10 @@ const COMMANDS: &[&str] = &[
     "sync_conflict_resolve",
     "sync_settings",
     "sync_settings_set",
+    "notifications",
+    "notifications_set",
+    "start_at_login",
+    "start_at_login_set",
 ];
 
 fn main() {

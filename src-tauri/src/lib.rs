@@ -3,6 +3,7 @@
 //! test drives this shell through the real window.
 
 mod commands;
+mod notices;
 mod tray;
 
 use std::process::ExitCode;
@@ -69,6 +70,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::sync::sync_conflict_resolve,
             commands::sync::sync_settings,
             commands::sync::sync_settings_set,
+            commands::desktop::notifications,
+            commands::desktop::notifications_set,
+            commands::desktop::start_at_login,
+            commands::desktop::start_at_login_set,
         ])
         .typ::<strata_core::jobs::Event>()
 }
@@ -112,6 +117,12 @@ pub fn run() -> ExitCode {
         // Used from Rust only (the download folder picker): the window is granted none of
         // the plugin's own commands.
         .plugin(tauri_plugin_dialog::init())
+        // Used from Rust only, like the dialog: the window is granted none of their commands.
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -120,6 +131,7 @@ pub fn run() -> ExitCode {
             forward_events(app.handle());
             resume_unfinished_jobs(app.handle());
             watch_sync_pairs(app.handle());
+            notices::follow(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());

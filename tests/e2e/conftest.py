@@ -80,13 +80,14 @@ def strata_home(tmp_path):
 @pytest.fixture
 def app_factory(strata_home):
     """Starts the real app window, driven through tauri-driver, when the test is ready for it
-    (after preparing the data folder); stopped at the end of the test."""
+    (after preparing the data folder), with more environment variables if given; stopped at
+    the end of the test."""
     assert APP.exists(), f"build the app first: cargo build -p strata-app ({APP} is missing)"
     started = []
 
-    def start():
+    def start(**env_extra):
         port, native_port = free_port(), free_port()
-        env = dict(os.environ, STRATA_HOME=str(strata_home))
+        env = dict(os.environ, STRATA_HOME=str(strata_home), **env_extra)
         driver_process = start_group(["tauri-driver", "--port", str(port), "--native-port", str(native_port)], env=env)
         started.append((driver_process, None))
         # The first port opens before WebKitWebDriver is ready: wait for both.
@@ -146,3 +147,14 @@ def tray_watcher():
         yield watcher
     finally:
         watcher.close()
+
+
+@pytest.fixture
+def notification_server():
+    """A notification server on the session bus, recording what the app shows."""
+    from notifications import NotificationServer
+    server = NotificationServer()
+    try:
+        yield server
+    finally:
+        server.close()

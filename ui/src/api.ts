@@ -21,6 +21,7 @@ import {
   type Job,
   type Link,
   type NewPair,
+  type Notifications,
   type PlanItem,
   type Resolution,
   type SyncConflict,
@@ -56,6 +57,7 @@ export type {
   Job,
   Link,
   NewPair,
+  Notifications,
   PlanItem,
   Resolution,
   SyncConflict,
@@ -154,7 +156,15 @@ export interface SyncApi {
   activity(limit: number | null): Promise<Activity[]>;
 }
 
-export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi, SyncApi {
+/** What the desktop announces, and whether Strata starts at login. */
+export interface DesktopApi {
+  notifications(): Promise<Notifications>;
+  setNotifications(wanted: Notifications): Promise<void>;
+  startAtLogin(): Promise<boolean>;
+  setStartAtLogin(enabled: boolean): Promise<void>;
+}
+
+export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi, SyncApi, DesktopApi {
   /** The base URL public objects are served from (a CDN), per profile. */
   profilePublicBase(profile: string): Promise<string | null>;
   setProfilePublicBase(profile: string, base: string | null): Promise<void>;
@@ -251,6 +261,10 @@ export const tauriApi: Api = {
   syncConflictResolve: (id, resolution) => unwrap(commands.syncConflictResolve(id, resolution)).then(() => undefined),
   syncSettings: () => unwrap(commands.syncSettings()),
   syncSettingsSet: (settings) => unwrap(commands.syncSettingsSet(settings)).then(() => undefined),
+  notifications: () => unwrap(commands.notifications()),
+  setNotifications: (wanted) => unwrap(commands.notificationsSet(wanted)).then(() => undefined),
+  startAtLogin: () => unwrap(commands.startAtLogin()),
+  setStartAtLogin: (enabled) => unwrap(commands.startAtLoginSet(enabled)).then(() => undefined),
   onEvent: (handler) => {
     const stop = listen<EngineEvent>("engine-event", (e) => handler(e.payload));
     return () => void stop.then((unlisten) => unlisten());

@@ -116,6 +116,10 @@ export const commands = {
 	syncConflictResolve: (id: number, resolution: Resolution) => typedError<null, ApiError>(__TAURI_INVOKE("sync_conflict_resolve", { id, resolution })),
 	syncSettings: () => typedError<SyncSettings, ApiError>(__TAURI_INVOKE("sync_settings")),
 	syncSettingsSet: (settings: SyncSettings) => typedError<null, ApiError>(__TAURI_INVOKE("sync_settings_set", { settings })),
+	notifications: () => typedError<Notifications, ApiError>(__TAURI_INVOKE("notifications")),
+	notificationsSet: (wanted: Notifications) => typedError<null, ApiError>(__TAURI_INVOKE("notifications_set", { wanted })),
+	startAtLogin: () => typedError<boolean, ApiError>(__TAURI_INVOKE("start_at_login")),
+	startAtLoginSet: (enabled: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("start_at_login_set", { enabled })),
 };
 
 /* Types */
@@ -401,6 +405,14 @@ export type NewPair = {
 	ignore: string[],
 };
 
+/**  Which desktop notifications the user wants. */
+export type Notifications = {
+	/**  A transfer or a sync failed. */
+	errors: boolean,
+	/**  Many uploads (a drop of a folder, a sync) all finished. */
+	bulk_uploads: boolean,
+};
+
 /**  What HeadObject says of one object. */
 export type ObjectDetails = {
 	key: string,
@@ -639,6 +651,8 @@ export type SyncPlan = {
 	 *  changes made on the server.
 	 */
 	full: boolean,
+	/**  When files wait: milliseconds until the newest of them has rested for the settle time. */
+	settles_in_ms: number,
 };
 
 /**  How a sync run ended. */
@@ -652,6 +666,8 @@ export type SyncReport = {
 	already_there: number,
 	/**  Files still being written, left for the next run. */
 	waiting: number,
+	/**  Milliseconds until the newest of the waiting files has rested for the settle time. */
+	settles_in_ms?: number,
 	/**  Files left alone, with the reason in the plan. */
 	kept: number,
 	failed: number,

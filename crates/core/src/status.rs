@@ -1,8 +1,8 @@
 //! Everything at a glance, as the tray shows it: the transfers' totals and each sync pair's
-//! state, folded into one state (idle, syncing, paused, error) and its words; and pausing or
-//! resuming all of it at once.
+//! state, folded into one state (idle, syncing, paused, error) and its words; pausing or
+//! resuming all of it at once; and which of its changes the desktop announces.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::error::Result;
@@ -100,7 +100,44 @@ impl SyncPair {
     }
 }
 
+/// Which desktop notifications the user wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Notifications {
+    /// A transfer or a sync failed.
+    pub errors: bool,
+    /// Many uploads (a drop of a folder, a sync) all finished.
+    pub bulk_uploads: bool,
+}
+
+impl Default for Notifications {
+    fn default() -> Self {
+        Self {
+            errors: true,
+            bulk_uploads: true,
+        }
+    }
+}
+
+const NOTIFICATIONS_KEY: &str = "notifications";
+
 impl Engine {
+    pub async fn notifications(&self) -> Result<Notifications> {
+        self.reading(|conn| {
+            Ok(crate::catalog::setting(conn, NOTIFICATIONS_KEY)?
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or_default())
+        })
+        .await
+    }
+
+    pub async fn notifications_set(&self, wanted: Notifications) -> Result<()> {
+        let text = serde_json::to_string(&wanted).unwrap_or_default();
+        self.blocking(move |conn, _| {
+            crate::catalog::set_setting(conn, NOTIFICATIONS_KEY, Some(&text))
+        })
+        .await
+    }
+
     pub async fn status(&self) -> Result<Status> {
         Ok(Status::of(
             self.transfer_totals().await?,

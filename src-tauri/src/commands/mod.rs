@@ -2,6 +2,7 @@
 //! result; errors cross as the engine's `{code, message, hint, field, retry}`.
 
 pub mod buckets;
+pub mod desktop;
 pub mod objects;
 pub mod profiles;
 pub mod sync;

@@ -3,6 +3,8 @@ import {
   errorOf,
   type Activity,
   type ApiError,
+  type DesktopApi,
+  type Notifications,
   type PlanItem,
   type SyncApi,
   type SyncConflict,
@@ -44,7 +46,7 @@ export function statusWords(pair: SyncPair): string {
 }
 
 /** Sync pairs: add, pause, sync now, see the plan and the recent activity, resolve conflicts. */
-export function SyncView({ api, place }: { api: SyncApi; place: string }) {
+export function SyncView({ api, place }: { api: SyncApi & DesktopApi; place: string }) {
   const [pairs, setPairs] = useState<SyncPair[] | null>(null);
   const [activity, setActivity] = useState<Activity[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
@@ -73,6 +75,7 @@ export function SyncView({ api, place }: { api: SyncApi; place: string }) {
       <AddPair api={api} place={place} onAdded={reload} onError={setError} />
       {pairs?.length === 0 && <p className="empty-list">No folder is synced yet.</p>}
       <SettingsForm api={api} onError={setError} />
+      <DesktopSettings api={api} onError={setError} />
       <ul className="pair-list">
         {pairs?.map((pair) => (
           <PairCard
@@ -363,5 +366,51 @@ function SettingsForm({ api, onError }: { api: SyncApi; onError(error: ApiError)
         {saved && <span className="hint"> Saved.</span>}
       </form>
     </details>
+  );
+}
+
+/** Notifications and starting at login: saved as soon as they are ticked. */
+function DesktopSettings({ api, onError }: { api: DesktopApi; onError(error: ApiError): void }) {
+  const [wanted, setWanted] = useState<Notifications | null>(null);
+  const [atLogin, setAtLogin] = useState<boolean | null>(null);
+  useEffect(() => {
+    api.notifications().then(setWanted, (thrown) => onError(errorOf(thrown)));
+    api.startAtLogin().then(setAtLogin, (thrown) => onError(errorOf(thrown)));
+  }, [api, onError]);
+  const notify = (next: Notifications) =>
+    api.setNotifications(next).then(() => setWanted(next), (thrown) => onError(errorOf(thrown)));
+  return (
+    <fieldset className="panel desktop-settings">
+      <legend>Desktop</legend>
+      {wanted && (
+        <>
+          <label className="checkbox">
+            <input type="checkbox" checked={wanted.errors} onChange={(e) => void notify({ ...wanted, errors: e.target.checked })} />
+            Notify me when a transfer or a sync fails
+          </label>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={wanted.bulk_uploads}
+              onChange={(e) => void notify({ ...wanted, bulk_uploads: e.target.checked })}
+            />
+            Notify me when many uploads have finished
+          </label>
+        </>
+      )}
+      {atLogin !== null && (
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={atLogin}
+            onChange={(e) => {
+              const enabled = e.target.checked;
+              api.setStartAtLogin(enabled).then(() => setAtLogin(enabled), (thrown) => onError(errorOf(thrown)));
+            }}
+          />
+          Start Strata at login (it keeps syncing from the tray)
+        </label>
+      )}
+    </fieldset>
   );
 }

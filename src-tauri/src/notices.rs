@@ -1,0 +1,105 @@
+//! Desktop notifications, as the user's settings allow: a transfer or a sync that failed, and
+//! the end of a bulk upload (a dropped folder, a sync's new files). Events are gathered for a
+//! moment and said in one notification, so a hundred failures make one, not a hundred.
+
+use std::time::Duration;
+
+use strata_core::Engine;
+use strata_core::jobs::{Event, JobState};
+use tauri::{AppHandle, Manager};
+use tauri_plugin_notification::NotificationExt;
+
+/// Uploads that finish together from this many on are a bulk upload worth a notification.
+const BULK: u32 = 10;
+
+/// How long events are gathered before they are said.
+const GATHER: Duration = Duration::from_secs(1);
+
+/// What happened since the last notification.
+#[derive(Default)]
+struct Gathered {
+    failures: Vec<String>,
+    uploaded: u32,
+}
+
+pub fn follow(app: &AppHandle) {
+    use tokio::sync::broadcast::error::RecvError;
+    let engine = app.state::<Engine>().inner().clone();
+    let mut events = engine.events();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut gathered = Gathered::default();
+        loop {
+            let event = match tokio::time::timeout(GATHER, events.recv()).await {
+                Ok(Ok(event)) => Some(event),
+                Ok(Err(RecvError::Lagged(_))) => continue,
+                Ok(Err(RecvError::Closed)) => break,
+                Err(_) => None,
+            };
+            match event {
+                Some(Event::JobState {
+                    job_kind,
+                    state: JobState::Failed,
+                    error,
+                    ..
+                }) if matches!(job_kind.as_str(), "upload" | "download" | "sync") => {
+                    let why = error.map_or_else(String::new, |e| e.message);
+                    gathered
+                        .failures
+                        .push(format!("{} failed: {why}", kind_words(&job_kind)));
+                }
+                Some(Event::JobState {
+                    job_kind,
+                    state: JobState::Done,
+                    ..
+                }) if job_kind == "upload" => gathered.uploaded += 1,
+                Some(_) => {}
+                None => say(&app, &engine, &mut gathered).await,
+            }
+        }
+    });
+}
+
+fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "upload" => "An upload",
+        "download" => "A download",
+        _ => "A sync",
+    }
+}
+
+/// Says what was gathered, once things went quiet, if the user wants it said.
+async fn say(app: &AppHandle, engine: &Engine, gathered: &mut Gathered) {
+    if gathered.failures.is_empty() && gathered.uploaded == 0 {
+        return;
+    }
+    let wanted = engine.notifications().await.unwrap_or_default();
+    if !gathered.failures.is_empty() {
+        let failures = std::mem::take(&mut gathered.failures);
+        if wanted.errors {
+            let title = match failures.len() {
+                1 => "Strata: something failed".to_string(),
+                n => format!("Strata: {n} things failed"),
+            };
+            show(app, &title, &failures[0]);
+        }
+    }
+    // A bulk upload is said when it all ended, not when a pause in it came.
+    let still_going = engine.transfer_totals().await.is_ok_and(|t| t.active > 0);
+    if gathered.uploaded > 0 && !still_going {
+        let uploaded = std::mem::take(&mut gathered.uploaded);
+        if wanted.bulk_uploads && uploaded >= BULK {
+            show(
+                app,
+                "Strata: uploads finished",
+                &format!("{uploaded} files uploaded and verified."),
+            );
+        }
+    }
+}
+
+fn show(app: &AppHandle, title: &str, body: &str) {
+    if let Err(err) = app.notification().builder().title(title).body(body).show() {
+        tracing::info!("a notification could not be shown: {err}");
+    }
+}
