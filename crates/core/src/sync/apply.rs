@@ -4,6 +4,7 @@
 //! (mirror pairs only) take only objects that are still what was uploaded. Two processes never
 //! run the same pair at once: a run holds the pair's lock file.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -233,6 +234,10 @@ impl Engine {
         progress(0, 0);
         let mut events = self.events();
         let mut uploads = Vec::new();
+        let id = pair.id;
+        let mut stopped = self
+            .reading(move |conn| store::unfinished_uploads(conn, id))
+            .await?;
         for item in work
             .iter()
             .filter(|i| matches!(i.action, PlanAction::Upload | PlanAction::Conflict))
@@ -265,7 +270,7 @@ impl Engine {
                     },
                 }),
             };
-            match self.sync_upload_start(spec).await {
+            match self.sync_upload_start(spec, &mut stopped).await {
                 Ok(id) => uploads.push((id, *item)),
                 Err(err) => report.fail(&err),
             }
@@ -362,14 +367,15 @@ impl Engine {
         .await
     }
 
-    /// Starts a sync's upload, or resumes the same upload a stopped run left paused or failed
-    /// (its parts are kept), so a stopped sync never doubles its transfers.
-    async fn sync_upload_start(&self, spec: JobSpec) -> Result<JobId> {
+    /// Starts a sync's upload, or resumes the same upload a stopped run left unfinished
+    /// (`stopped`: by spec), keeping its parts, so a stopped sync never doubles its transfers.
+    async fn sync_upload_start(
+        &self,
+        spec: JobSpec,
+        stopped: &mut HashMap<String, JobId>,
+    ) -> Result<JobId> {
         let text = serde_json::to_string(&spec).unwrap_or_default();
-        let stopped = self
-            .reading(move |conn| store::unfinished_upload(conn, &text))
-            .await?;
-        if let Some(id) = stopped
+        if let Some(id) = stopped.remove(&text)
             && self.job_resume(id).await.is_ok()
         {
             return Ok(id);

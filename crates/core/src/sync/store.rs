@@ -253,15 +253,14 @@ pub(crate) fn conflict_add(conn: &Connection, pair: u32, path: &str, copy_key: &
     Ok(())
 }
 
-/// A job that uploads the same file to the same key for the pair and did not finish (paused
-/// with its sync, failed, left by a process that died), to be resumed rather than doubled.
-pub(crate) fn unfinished_upload(conn: &Connection, spec: &str) -> Result<Option<u32>> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM jobs WHERE kind = 'upload' AND spec = ?1 AND state != 'done'
-             ORDER BY id DESC LIMIT 1",
-            [spec],
-            |r| r.get(0),
-        )
-        .optional()?)
+/// The uploads of pair `pair`'s syncs that did not finish (paused with their sync, failed,
+/// left by a process that died), by spec, newest kept: to be resumed rather than doubled.
+/// Read once a run, not once a file: the spec column has no index.
+pub(crate) fn unfinished_uploads(conn: &Connection, pair: u32) -> Result<HashMap<String, u32>> {
+    let mut statement = conn.prepare(
+        "SELECT spec, id FROM jobs WHERE kind = 'upload' AND state != 'done'
+           AND json_extract(spec, '$.sync.pair') = ?1 ORDER BY id",
+    )?;
+    let rows = statement.query_map([pair], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
