@@ -26,3 +26,51 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # Waits until something listens on 127.0.0.1:PORT (10 s at most).
 wait_port() { for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+
+# Starts SERVER (builtin: `strata serve-local`; s3s-fs) on a fresh store under $work, with
+# $strata the CLI to use; sets endpoint, key, secret, server_pid, home (a data folder with
+# profile b for the server), the AWS_* keys, and rclone_ (rclone with remote b).
+start_server() {  # server
+  home="$work/$1-home"
+  case $1 in
+    builtin)
+      "$strata" --home "$work/server-home" --json serve-local --dir "$work/$1-store" > "$work/serve.json" 2>/dev/null &
+      server_pid=$!
+      for _ in $(seq 1 100); do [ -s "$work/serve.json" ] && break; sleep 0.1; done
+      read -r endpoint key secret < <(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c["endpoint"], c["access_key_id"], c["secret_access_key"])' "$work/serve.json")
+      ;;
+    s3s-fs)
+      local port; port=$(free_port)
+      key=benchkey secret=benchsecret endpoint="http://127.0.0.1:$port"
+      mkdir -p "$work/$1-store"
+      s3s-fs --host 127.0.0.1 --port "$port" --access-key "$key" --secret-key "$secret" "$work/$1-store" >/dev/null 2>&1 &
+      server_pid=$!
+      wait_port "$port"
+      ;;
+  esac
+  printf '%s\n' "$secret" | "$strata" --home "$home" profile add b --endpoint "$endpoint" \
+    --path-style --access-key-id "$key" --secret-stdin >/dev/null
+  export AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret"
+  rclone_=(env RCLONE_CONFIG_B_TYPE=s3 RCLONE_CONFIG_B_PROVIDER=Other RCLONE_CONFIG_B_ENDPOINT="$endpoint"
+    RCLONE_CONFIG_B_ACCESS_KEY_ID="$key" RCLONE_CONFIG_B_SECRET_ACCESS_KEY="$secret"
+    RCLONE_CONFIG_B_FORCE_PATH_STYLE=true rclone)
+}
+
+server_pid=""
+stop_server() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; server_pid=""; }
+
+# Builds the release CLI ($strata); installs s3s-fs 0.14.1 when $SERVERS names it; lists
+# this machine's aws clis in aws_clis (the pip one earlier on PATH, and /usr/bin/aws); and
+# leaves out what rclone 1.60 cannot load on these machines (plain HTTP here anyway).
+bench_tools() {
+  echo "Building strata (release)..." >&2
+  cargo build --release --locked -p strata-cli >&2
+  strata="$root/target/release/strata"
+  case " $SERVERS " in
+    *" s3s-fs "*) command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --features binary --locked >&2 ;;
+  esac
+  unset AWS_CA_BUNDLE
+  export AWS_DEFAULT_REGION=us-east-1
+  aws_clis=()
+  for cli in $(which -a aws | xargs -n1 readlink -f | awk '!seen[$0]++'); do aws_clis+=("$cli"); done
+}

@@ -25,16 +25,9 @@ cd "$root"
 source "$root/bench/lib.sh"
 in_bench_session "$0" "$@"
 
-echo "Building strata (release)..." >&2
-cargo build --release --locked -p strata-cli >&2
-strata="$root/target/release/strata"
-case " $SERVERS " in
-  *" s3s-fs "*) command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --features binary --locked >&2 ;;
-esac
+bench_tools
 
 work="$(mktemp -d)"
-server_pid=""
-stop_server() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; server_pid=""; }
 cleanup() { stop_server; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -43,38 +36,6 @@ mkdir -p "$work/big" "$work/small"
 head -c "$((BIG_MIB * 1024 * 1024))" /dev/urandom > "$work/big/big.bin"
 for i in $(seq -w 1 "$SMALL"); do head -c "$((SMALL_KIB * 1024))" /dev/urandom > "$work/small/IMG_$i.jpg"; done
 
-unset AWS_CA_BUNDLE  # rclone 1.60 cannot load it on these machines (plain HTTP here)
-export AWS_DEFAULT_REGION=us-east-1
-aws_clis=()
-for cli in $(which -a aws | xargs -n1 readlink -f | awk '!seen[$0]++'); do aws_clis+=("$cli"); done
-
-# Starts SERVER on a fresh store; sets endpoint, key, secret and home (a data folder with
-# profile b for it).
-start() {  # server
-  home="$work/$1-home"
-  case $1 in
-    builtin)
-      "$strata" --home "$work/server-home" --json serve-local --dir "$work/$1-store" > "$work/serve.json" 2>/dev/null &
-      server_pid=$!
-      for _ in $(seq 1 100); do [ -s "$work/serve.json" ] && break; sleep 0.1; done
-      read -r endpoint key secret < <(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c["endpoint"], c["access_key_id"], c["secret_access_key"])' "$work/serve.json")
-      ;;
-    s3s-fs)
-      local port; port=$(free_port)
-      key=benchkey secret=benchsecret endpoint="http://127.0.0.1:$port"
-      mkdir -p "$work/$1-store"
-      s3s-fs --host 127.0.0.1 --port "$port" --access-key "$key" --secret-key "$secret" "$work/$1-store" >/dev/null 2>&1 &
-      server_pid=$!
-      wait_port "$port"
-      ;;
-  esac
-  printf '%s\n' "$secret" | "$strata" --home "$home" profile add b --endpoint "$endpoint" \
-    --path-style --access-key-id "$key" --secret-stdin >/dev/null
-  export AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret"
-  rclone_=(env RCLONE_CONFIG_B_TYPE=s3 RCLONE_CONFIG_B_PROVIDER=Other RCLONE_CONFIG_B_ENDPOINT="$endpoint"
-    RCLONE_CONFIG_B_ACCESS_KEY_ID="$key" RCLONE_CONFIG_B_SECRET_ACCESS_KEY="$secret"
-    RCLONE_CONFIG_B_FORCE_PATH_STYLE=true rclone)
-}
 
 # Runs one transfer with GNU time; prints "seconds peak-MiB", or fails with the tool's words.
 # What earlier runs wrote is flushed first: a tool that syncs its files (Strata does, and the
@@ -128,7 +89,7 @@ run() {  # label measure args...
 
 for server in $SERVERS; do
   echo "Measuring against $server..." >&2
-  start "$server"
+  start_server "$server"
   first=$((bucket + 1))
   run "$server/big/strata" measure_up 1 "$big_bytes" "$strata" --home "$home" put "$work/big/big.bin" b:BUCKET/
   run "$server/big/rclone" measure_up 1 "$big_bytes" "${rclone_[@]}" copy "$work/big/big.bin" b:BUCKET/

@@ -5,10 +5,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{add, strata};
+use common::{add, interrupt, spawn, strata};
 use strata_testkit::ServeLocal;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -103,15 +102,7 @@ async fn watch_uploads_what_lands_in_the_folder_once_it_settles() {
     assert_eq!(pair.code, 0, "{}", pair.stderr);
     assert_eq!(pair.json()["mirror_deletes"], true);
 
-    let mut watch = tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(["--json", "sync", "watch"])
-        .env("STRATA_HOME", h.join("data"))
-        .env("HOME", h)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut watch = spawn(h, &["--json", "sync", "watch"]);
     let mut lines = BufReader::new(watch.stderr.take().unwrap()).lines();
     let status_lines = tokio::spawn(async move {
         let mut seen = Vec::new();
@@ -189,14 +180,7 @@ async fn watch_uploads_what_lands_in_the_folder_once_it_settles() {
     .await;
 
     // Ctrl-C stops the watch; stdout holds the pairs as one document.
-    let pid = watch.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(&watch);
     let out = tokio::time::timeout(Duration::from_secs(30), watch.wait_with_output())
         .await
         .unwrap()

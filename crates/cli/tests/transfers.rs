@@ -6,11 +6,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{add, strata, strata_env};
+use common::{add, interrupt, spawn, strata, strata_env};
 use strata_testkit::{Fault, FaultProxy, ServeLocal};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -89,16 +88,10 @@ async fn put_until(home: &Path, file: &Path, bytes: u64) -> tokio::process::Chil
 
 /// Starts `strata --json ARGS...` and returns it once a transfer moved at least `bytes`.
 async fn run_until(home: &Path, args: &[&str], bytes: u64) -> tokio::process::Child {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--json")
-        .args(args)
-        .env("STRATA_HOME", home.join("data"))
-        .env("HOME", home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let args: Vec<&str> = std::iter::once("--json")
+        .chain(args.iter().copied())
+        .collect();
+    let mut child = spawn(home, &args);
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let within = std::time::Duration::from_secs(60);
     loop {
@@ -257,14 +250,7 @@ async fn ctrl_c_pauses_the_upload_and_says_how_to_go_on() {
     std::fs::write(&file, pattern(40 * MIB)).unwrap();
 
     let put = put_until(h, &file, 8 * MIB as u64).await;
-    let pid = put.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(&put);
     let out = put.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(1));
     let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

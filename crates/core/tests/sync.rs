@@ -12,7 +12,9 @@ use serde_json::Value;
 use strata_core::jobs::JobState;
 use strata_core::sync::{Resolution, SyncPairInput, SyncPairPatch, SyncSettings};
 use strata_core::{DataDir, Engine};
-use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
+use strata_testkit::{
+    ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, create_buckets, sdk_client,
+};
 
 const BUCKET: &str = "synced";
 const PREFIX: &str = "pair/";
@@ -306,6 +308,13 @@ async fn scenarios_on_s3s_fs() {
     all_scenarios(&s3s.endpoint).await;
 }
 
+/// The built-in endpoint with the pair's bucket.
+async fn served_with_bucket() -> (tempfile::TempDir, strata_core::local::LocalEndpoint) {
+    let (dir, server) = serve_local().await;
+    create_buckets(&server.url(), ACCESS_KEY, SECRET_KEY, &[BUCKET]).await;
+    (dir, server)
+}
+
 /// A pair of `folder` (settling at once) with `p:synced/pair/` on an engine at `endpoint`.
 async fn pair_on(engine: &Engine, folder: &Path) -> u32 {
     engine
@@ -338,14 +347,8 @@ async fn sync_once(engine: &Engine, pair: u32) -> strata_core::sync::SyncReport 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_of_10000_unchanged_files_makes_no_request() {
-    let (_dir, server) = serve_local().await;
+    let (_dir, server) = served_with_bucket().await;
     let proxy = FaultProxy::start(&server.url(), |_, _| Fault::Forward).await;
-    sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY)
-        .create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .unwrap();
     let (home, engine) = common::engine_for(&proxy.endpoint).await;
     let folder = tempfile::tempdir().unwrap();
     for n in 0..10_000 {
@@ -374,13 +377,7 @@ async fn a_sync_of_10000_unchanged_files_makes_no_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_killed_half_way_finishes_after_the_restart() {
-    let (_dir, server) = serve_local().await;
-    sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY)
-        .create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .unwrap();
+    let (_dir, server) = served_with_bucket().await;
     // Each upload takes a while, so the process dies with some done and some not.
     let proxy = FaultProxy::start(&server.url(), |head, _| {
         if head.method == "PUT" {
@@ -455,13 +452,7 @@ async fn a_sync_killed_half_way_finishes_after_the_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pair_another_process_is_syncing_is_left_to_it() {
-    let (_dir, server) = serve_local().await;
-    sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY)
-        .create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .unwrap();
+    let (_dir, server) = served_with_bucket().await;
     let (home, engine) = common::engine_for(&server.url()).await;
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("a.txt"), "a").unwrap();

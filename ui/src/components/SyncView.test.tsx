@@ -1,22 +1,11 @@
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { EngineEvent } from "../api";
-import { createEventHub, EventsContext } from "../events";
+import { renderWithEvents } from "../testing/renderWithEvents";
 import { memorySync, syncPair } from "../testing/memorySync";
 import { SyncView } from "./SyncView";
 
 function show(api: ReturnType<typeof memorySync>, place = "local:photos/inbox/") {
-  let emit: (event: EngineEvent) => void = () => {};
-  const hub = createEventHub((handler) => {
-    emit = handler;
-    return () => {};
-  });
-  render(
-    <EventsContext.Provider value={hub}>
-      <SyncView api={api} place={place} />
-    </EventsContext.Provider>,
-  );
-  return (event: EngineEvent) => act(() => emit(event));
+  return renderWithEvents(<SyncView api={api} place={place} />);
 }
 
 const card = (local: string) => screen.getByRole("listitem", { name: `Pair ${local}` });

@@ -1,22 +1,11 @@
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { EngineEvent } from "../api";
-import { createEventHub, EventsContext } from "../events";
+import { renderWithEvents } from "../testing/renderWithEvents";
 import { memoryTransfers, uploadJob } from "../testing/memoryTransfers";
 import { TransfersPanel } from "./TransfersPanel";
 
 function show(api: ReturnType<typeof memoryTransfers>) {
-  let emit: (event: EngineEvent) => void = () => {};
-  const hub = createEventHub((handler) => {
-    emit = handler;
-    return () => {};
-  });
-  render(
-    <EventsContext.Provider value={hub}>
-      <TransfersPanel api={api} />
-    </EventsContext.Provider>,
-  );
-  return (event: EngineEvent) => act(() => emit(event));
+  return renderWithEvents(<TransfersPanel api={api} />);
 }
 
 const row = (name: string) => screen.getByText(name).closest("li") as HTMLElement;

@@ -1,4 +1,6 @@
 //! Running the `strata` binary as scripts do, shared by the CLI's test files.
+//! Each test file uses its own subset of it.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -58,6 +60,29 @@ pub async fn strata_env(
         stdout: String::from_utf8(stdout).unwrap(),
         stderr: String::from_utf8(stderr).unwrap(),
     }
+}
+
+/// Starts `strata ARGS...` in the background on the test's data folder and HOME, with its
+/// output piped, for a test that watches it or stops it halfway.
+pub fn spawn(home: &Path, args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .env("STRATA_HOME", home.join("data"))
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start strata")
+}
+
+/// Sends SIGINT to a process, as Ctrl-C in its terminal does.
+pub fn interrupt(child: &tokio::process::Child) {
+    let pid = child.id().expect("still running").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
+    assert!(sent.is_ok_and(|s| s.success()), "SIGINT to {pid}");
 }
 
 pub async fn strata(home: &Path, args: &[&str], stdin: Option<&str>) -> Run {
