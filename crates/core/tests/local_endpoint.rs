@@ -302,7 +302,7 @@ async fn objects_keep_their_bytes_headers_metadata_and_storage_class() {
         .content_type("image/x-canon-cr3")
         .cache_control("max-age=60")
         .metadata("camera", "R5")
-        .storage_class(StorageClass::Glacier)
+        .storage_class(StorageClass::GlacierIr)
         .send()
         .await
         .unwrap();
@@ -320,7 +320,7 @@ async fn objects_keep_their_bytes_headers_metadata_and_storage_class() {
         out.metadata().unwrap().get("camera").map(String::as_str),
         Some("R5")
     );
-    assert_eq!(out.storage_class(), Some(&StorageClass::Glacier));
+    assert_eq!(out.storage_class(), Some(&StorageClass::GlacierIr));
     assert_eq!(out.content_length(), Some(100_000));
     let etag = out.e_tag().unwrap().to_string();
     assert_eq!(out.body.collect().await.unwrap().to_vec(), body);
@@ -398,7 +398,7 @@ async fn objects_keep_their_bytes_headers_metadata_and_storage_class() {
         .unwrap();
     assert_eq!(
         listed.contents()[0].storage_class().map(|c| c.as_str()),
-        Some("GLACIER")
+        Some("GLACIER_IR")
     );
     assert_eq!(listed.contents()[0].key(), Some(key));
 
@@ -830,7 +830,18 @@ async fn copies_keep_or_replace_metadata_and_change_storage_class_in_place() {
         .await
         .unwrap();
     assert_eq!(archived.storage_class(), Some(&StorageClass::DeepArchive));
-    assert_eq!(s3.get("hot", "a.raw").await, b"bytes");
+    let refused = s3
+        .client
+        .get_object()
+        .bucket("hot")
+        .key("a.raw")
+        .send()
+        .await;
+    assert_eq!(
+        code(refused),
+        "InvalidObjectState",
+        "archived: restored before it is read"
+    );
     let missing = s3
         .client
         .copy_object()
@@ -1706,4 +1717,121 @@ async fn a_stalled_connection_is_closed_after_the_idle_timeout() {
         .await
         .unwrap();
     assert_eq!(listed.key_count(), Some(0), "no half object");
+}
+
+#[tokio::test]
+async fn archived_objects_are_read_only_after_a_restore_that_takes_a_while() {
+    use aws_sdk_s3::types::{GlacierJobParameters, RestoreRequest, Tier};
+    let s3 = Local::start().await;
+    s3.bucket("cold").await;
+    let put = |class: StorageClass, body: &'static [u8]| {
+        s3.client
+            .put_object()
+            .bucket("cold")
+            .key("wedding/IMG_1.CR3")
+            .storage_class(class)
+            .body(ByteStream::from_static(body))
+            .send()
+    };
+    let read = || {
+        s3.client
+            .get_object()
+            .bucket("cold")
+            .key("wedding/IMG_1.CR3")
+            .send()
+    };
+    let head = || {
+        s3.client
+            .head_object()
+            .bucket("cold")
+            .key("wedding/IMG_1.CR3")
+            .send()
+    };
+    let restore = || {
+        let tier = GlacierJobParameters::builder()
+            .tier(Tier::Expedited)
+            .build()
+            .unwrap();
+        s3.client
+            .restore_object()
+            .bucket("cold")
+            .key("wedding/IMG_1.CR3")
+            .restore_request(
+                RestoreRequest::builder()
+                    .days(2)
+                    .glacier_job_parameters(tier)
+                    .build(),
+            )
+            .send()
+    };
+    put(StorageClass::Glacier, b"raw bytes").await.unwrap();
+    assert_eq!(code(read().await), "InvalidObjectState");
+    let before = head().await.unwrap();
+    assert_eq!(
+        (before.storage_class(), before.restore()),
+        (Some(&StorageClass::Glacier), None)
+    );
+
+    restore().await.unwrap();
+    assert_eq!(code(restore().await), "RestoreAlreadyInProgress");
+    assert_eq!(
+        head().await.unwrap().restore(),
+        Some("ongoing-request=\"true\"")
+    );
+    assert_eq!(
+        code(read().await),
+        "InvalidObjectState",
+        "not while it is restoring"
+    );
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let restored = loop {
+        let now = head().await.unwrap();
+        if now
+            .restore()
+            .is_some_and(|r| r.starts_with("ongoing-request=\"false\""))
+        {
+            break now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the restore never finished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(
+        restored.restore().unwrap().contains("expiry-date=\""),
+        "{:?}",
+        restored.restore()
+    );
+    assert!(
+        restored.restore().unwrap().ends_with(" GMT\""),
+        "{:?}",
+        restored.restore()
+    );
+    assert_eq!(s3.get("cold", "wedding/IMG_1.CR3").await, b"raw bytes");
+    restore()
+        .await
+        .expect("a restored object's restore only changes its days");
+
+    // A copy out of the archive once restored; a new object at the key is archived afresh.
+    s3.client
+        .copy_object()
+        .bucket("cold")
+        .key("wedding/IMG_1-hot.CR3")
+        .copy_source("cold/wedding/IMG_1.CR3")
+        .storage_class(StorageClass::Standard)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s3.get("cold", "wedding/IMG_1-hot.CR3").await, b"raw bytes");
+    put(StorageClass::DeepArchive, b"new raw").await.unwrap();
+    assert_eq!(code(read().await), "InvalidObjectState");
+    assert_eq!(head().await.unwrap().restore(), None);
+    put(StorageClass::Standard, b"hot again").await.unwrap();
+    assert_eq!(
+        code(restore().await),
+        "InvalidObjectState",
+        "only archived objects restore"
+    );
 }

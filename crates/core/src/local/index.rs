@@ -9,6 +9,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/local/0003_part_sizes.sql"),
     include_str!("../../migrations/local/0004_completed_uploads.sql"),
     include_str!("../../migrations/local/0005_extents.sql"),
+    include_str!("../../migrations/local/0006_restores.sql"),
 ];
 
 /// The headers an object keeps and returns as they were given.
@@ -213,6 +214,7 @@ pub(crate) fn put_object(
     row: &ObjectRow,
 ) -> rusqlite::Result<Vec<String>> {
     let old = blobs_of(conn, bucket, &row.key)?;
+    end_restore(conn, bucket, &row.key)?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, modified_ms, storage_class, content_type,
              content_encoding, content_disposition, content_language, cache_control, user_metadata, checksums, parts_count, tags,
@@ -264,11 +266,43 @@ pub(crate) fn delete_object(
     key: &[u8],
 ) -> rusqlite::Result<Vec<String>> {
     let blobs = blobs_of(conn, bucket, key)?;
+    end_restore(conn, bucket, key)?;
     conn.execute(
         "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
         params![bucket, key],
     )?;
     Ok(blobs)
+}
+
+fn end_restore(conn: &Connection, bucket: &str, key: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM restores WHERE bucket = ?1 AND key = ?2")?
+        .execute(params![bucket, key])?;
+    Ok(())
+}
+
+/// An archived object's restore: (readable from, readable until), in ms since the epoch.
+pub(crate) fn restore_of(
+    conn: &Connection,
+    bucket: &str,
+    key: &[u8],
+) -> rusqlite::Result<Option<(i64, i64)>> {
+    conn.prepare_cached("SELECT ready_ms, expiry_ms FROM restores WHERE bucket = ?1 AND key = ?2")?
+        .query_row(params![bucket, key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+pub(crate) fn set_restore(
+    conn: &Connection,
+    bucket: &str,
+    key: &[u8],
+    ready_ms: i64,
+    expiry_ms: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO restores (bucket, key, ready_ms, expiry_ms) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![bucket, key, ready_ms, expiry_ms])?;
+    Ok(())
 }
 
 #[derive(Debug, Clone)]

@@ -368,6 +368,7 @@ fn owner() -> Owner {
     }
 }
 
+mod archive;
 mod bodies;
 mod buckets;
 mod listings;
@@ -405,6 +406,7 @@ operations! {
     objects::get_object_tagging(GetObjectTaggingInput) -> GetObjectTaggingOutput;
     objects::put_object_tagging(PutObjectTaggingInput) -> PutObjectTaggingOutput;
     objects::delete_object_tagging(DeleteObjectTaggingInput) -> DeleteObjectTaggingOutput;
+    archive::restore_object(RestoreObjectInput) -> RestoreObjectOutput;
     listings::list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
     listings::list_objects(ListObjectsInput) -> ListObjectsOutput;
     multipart::create_multipart_upload(CreateMultipartUploadInput) -> CreateMultipartUploadOutput;

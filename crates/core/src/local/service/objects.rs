@@ -102,6 +102,7 @@ pub(super) async fn get_object(
     let bucket = input.bucket.clone();
     s3.bucket_region(&bucket, signed, false).await?;
     let (row, file) = open_object(&s3.store, &input.bucket, &input.key).await?;
+    archive::check_readable(s3, &input.bucket, &row).await?;
     check_preconditions(
         &row,
         input.if_match.as_ref(),
@@ -162,6 +163,7 @@ pub(super) async fn head_object(
     )?;
     let mut out = HeadObjectOutput::default();
     describe_object!(out, &row, wants_checksums(input.checksum_mode.as_ref()));
+    out.restore = archive::restore_header(s3, &input.bucket, &row).await?;
     apply_overrides!(out, input);
     out.content_length = Some(row.size);
     if let Some(number) = input.part_number {
@@ -173,7 +175,7 @@ pub(super) async fn head_object(
 }
 
 /// An object's index row, without opening its bytes.
-async fn find_object(
+pub(super) async fn find_object(
     s3: &LocalS3,
     bucket: &str,
     key: &str,
@@ -348,6 +350,7 @@ pub(super) async fn copy_object(
         .await?
         .ok_or_else(|| s3_error!(NoSuchKey, "The source key {source_key} does not exist."))?
     };
+    archive::check_readable(s3, &source_bucket, &source).await?;
     if let Some(cond) = &input.copy_source_if_match
         && !etag_matches(cond, &source.etag)
     {
