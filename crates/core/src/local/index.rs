@@ -9,7 +9,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/local/0003_part_sizes.sql"),
     include_str!("../../migrations/local/0004_completed_uploads.sql"),
     include_str!("../../migrations/local/0005_extents.sql"),
-    include_str!("../../migrations/local/0006_restores.sql"),
+    include_str!("../../migrations/local/0006_archive.sql"),
 ];
 
 /// The headers an object keeps and returns as they were given.
@@ -156,8 +156,35 @@ pub(crate) fn bucket_is_empty(conn: &Connection, bucket: &str) -> rusqlite::Resu
 }
 
 pub(crate) fn delete_bucket(conn: &Connection, bucket: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM lifecycles WHERE bucket = ?1", [bucket])?;
     conn.execute("DELETE FROM buckets WHERE name = ?1", [bucket])
         .map(drop)
+}
+
+/// A bucket's lifecycle configuration (XML), if it has one.
+pub(crate) fn lifecycle(conn: &Connection, bucket: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT config FROM lifecycles WHERE bucket = ?1",
+        [bucket],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Sets (or with `None` removes) a bucket's lifecycle configuration.
+pub(crate) fn set_lifecycle(
+    conn: &Connection,
+    bucket: &str,
+    config: Option<&str>,
+) -> rusqlite::Result<()> {
+    match config {
+        Some(config) => conn.execute(
+            "INSERT OR REPLACE INTO lifecycles (bucket, config) VALUES (?1, ?2)",
+            params![bucket, config],
+        ),
+        None => conn.execute("DELETE FROM lifecycles WHERE bucket = ?1", [bucket]),
+    }
+    .map(drop)
 }
 
 pub(crate) struct BucketRow {

@@ -371,6 +371,7 @@ fn owner() -> Owner {
 mod archive;
 mod bodies;
 mod buckets;
+mod lifecycle;
 mod listings;
 mod multipart;
 mod objects;
@@ -407,6 +408,9 @@ operations! {
     objects::put_object_tagging(PutObjectTaggingInput) -> PutObjectTaggingOutput;
     objects::delete_object_tagging(DeleteObjectTaggingInput) -> DeleteObjectTaggingOutput;
     archive::restore_object(RestoreObjectInput) -> RestoreObjectOutput;
+    lifecycle::put_bucket_lifecycle_configuration(PutBucketLifecycleConfigurationInput) -> PutBucketLifecycleConfigurationOutput;
+    lifecycle::get_bucket_lifecycle_configuration(GetBucketLifecycleConfigurationInput) -> GetBucketLifecycleConfigurationOutput;
+    lifecycle::delete_bucket_lifecycle(DeleteBucketLifecycleInput) -> DeleteBucketLifecycleOutput;
     listings::list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
     listings::list_objects(ListObjectsInput) -> ListObjectsOutput;
     multipart::create_multipart_upload(CreateMultipartUploadInput) -> CreateMultipartUploadOutput;

@@ -8,3 +8,9 @@ CREATE TABLE restores (
     expiry_ms INTEGER NOT NULL,
     PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
+
+-- Each bucket's lifecycle configuration, as the XML S3 takes and returns.
+CREATE TABLE lifecycles (
+    bucket TEXT PRIMARY KEY REFERENCES buckets (name) ON DELETE CASCADE,
+    config TEXT NOT NULL
+);
