@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use strata_core::jobs::{Event, JobId, JobState};
-use strata_core::sync::{DEFAULT_IGNORES, PlanAction, SyncPair, SyncPairInput, SyncPlan};
+use strata_core::sync::{PlanAction, SyncPair, SyncPairInput, SyncPlan};
 use strata_core::{Engine, Error, ErrorCode, Result};
 
 use crate::args::SyncCommand;
@@ -20,7 +20,7 @@ pub async fn run(engine: &Engine, command: Option<SyncCommand>, json_mode: bool)
             mirror_deletes,
             ignore,
         } => {
-            let mut patterns: Vec<String> = DEFAULT_IGNORES.iter().map(|p| p.to_string()).collect();
+            let mut patterns = strata_core::sync::default_ignores();
             patterns.extend(ignore);
             let pair = engine
                 .sync_add(SyncPairInput {

@@ -97,6 +97,26 @@ pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// A setting stored as JSON; the type's default when it is unset (or unreadable, as an older
+/// or newer Strata may have written it).
+pub fn json_setting<T: serde::de::DeserializeOwned + Default>(
+    conn: &Connection,
+    key: &str,
+) -> Result<T> {
+    Ok(setting(conn, key)?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default())
+}
+
+pub fn set_json_setting<T: serde::Serialize>(
+    conn: &Connection,
+    key: &str,
+    value: &T,
+) -> Result<()> {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    set_setting(conn, key, Some(&text))
+}
+
 pub fn set_setting(conn: &Connection, key: &str, value: Option<&str>) -> Result<()> {
     match value {
         Some(value) => conn.execute(

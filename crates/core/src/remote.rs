@@ -62,6 +62,16 @@ impl std::fmt::Display for RemotePath {
 }
 
 impl RemotePath {
+    /// The key as a folder's prefix, for what goes inside it: `''` for the bucket root,
+    /// else the key ending in `/`.
+    pub fn folder_prefix(&self) -> String {
+        match self.key.as_str() {
+            "" => String::new(),
+            key if key.ends_with('/') => key.to_string(),
+            key => format!("{key}/"),
+        }
+    }
+
     /// A trailing `/` (or the bucket root): the path names a folder.
     pub fn is_folder(&self) -> bool {
         self.key.is_empty() || self.key.ends_with('/')

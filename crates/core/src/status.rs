@@ -122,18 +122,13 @@ const NOTIFICATIONS_KEY: &str = "notifications";
 
 impl Engine {
     pub async fn notifications(&self) -> Result<Notifications> {
-        self.reading(|conn| {
-            Ok(crate::catalog::setting(conn, NOTIFICATIONS_KEY)?
-                .and_then(|text| serde_json::from_str(&text).ok())
-                .unwrap_or_default())
-        })
-        .await
+        self.reading(|conn| crate::catalog::json_setting(conn, NOTIFICATIONS_KEY))
+            .await
     }
 
     pub async fn notifications_set(&self, wanted: Notifications) -> Result<()> {
-        let text = serde_json::to_string(&wanted).unwrap_or_default();
         self.blocking(move |conn, _| {
-            crate::catalog::set_setting(conn, NOTIFICATIONS_KEY, Some(&text))
+            crate::catalog::set_json_setting(conn, NOTIFICATIONS_KEY, &wanted)
         })
         .await
     }

@@ -136,10 +136,7 @@ async fn run_scenario(file: &Path, endpoint: &str) {
         .flatten()
         .map(|p| p.as_str().unwrap().to_string())
         .collect();
-    let mut ignore: Vec<String> = strata_core::sync::DEFAULT_IGNORES
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
+    let mut ignore = strata_core::sync::default_ignores();
     ignore.extend(extra);
     let pair = engine
         .sync_add(SyncPairInput {

@@ -3,8 +3,7 @@
 
 use strata_core::jobs::JobId;
 use strata_core::sync::{
-    DEFAULT_IGNORES, Resolution, SyncConflict, SyncPair, SyncPairInput, SyncPairPatch, SyncPlan,
-    SyncSettings,
+    Resolution, SyncConflict, SyncPair, SyncPairInput, SyncPairPatch, SyncPlan, SyncSettings,
 };
 use strata_core::{Engine, Error};
 use tauri::State;
@@ -57,7 +56,7 @@ pub async fn sync_add_choose(
 #[tauri::command]
 #[specta::specta]
 pub fn sync_default_ignores() -> Vec<String> {
-    DEFAULT_IGNORES.iter().map(|p| p.to_string()).collect()
+    strata_core::sync::default_ignores()
 }
 
 #[tauri::command]

@@ -46,9 +46,9 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
-    /// Whether the run changed anything on the server.
-    fn changed(&self) -> bool {
-        self.uploaded + self.moved + self.deleted + self.conflicts > 0
+    /// Objects the run changed on the server.
+    fn changes(&self) -> u32 {
+        self.uploaded + self.moved + self.deleted + self.conflicts
     }
 
     /// The run in words, for the activity log and the pair's status.
@@ -164,7 +164,7 @@ impl Engine {
             );
         }
         let worth_logging = match &outcome {
-            Ok(report) => report.changed() || report.failed > 0,
+            Ok(report) => report.changes() > 0 || report.failed > 0,
             // A folder still missing, or a pair still busy, was logged when it became so.
             Err(err) => err.code != ErrorCode::Cancelled && row.pair.status != status,
         };
@@ -172,12 +172,7 @@ impl Engine {
             let record = Record::new("sync", &row.pair.local).target(&row.pair.remote);
             let record = match &outcome {
                 Ok(report) => record
-                    .counts(
-                        u64::from(
-                            report.uploaded + report.moved + report.deleted + report.conflicts,
-                        ),
-                        report.bytes,
-                    )
+                    .counts(u64::from(report.changes()), report.bytes)
                     .detail(report.describe())
                     .partial(report.failed as usize),
                 Err(_) => record.counts(0, 0).outcome_of(&outcome),

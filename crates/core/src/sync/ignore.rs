@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 /// What a new pair ignores unless told otherwise: system litter, temporary and lock files,
 /// version-control folders, and the partial downloads of browsers and editors' swap files,
 /// none of them finished work (Strata's own partial downloads end in `.part` too).
-pub const DEFAULT_IGNORES: &[&str] = &[
+const DEFAULT_IGNORES: &[&str] = &[
     ".DS_Store",
     "Thumbs.db",
     "desktop.ini",
@@ -23,6 +23,11 @@ pub const DEFAULT_IGNORES: &[&str] = &[
     "*.swp",
     "*~",
 ];
+
+/// [`DEFAULT_IGNORES`], as a pair holds them.
+pub fn default_ignores() -> Vec<String> {
+    DEFAULT_IGNORES.iter().map(|p| p.to_string()).collect()
+}
 
 /// A set of patterns, parsed once.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ use crate::remote::RemotePath;
 
 pub use apply::SyncReport;
 pub use conflicts::{Resolution, SyncConflict};
-pub use ignore::DEFAULT_IGNORES;
+pub use ignore::default_ignores;
 pub use plan::{PlanAction, PlanItem, SyncPlan};
 
 /// A local folder and the bucket prefix it is kept uploaded to.
@@ -68,7 +68,7 @@ pub struct SyncPairInput {
     pub remote: String,
     #[serde(default)]
     pub mirror_deletes: bool,
-    /// `None`: [`DEFAULT_IGNORES`].
+    /// `None`: [`default_ignores`].
     pub ignore: Option<Vec<String>>,
 }
 
@@ -125,15 +125,6 @@ impl Default for SyncSettings {
 
 const SETTINGS_KEY: &str = "sync";
 
-/// The prefix a pair's objects live under: `''` or ending in `/`.
-fn folder_prefix(key: &str) -> String {
-    match key {
-        "" => String::new(),
-        key if key.ends_with('/') => key.to_string(),
-        key => format!("{key}/"),
-    }
-}
-
 impl Engine {
     /// Makes a pair: `local` (an existing folder) kept uploaded to `remote`. It syncs when
     /// `sync_start` or the watcher runs it.
@@ -142,13 +133,13 @@ impl Engine {
         crate::buckets::check_name(&remote.bucket, false)?;
         let ignore = match input.ignore {
             Some(patterns) => patterns,
-            None => DEFAULT_IGNORES.iter().map(|p| p.to_string()).collect(),
+            None => default_ignores(),
         };
         for pattern in &ignore {
             ignore::check(pattern)?;
         }
         let (local, device) = scan::folder_of(&input.local)?;
-        let prefix = folder_prefix(&remote.key);
+        let prefix = remote.folder_prefix();
         if !prefix.is_empty() {
             crate::objects::check_key(&prefix)?;
         }
@@ -231,12 +222,8 @@ impl Engine {
     }
 
     pub async fn sync_settings(&self) -> Result<SyncSettings> {
-        self.reading(|conn| {
-            Ok(crate::catalog::setting(conn, SETTINGS_KEY)?
-                .and_then(|text| serde_json::from_str(&text).ok())
-                .unwrap_or_default())
-        })
-        .await
+        self.reading(|conn| crate::catalog::json_setting(conn, SETTINGS_KEY))
+            .await
     }
 
     pub async fn sync_settings_set(&self, settings: SyncSettings) -> Result<()> {
@@ -262,9 +249,10 @@ impl Engine {
                 ));
             }
         }
-        let text = serde_json::to_string(&settings).unwrap_or_default();
-        self.blocking(move |conn, _| crate::catalog::set_setting(conn, SETTINGS_KEY, Some(&text)))
-            .await
+        self.blocking(move |conn, _| {
+            crate::catalog::set_json_setting(conn, SETTINGS_KEY, &settings)
+        })
+        .await
     }
 
     /// Tells the UI and the tray that pair `id` changed.

@@ -284,20 +284,8 @@ impl Engine {
         let mut remote = HashMap::new();
         if !full && paths.len() <= HEAD_AT_MOST {
             for path in paths {
-                *requests += 1;
-                let key = format!("{}{path}", pair.prefix);
-                match self.object_head(&pair.profile, &pair.bucket, &key).await {
-                    Ok(head) => {
-                        remote.insert(
-                            path.to_string(),
-                            RemoteObject {
-                                size: head.size,
-                                etag: head.etag.unwrap_or_default(),
-                            },
-                        );
-                    }
-                    Err(err) if err.code == ErrorCode::NoSuchKey => {}
-                    Err(err) => return Err(err),
+                if let Some(object) = self.head_at(pair, path, requests).await? {
+                    remote.insert(path.to_string(), object);
                 }
             }
             return Ok(remote);
@@ -327,15 +315,33 @@ impl Engine {
         // A server whose listings carry no ETags (s3s-fs) is asked per object that matters.
         for path in paths {
             if remote.get(*path).is_some_and(|r| r.etag.is_empty()) {
-                *requests += 1;
                 let key = format!("{}{path}", pair.prefix);
-                let head = self.object_head(&pair.profile, &pair.bucket, &key).await?;
-                if let Some(object) = remote.get_mut(*path) {
-                    object.etag = head.etag.unwrap_or_default();
-                }
+                let head = self.head_at(pair, path, requests).await?.ok_or_else(|| {
+                    crate::objects::no_such_key(&pair.profile, &pair.bucket, &key)
+                })?;
+                remote.insert(path.to_string(), head);
             }
         }
         Ok(remote)
+    }
+
+    /// The object at `path` below the pair's prefix (one HEAD), `None` where there is none.
+    async fn head_at(
+        &self,
+        pair: &SyncPair,
+        path: &str,
+        requests: &mut u32,
+    ) -> Result<Option<RemoteObject>> {
+        *requests += 1;
+        let key = format!("{}{path}", pair.prefix);
+        match self.object_head(&pair.profile, &pair.bucket, &key).await {
+            Ok(head) => Ok(Some(RemoteObject {
+                size: head.size,
+                etag: head.etag.unwrap_or_default(),
+            })),
+            Err(err) if err.code == ErrorCode::NoSuchKey => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     async fn decide(

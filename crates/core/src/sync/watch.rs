@@ -143,9 +143,14 @@ impl Engine {
         watched: &mut HashMap<u32, Watched>,
         tell: &mpsc::UnboundedSender<u32>,
     ) {
+        let now = Instant::now();
+        // Most ticks nothing changed and nothing is due: they read nothing.
+        let waiting = |w: &Watched| w.running.is_none() && (w.changed_at.is_some() || now >= w.due);
+        if !watched.values().any(waiting) {
+            return;
+        }
         let settings = self.sync_settings().await.unwrap_or_default();
         let quiet = QUIET.min(Duration::from_millis(u64::from(settings.settle_ms)).max(TICK));
-        let now = Instant::now();
         for w in watched.values_mut() {
             if w.running.is_some() {
                 continue;

@@ -126,11 +126,7 @@ impl Engine {
         options: UploadOptions,
     ) -> Result<Vec<JobId>> {
         options.check()?;
-        let prefix = match target.key.as_str() {
-            "" => String::new(),
-            key if key.ends_with('/') => key.to_string(),
-            key => format!("{key}/"),
-        };
+        let prefix = target.folder_prefix();
         let mut files = Vec::new();
         for source in sources {
             let walked = walk(source.clone()).await?;

@@ -84,7 +84,7 @@ impl Engine {
     }
 
     /// Pauses every upload and download running or queued in this process; returns their ids.
-    pub async fn transfers_pause_all(&self) -> Result<Vec<JobId>> {
+    pub(crate) async fn transfers_pause_all(&self) -> Result<Vec<JobId>> {
         let ids = self
             .transfer_ids(&[JobState::Running, JobState::Queued])
             .await?;
@@ -98,7 +98,7 @@ impl Engine {
     }
 
     /// Resumes every paused upload and download; returns their ids.
-    pub async fn transfers_resume_all(&self) -> Result<Vec<JobId>> {
+    pub(crate) async fn transfers_resume_all(&self) -> Result<Vec<JobId>> {
         let ids = self.transfer_ids(&[JobState::Paused]).await?;
         let mut resumed = Vec::new();
         for id in ids {
