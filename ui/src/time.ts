@@ -15,6 +15,11 @@ export function count(n: number): string {
   return n.toLocaleString("en-US");
 }
 
+/** "2026-11-23 15:27:02" for an RFC 3339 time (UTC, to the second). */
+export function second(iso: string): string {
+  return iso.replace("T", " ").replace("Z", "");
+}
+
 /** "2026-11-23 15:27" for an RFC 3339 time (UTC, to the minute). */
 export function minute(iso: string): string {
   return iso.slice(0, 16).replace("T", " ");

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { errorOf, type Activity, type ApiError, type ObjectApi } from "../api";
 import { jobEnd, useEngineEvents } from "../events";
 import { size } from "../objectListing";
+import { second } from "../time";
 import { ErrorNote } from "./ErrorNote";
 
 /** Newest entries shown. */
@@ -55,7 +56,7 @@ export function ActivityView({ api }: { api: ObjectApi }) {
           <tbody>
             {entries.map((a) => (
               <tr key={a.id} className={`outcome-${a.outcome}`}>
-                <td>{a.at.replace("T", " ").replace("Z", "")}</td>
+                <td>{second(a.at)}</td>
                 <td>{WORDS[a.action] ?? a.action}</td>
                 <td>
                   <code>{a.source}</code>

@@ -14,6 +14,7 @@ import {
 } from "../api";
 import { useEngineEvents } from "../events";
 import { size } from "../objectListing";
+import { second } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
 
@@ -199,7 +200,7 @@ function PairCard({
           </p>
           <p className="pair-sub">
             {pair.files} files · {pair.mirror_deletes ? "mirrors deletes" : "upload-only"}
-            {pair.synced_at && ` · last synced ${pair.synced_at.replace("T", " ").replace("Z", "")}`}
+            {pair.synced_at && ` · last synced ${second(pair.synced_at)}`}
             {run && run.requests === 0 && run.uploaded === 0 && " · no request needed"}
           </p>
         </div>
@@ -251,7 +252,7 @@ function PairCard({
         <ul className="pair-activity" aria-label="Recent activity">
           {recent.map((a) => (
             <li key={a.id}>
-              {a.at.replace("T", " ").replace("Z", "")} · {a.action} · {a.source.slice(pair.local.length + 1) || a.target}
+              {second(a.at)} · {a.action} · {a.source.slice(pair.local.length + 1) || a.target}
               {a.detail ? ` · ${a.detail}` : ""}
             </li>
           ))}
