@@ -60,6 +60,10 @@ pub enum ErrorCode {
     FolderMissing,
     /// Another Strata process is doing this right now (syncing the same pair).
     InUse,
+    /// The server does not offer this (a storage class, lifecycle rules, restores).
+    Unsupported,
+    /// The object is in an archival storage class and must be restored before it is read.
+    NotRestored,
 }
 
 /// Whether trying the same thing again can help, and how soon.

@@ -37,6 +37,11 @@ pub enum Fault {
         chunk: usize,
         every_ms: u64,
     },
+    /// Answer as a successful copy or upload would, without forwarding (a server that loses
+    /// a write it acknowledged).
+    Lose,
+    /// Forward, then flip a bit of the answer's last body byte (bytes altered on the way).
+    Corrupt,
 }
 
 /// Decides the fault for a request: its head and how many requests came before it.
@@ -183,6 +188,16 @@ async fn handle(
         Fault::Refuse => Some((403, "AccessDenied")),
         _ => None,
     };
+    if fault == Fault::Lose {
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult>\
+                    <ETag>\"00000000000000000000000000000000\"</ETag></CopyObjectResult>";
+        return Response::builder()
+            .status(200)
+            .header("content-type", "application/xml")
+            .header("etag", "\"00000000000000000000000000000000\"")
+            .body(Shaped::whole(Bytes::from(body)))
+            .expect("response");
+    }
     if let Some((status, code)) = refusal {
         let body = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
@@ -214,6 +229,12 @@ async fn handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if fault == Fault::Corrupt && !body.is_empty() {
+        let mut altered = body.to_vec();
+        let last = altered.len() - 1;
+        altered[last] ^= 1;
+        body = Bytes::from(altered);
+    }
     if fault == Fault::StripContinuationToken {
         let text = String::from_utf8_lossy(&body).into_owned();
         if let (Some(start), Some(end)) = (

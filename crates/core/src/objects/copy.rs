@@ -7,12 +7,12 @@
 //! every copy of the move verified, so a failed copy never loses a source.
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective, StorageClass};
 use md5::{Digest, Md5};
 use serde::Serialize;
 
 use super::etag::{is_md5, md5_hex, multipart_etag};
-use super::{Entry, Scope, check_key, head_error, list_page};
+use super::{check_key, head_error};
 use crate::activity::Record;
 use crate::buckets::check_name;
 use crate::engine::Engine;
@@ -41,11 +41,11 @@ pub struct CopyReport {
 }
 
 /// One object to copy: where from, where to, and what the source listing said.
-struct Pair {
-    source_key: String,
-    target_key: String,
-    size: u64,
-    etag: Option<String>,
+pub(crate) struct CopyItem {
+    pub source_key: String,
+    pub target_key: String,
+    pub size: u64,
+    pub etag: Option<String>,
 }
 
 /// The folder a key (or a folder's key) is in.
@@ -145,7 +145,7 @@ impl Engine {
         remove_source: bool,
         job: &JobHandle,
     ) -> Result<CopyReport> {
-        let pairs = self.pairs(from, source, base).await?;
+        let pairs = self.pairs(from, source, base, job).await?;
         if pairs.is_empty() {
             return Err(super::no_such_key(
                 &source.profile,
@@ -153,7 +153,6 @@ impl Engine {
                 &source.key,
             ));
         }
-        let server_side = source.profile == target.profile;
         let mut report = CopyReport {
             source: String::new(),
             target: String::new(),
@@ -164,12 +163,8 @@ impl Engine {
         for pair in &pairs {
             job.check()?;
             check_key(&pair.target_key)?;
-            if server_side {
-                self.copy_on_server(to, source, target, pair, job).await?;
-            } else {
-                self.copy_streamed(from, to, source, target, pair, job)
-                    .await?;
-            }
+            self.copy_one(from, to, source, target, pair, None, job)
+                .await?;
             report.objects += 1;
             report.bytes += pair.size;
             job.report(Event::JobProgress {
@@ -209,7 +204,7 @@ impl Engine {
     }
 
     /// Deletes exactly these keys (a move's sources), never a whole prefix.
-    async fn delete_exact(
+    pub(crate) async fn delete_exact(
         &self,
         account: &Account,
         source: &RemotePath,
@@ -227,49 +222,57 @@ impl Engine {
     }
 
     /// The objects to copy: the one object, or every key under the folder.
-    async fn pairs(&self, account: &Account, source: &RemotePath, base: &str) -> Result<Vec<Pair>> {
+    async fn pairs(
+        &self,
+        account: &Account,
+        source: &RemotePath,
+        base: &str,
+        job: &JobHandle,
+    ) -> Result<Vec<CopyItem>> {
         if !source.is_folder() {
             let head = self
                 .object_head(&source.profile, &source.bucket, &source.key)
                 .await?;
-            return Ok(vec![Pair {
+            return Ok(vec![CopyItem {
                 source_key: source.key.clone(),
                 target_key: base.to_string(),
                 size: head.size,
                 etag: head.etag,
             }]);
         }
-        let scope = Scope {
-            bucket: &source.bucket,
-            prefix: &source.key,
-            delimiter: None,
-        };
-        let (mut pairs, mut token) = (Vec::new(), None);
-        loop {
-            let page = self
-                .on_bucket(account, &source.bucket, |client| {
-                    let (scope, token) = (&scope, token.clone());
-                    async move { list_page(&client, account, scope, token, super::PAGE_SIZE).await }
-                })
-                .await?;
-            pairs.extend(page.entries.into_iter().map(
-                |Entry {
-                     name,
-                     key,
-                     size,
-                     etag,
-                     ..
-                 }| Pair {
-                    source_key: key,
-                    target_key: format!("{base}{name}"),
-                    size,
-                    etag,
-                },
-            ));
-            match page.next {
-                Some(next) => token = Some(next),
-                None => return Ok(pairs),
-            }
+        Ok(self
+            .objects_under(account, &source.bucket, &source.key, job)
+            .await?
+            .into_iter()
+            .map(|entry| CopyItem {
+                target_key: format!("{base}{}", entry.name),
+                source_key: entry.key,
+                size: entry.size,
+                etag: entry.etag,
+            })
+            .collect())
+    }
+
+    /// Copies one object from `source`'s bucket to `target`'s (on the server within one
+    /// profile, streamed through Strata across profiles), in storage class `class` where
+    /// given, and verifies the copy before it returns the ETag it got.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn copy_one(
+        &self,
+        from: &Account,
+        to: &Account,
+        source: &RemotePath,
+        target: &RemotePath,
+        item: &CopyItem,
+        class: Option<&str>,
+        job: &JobHandle,
+    ) -> Result<Option<String>> {
+        if source.profile == target.profile {
+            self.copy_on_server(to, source, target, item, class, job)
+                .await
+        } else {
+            self.copy_streamed(from, to, source, target, item, class, job)
+                .await
         }
     }
 
@@ -278,9 +281,10 @@ impl Engine {
         to: &Account,
         source: &RemotePath,
         target: &RemotePath,
-        pair: &Pair,
+        pair: &CopyItem,
+        class: Option<&str>,
         job: &JobHandle,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         let from_header = copy_source(&source.bucket, &pair.source_key);
         self.on_bucket(to, &target.bucket, |client| {
             let from_header = from_header.clone();
@@ -292,6 +296,7 @@ impl Engine {
                         .key(&pair.target_key)
                         .copy_source(from_header)
                         .metadata_directive(MetadataDirective::Copy)
+                        .set_storage_class(class.map(StorageClass::from))
                         .send()
                         .await
                         .map_err(|e| s3::error_from_sdk(&e, &to.label()))?;
@@ -301,7 +306,13 @@ impl Engine {
                     .size
                     .div_ceil(COPY_PART.max(pair.size.div_ceil(10_000)));
                 let part_size = pair.size.div_ceil(parts);
-                multipart(
+                let create = client
+                    .create_multipart_upload()
+                    .bucket(&target.bucket)
+                    .key(&pair.target_key)
+                    .set_storage_class(class.map(StorageClass::from));
+                multipart_with(
+                    create,
                     &client,
                     to,
                     &target.bucket,
@@ -338,18 +349,21 @@ impl Engine {
             }
         })
         .await?;
-        self.verify(to, target, pair, pair.etag.clone()).await
+        self.verify(to, target, pair, pair.etag.clone(), class)
+            .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn copy_streamed(
         &self,
         from: &Account,
         to: &Account,
         source: &RemotePath,
         target: &RemotePath,
-        pair: &Pair,
+        pair: &CopyItem,
+        class: Option<&str>,
         job: &JobHandle,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         let object = self
             .on_bucket(from, &source.bucket, |client| async move {
                 client
@@ -382,6 +396,7 @@ impl Engine {
                         .key(&pair.target_key)
                         .set_content_type(content_type)
                         .set_metadata(metadata)
+                        .set_storage_class(class.map(StorageClass::from))
                         .body(ByteStream::from(data))
                         .send()
                         .await
@@ -400,7 +415,8 @@ impl Engine {
                 .bucket(&target.bucket)
                 .key(&pair.target_key)
                 .set_content_type(content_type)
-                .set_metadata(metadata);
+                .set_metadata(metadata)
+                .set_storage_class(class.map(StorageClass::from));
             multipart_with(
                 create,
                 &client,
@@ -449,17 +465,20 @@ impl Engine {
             ));
         }
         // ...and the target must hold exactly the bytes sent.
-        self.verify(to, target, pair, Some(expected_etag)).await
+        self.verify(to, target, pair, Some(expected_etag), class)
+            .await
     }
 
-    /// Checks the copy at `target`: the size, and the ETag where `expected` is comparable.
+    /// Checks the copy at `target`: the size, the ETag where `expected` is comparable, and
+    /// the storage class where one was asked for.
     async fn verify(
         &self,
         to: &Account,
         target: &RemotePath,
-        pair: &Pair,
+        pair: &CopyItem,
         expected: Option<String>,
-    ) -> Result<()> {
+        class: Option<&str>,
+    ) -> Result<Option<String>> {
         let head = self
             .on_bucket(to, &target.bucket, |client| async move {
                 client
@@ -470,7 +489,11 @@ impl Engine {
                     .await
                     .map_err(|e| head_error(&e, to, &target.bucket, &pair.target_key))
             })
-            .await?;
+            .await
+            .map_err(|err| match err.code {
+                ErrorCode::NoSuchKey => mismatch(target, pair, "the copy is missing"),
+                _ => err,
+            })?;
         let size = head.content_length().unwrap_or(-1).max(0) as u64;
         if size != pair.size {
             return Err(mismatch(
@@ -489,8 +512,24 @@ impl Engine {
         {
             return Err(mismatch(target, pair, "its ETag differs"));
         }
-        Ok(())
+        let kept = head.storage_class().map_or("STANDARD", |c| c.as_str());
+        if let Some(class) = class.filter(|&class| class != kept) {
+            return Err(class_not_kept(to, class, kept));
+        }
+        Ok(head.e_tag().map(|e| e.trim_matches('"').to_string()))
     }
+}
+
+/// The server stored a copy in another class than asked: it does not have that class.
+fn class_not_kept(to: &Account, class: &str, kept: &str) -> Error {
+    Error::new(
+        ErrorCode::Unsupported,
+        format!(
+            "{} did not keep the storage class {class} (the copy is {kept}); no source was deleted.",
+            to.label()
+        ),
+        "This server does not offer that class: archive to another bucket, or choose a class it lists.",
+    )
 }
 
 fn check_length(read: u64, size: u64) -> Result<()> {
@@ -505,7 +544,7 @@ fn check_length(read: u64, size: u64) -> Result<()> {
     .with_retry(crate::error::Retry::Transient))
 }
 
-fn mismatch(target: &RemotePath, pair: &Pair, what: &str) -> Error {
+fn mismatch(target: &RemotePath, pair: &CopyItem, what: &str) -> Error {
     Error::new(
         ErrorCode::S3,
         format!(
@@ -544,24 +583,9 @@ impl PartReader {
     }
 }
 
-/// Runs a multipart upload: `part(number, upload_id)` sends part `number` and returns its
-/// ETag, or `None` when there is nothing left. Completes, or aborts on any failure.
-async fn multipart<F, Fut>(
-    client: &aws_sdk_s3::Client,
-    account: &Account,
-    bucket: &str,
-    key: &str,
-    job: &JobHandle,
-    part: F,
-) -> Result<()>
-where
-    F: FnMut(u32, String) -> Fut,
-    Fut: Future<Output = Result<Option<String>>>,
-{
-    let create = client.create_multipart_upload().bucket(bucket).key(key);
-    multipart_with(create, client, account, bucket, key, job, part).await
-}
-
+/// Runs the multipart upload `create` starts: `part(number, upload_id)` sends part `number`
+/// and returns its ETag, or `None` when there is nothing left. Completes, or aborts on any
+/// failure.
 async fn multipart_with<F, Fut>(
     create: aws_sdk_s3::operation::create_multipart_upload::builders::CreateMultipartUploadFluentBuilder,
     client: &aws_sdk_s3::Client,

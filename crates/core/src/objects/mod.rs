@@ -20,6 +20,7 @@ mod usage;
 use aws_sdk_s3::types::EncodingType;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use copy::CopyItem;
 pub use copy::CopyReport;
 use copy::copy_source;
 pub use download::{DownloadStarted, Renamed};
@@ -303,6 +304,37 @@ impl Engine {
                 .await;
         }
         Ok(page)
+    }
+
+    /// Every object under `prefix` (folder markers included), in key order; cancellable
+    /// between pages.
+    pub(crate) async fn objects_under(
+        &self,
+        account: &Account,
+        bucket: &str,
+        prefix: &str,
+        job: &crate::jobs::JobHandle,
+    ) -> Result<Vec<Entry>> {
+        let scope = Scope {
+            bucket,
+            prefix,
+            delimiter: None,
+        };
+        let (mut entries, mut token) = (Vec::new(), None);
+        loop {
+            job.check()?;
+            let page = self
+                .on_bucket(account, bucket, |client| {
+                    let (scope, token) = (&scope, token.clone());
+                    async move { list_page(&client, account, scope, token, PAGE_SIZE).await }
+                })
+                .await?;
+            entries.extend(page.entries);
+            match page.next {
+                Some(next) => token = Some(next),
+                None => return Ok(entries),
+            }
+        }
     }
 
     /// The details of one object (HeadObject).

@@ -303,6 +303,16 @@ fn service_error(code: &str, status: u16, message: Option<&str>, target: &str) -
             "Another account owns a bucket with that name (bucket names are global)",
             "Choose another name, for example with your organisation's name in it.",
         ),
+        "NotImplemented" | "InvalidStorageClass" => (
+            ErrorCode::Unsupported,
+            "The server does not offer this",
+            "Use a server or storage class that has it; the S3 code above says what was refused.",
+        ),
+        "InvalidObjectState" => (
+            ErrorCode::NotRestored,
+            "The object is in an archival storage class and is not restored",
+            "Restore it first (strata restore, or Restore… in the projects view), then try again.",
+        ),
         REDIRECT | "AuthorizationHeaderMalformed" | "IncorrectEndpoint" => (
             ErrorCode::WrongRegion,
             "The bucket is in another region than the request was sent to",
