@@ -16,7 +16,8 @@ pub struct Activity {
     /// RFC 3339, UTC.
     pub at: String,
     /// `delete`, `copy`, `move`, `rename`, `new_folder`, `edit_metadata`, `edit_tags`,
-    /// `presign_get`, `presign_put`, `upload`, `download`.
+    /// `presign_get`, `presign_put`, `upload`, `download`, `sync`; an archive's `archive`,
+    /// `manifest`, `delete`; `verify`, `restore` (requests sent), `copy_back`, `lifecycle`.
     pub action: String,
     /// The remote path acted on (`PROFILE:BUCKET/KEY`); for an upload, the local file.
     pub source: String,

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_transfer_checksums.sql"),
     include_str!("../migrations/0010_job_places.sql"),
     include_str!("../migrations/0011_sync.sql"),
+    include_str!("../migrations/0012_archives.sql"),
 ];
 
 /// Opens the catalog of a data folder.

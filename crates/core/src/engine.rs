@@ -404,6 +404,7 @@ impl Engine {
                     crate::catalog::set_setting(&tx, LOCAL_REMOVED_SETTING, Some("1"))?;
                 }
                 crate::objects::forget_profile_settings(&tx, current.id)?;
+                crate::archive::forget_profile_settings(&tx, current.id)?;
                 tx.commit()?;
                 Ok(current.id)
             })

@@ -4,6 +4,7 @@
 //! store on the blocking pool, talk S3, and fail with one [`Error`] shape.
 
 pub mod activity;
+pub mod archive;
 pub mod aws_import;
 mod bucket_name;
 pub mod buckets;

@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{Error, ErrorCode, Result};
 
 pub use runner::Job;
+pub(crate) use store::last_with_spec;
 
 pub type JobId = u32;
 
@@ -132,6 +133,22 @@ pub enum JobSpec {
         #[serde(default)]
         full: bool,
     },
+    /// Archiving project `project` (from `source`, as users write it): copy, verify, write
+    /// the manifest, then delete the sources.
+    Archive {
+        project: u32,
+        source: String,
+    },
+    /// Making the archived objects under `path` readable again: RestoreObject for those in
+    /// an archival class, waiting until they are, then (with `copy_back`) copying them back
+    /// to hot storage: to the project's source, or in place.
+    Restore {
+        project: Option<u32>,
+        path: String,
+        tier: crate::archive::Tier,
+        days: u32,
+        copy_back: bool,
+    },
 }
 
 impl JobSpec {
@@ -144,6 +161,8 @@ impl JobSpec {
             Self::Copy { .. } => "copy",
             Self::Upload { .. } => "upload",
             Self::Sync { .. } => "sync",
+            Self::Archive { .. } => "archive",
+            Self::Restore { .. } => "restore",
         }
     }
 
@@ -156,7 +175,9 @@ impl JobSpec {
             Self::Copy { source, .. }
             | Self::Download { source, .. }
             | Self::Upload { target: source, .. }
-            | Self::Sync { target: source, .. } => path_profile(source),
+            | Self::Sync { target: source, .. }
+            | Self::Archive { source, .. }
+            | Self::Restore { path: source, .. } => path_profile(source),
         }
     }
 
@@ -179,7 +200,8 @@ pub enum Event {
     /// `action` names the items: a bucket refresh's `listing` (buckets listed) then `details`
     /// (buckets whose region and public status were read); `emptying` (objects, versions and
     /// uploads deleted before a bucket's delete); `upload`, `download`, `delete`, `copy`,
-    /// `move`, `usage` (objects).
+    /// `move`, `usage` (objects); `archive` (objects copied and verified), `deleting`
+    /// (an archive's sources deleted), `restore` (objects readable), `copy_back`.
     JobProgress {
         job: JobId,
         profile: String,
@@ -198,6 +220,8 @@ pub enum Event {
     BucketsChanged { profile: String },
     /// A sync pair was added, changed, removed, or ended a sync; views of it should reload.
     SyncChanged { pair: u32 },
+    /// An archived project changed state; the projects view should reload.
+    ProjectChanged { project: u32 },
     /// A job changed state. `error` says why a job failed or was cancelled.
     JobState {
         job: JobId,
@@ -315,6 +339,14 @@ impl JobHandle {
 
     pub fn cancel(&self) {
         self.cancel.cancel();
+    }
+
+    /// Sleeps for `time`, or until the job is stopped (then `Err(cancelled)`).
+    pub async fn wait(&self, time: std::time::Duration) -> Result<()> {
+        tokio::select! {
+            () = tokio::time::sleep(time) => Ok(()),
+            () = self.cancel.cancelled() => Err(cancelled()),
+        }
     }
 }
 

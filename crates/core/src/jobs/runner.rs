@@ -159,6 +159,8 @@ impl JobSpec {
             Self::Delete { paths } => paths.iter().collect(),
             Self::Copy { source, target, .. } => vec![source, target],
             Self::Upload { target, .. } | Self::Sync { target, .. } => vec![target],
+            Self::Archive { source, .. } => vec![source],
+            Self::Restore { path, .. } => vec![path],
         };
         for path in paths {
             crate::buckets::check_name(&RemotePath::parse(path)?.bucket, false)?;
@@ -361,6 +363,22 @@ impl Engine {
                     .await
             }
             JobSpec::Sync { pair, full, .. } => self.sync_run(*pair, *full, job).await.map(drop),
+            JobSpec::Archive { project, .. } => self.archive_run(*project, job).await,
+            JobSpec::Restore {
+                project,
+                path,
+                tier,
+                days,
+                copy_back,
+            } => {
+                let request = crate::archive::RestoreRequest {
+                    tier: *tier,
+                    days: *days,
+                    copy_back: *copy_back,
+                };
+                self.restore_run(*project, &RemotePath::parse(path)?, request, job)
+                    .await
+            }
         }
     }
 

@@ -61,6 +61,22 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     })
 }
 
+/// The newest job doing exactly `spec`, and its state.
+pub(crate) fn last_with_spec(
+    conn: &Connection,
+    spec: &JobSpec,
+) -> Result<Option<(JobId, JobState)>> {
+    let spec_json = serde_json::to_string(spec).unwrap_or_default();
+    let found = conn
+        .query_row(
+            "SELECT id, state FROM jobs WHERE kind = ?1 AND spec = ?2 ORDER BY id DESC LIMIT 1",
+            params![spec.kind(), spec_json],
+            |r| Ok((r.get::<_, JobId>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?;
+    Ok(found.map(|(id, state)| (id, JobState::parse(&state))))
+}
+
 /// Writes a new job, queued under `owner`.
 pub(crate) fn insert(
     conn: &Connection,

@@ -1,0 +1,333 @@
+//! The archive job. Each step can be killed and run again:
+//!
+//! 1. Copy every source object to the archive (skipping copies already there and verified
+//!    by an earlier, interrupted run), verifying each copy's size, ETag and class.
+//! 2. Check the whole archived copy again in one listing: a copy that went missing or changed
+//!    since it verified stops the archive here, before any source is deleted.
+//! 3. Write the manifest and read it back; the catalog records that it was written, and from
+//!    then on the manifest, not the source listing, says what the project holds.
+//! 4. Delete the sources still as they were copied (an archive to another bucket). A source
+//!    that changed since, or one added meanwhile, is kept and named in the project's words.
+
+use std::collections::HashMap;
+
+use super::manifest::{Manifest, ManifestEntry};
+use super::{MANIFEST_NAME, ProjectState, store};
+use crate::activity::Record;
+use crate::engine::Engine;
+use crate::error::{Error, ErrorCode, Result};
+use crate::jobs::{Event, JobHandle};
+use crate::objects::{CopyItem, Entry};
+use crate::remote::RemotePath;
+
+/// Whether `entry` is already the archived copy of `source` (an earlier run copied it): same
+/// size, an ETag that says the same bytes, and the class asked for.
+fn already_archived(source: &Entry, there: &Entry, class: Option<&str>) -> bool {
+    let comparable = |e: &Option<String>| e.as_deref().map(|e| e.to_ascii_lowercase());
+    let class_kept =
+        class.is_none_or(|c| there.storage_class.as_deref().unwrap_or("STANDARD") == c);
+    there.size == source.size
+        && comparable(&there.etag).is_some()
+        && comparable(&there.etag) == comparable(&source.etag)
+        && class_kept
+}
+
+impl Engine {
+    /// Runs (or goes on with) archiving project `id`.
+    pub(crate) async fn archive_run(&self, id: u32, job: &JobHandle) -> Result<()> {
+        let project = self.archive_get(id).await?;
+        if project.state == ProjectState::Archived {
+            return Ok(());
+        }
+        self.project_state(id, ProjectState::Archiving, None)
+            .await?;
+        let outcome = self.archive_steps(id, job).await;
+        match &outcome {
+            Ok(words) => {
+                self.project_state(id, ProjectState::Archived, words.clone())
+                    .await?;
+            }
+            Err(err) if err.code == ErrorCode::Cancelled && job.pausing() => {}
+            Err(err) => {
+                let written = self
+                    .reading(move |conn| store::manifest_written(conn, id))
+                    .await?;
+                // Before the manifest nothing was deleted: the project is still hot.
+                let state = if written {
+                    ProjectState::Archiving
+                } else {
+                    ProjectState::Hot
+                };
+                self.project_state(id, state, Some(err.message.clone()))
+                    .await?;
+            }
+        }
+        outcome.map(drop)
+    }
+
+    /// The four steps; returns the project's words when something was kept.
+    async fn archive_steps(&self, id: u32, job: &JobHandle) -> Result<Option<String>> {
+        let project = self.archive_get(id).await?;
+        let source = RemotePath::parse(&project.source)?;
+        let location = RemotePath::parse(&project.location)?;
+        let to = self.account(&location.profile).await?;
+        let written = self
+            .reading(move |conn| store::manifest_written(conn, id))
+            .await?;
+        let manifest = match written {
+            true => self.manifest_read(&location).await?,
+            false => None,
+        };
+        let manifest = match manifest {
+            Some(manifest) => manifest,
+            None => {
+                let manifest = self
+                    .archive_copies(&source, &location, project.class.clone(), job)
+                    .await?;
+                let report = self
+                    .check_copies(&to, &location, &manifest.entries, job)
+                    .await?;
+                if !report.intact() {
+                    return Err(Error::new(
+                        ErrorCode::S3,
+                        format!(
+                            "The archived copy at {location} does not hold what was copied ({}); no source was deleted.",
+                            report.summary()
+                        ),
+                        "Archive again: the missing and changed copies are made again.",
+                    ));
+                }
+                crate::failpoint::hit("archive.before_manifest");
+                self.manifest_write(&location, &manifest).await?;
+                let (objects, bytes) = (manifest.objects, manifest.bytes);
+                self.blocking(move |conn, _| store::set_manifest_written(conn, id, objects, bytes))
+                    .await?;
+                self.log_activity(
+                    Record::new("manifest", &format!("{location}{MANIFEST_NAME}"))
+                        .counts(u64::from(objects), bytes)
+                        .detail(format!("every copy of {source} verified")),
+                )
+                .await;
+                crate::failpoint::hit("archive.before_deletes");
+                manifest
+            }
+        };
+        if location == source {
+            return Ok(None);
+        }
+        self.archive_delete_sources(&source, &manifest, job).await
+    }
+
+    /// Step 1: copies what is not archived yet, verifying each copy; returns the manifest of
+    /// everything archived.
+    async fn archive_copies(
+        &self,
+        source: &RemotePath,
+        location: &RemotePath,
+        class: Option<String>,
+        job: &JobHandle,
+    ) -> Result<Manifest> {
+        let from = self.account(&source.profile).await?;
+        let to = self.account(&location.profile).await?;
+        let in_place = location == source;
+        let sources: Vec<Entry> = self
+            .objects_under(&from, &source.bucket, &source.key, job)
+            .await?
+            .into_iter()
+            .filter(|e| !(in_place && e.name == MANIFEST_NAME))
+            .collect();
+        if sources.is_empty() {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("There is nothing to archive under {source}."),
+                "Check the folder's path; archive a folder that holds objects.",
+            ));
+        }
+        let there: HashMap<String, Entry> = if in_place {
+            sources
+                .iter()
+                .map(|e| (e.name.clone(), e.clone()))
+                .collect()
+        } else {
+            self.objects_under(&to, &location.bucket, &location.key, job)
+                .await?
+                .into_iter()
+                .map(|e| (e.name.clone(), e))
+                .collect()
+        };
+        let total: u64 = sources.iter().map(|e| e.size).sum();
+        let mut manifest = Manifest::new(source, location, class.clone());
+        for entry in &sources {
+            job.check()?;
+            let archived = there.get(&entry.name);
+            let etag = match archived {
+                Some(copy)
+                    if (in_place
+                        && copy.storage_class.as_deref().unwrap_or("STANDARD")
+                            == class.as_deref().unwrap_or("STANDARD"))
+                        || (!in_place && already_archived(entry, copy, class.as_deref())) =>
+                {
+                    copy.etag.clone()
+                }
+                _ => {
+                    let item = CopyItem {
+                        source_key: entry.key.clone(),
+                        target_key: format!("{}{}", location.key, entry.name),
+                        size: entry.size,
+                        etag: entry.etag.clone(),
+                    };
+                    self.copy_one(&from, &to, source, location, &item, class.as_deref(), job)
+                        .await?
+                }
+            };
+            manifest.entries.push(ManifestEntry {
+                key: entry.name.clone(),
+                size: entry.size,
+                etag,
+                source_etag: entry.etag.clone(),
+                modified: entry.last_modified.clone(),
+            });
+            manifest.bytes += entry.size;
+            manifest.objects += 1;
+            job.report(Event::JobProgress {
+                job: job.id,
+                profile: source.profile.clone(),
+                action: "archive".into(),
+                done: manifest.objects,
+                items: Some(sources.len() as u32),
+                bytes: manifest.bytes,
+                total: Some(total),
+            });
+        }
+        manifest.archived_at = crate::buckets::rfc3339(crate::catalog::now());
+        self.log_activity(
+            Record::new("archive", &source.to_string())
+                .target(&location.to_string())
+                .counts(u64::from(manifest.objects), manifest.bytes)
+                .detail(match &class {
+                    Some(class) => format!("copied and verified, in {class}"),
+                    None => "copied and verified".to_string(),
+                }),
+        )
+        .await;
+        Ok(manifest)
+    }
+
+    /// Step 4: deletes the sources that are still as they were archived.
+    async fn archive_delete_sources(
+        &self,
+        source: &RemotePath,
+        manifest: &Manifest,
+        job: &JobHandle,
+    ) -> Result<Option<String>> {
+        let from = self.account(&source.profile).await?;
+        let mut now: HashMap<String, Entry> = self
+            .objects_under(&from, &source.bucket, &source.key, job)
+            .await?
+            .into_iter()
+            .map(|e| (e.name.clone(), e))
+            .collect();
+        let (mut doomed, mut changed) = (Vec::new(), 0usize);
+        for entry in &manifest.entries {
+            let Some(current) = now.remove(&entry.key) else {
+                continue; // deleted by an earlier, interrupted run
+            };
+            let same = current.size == entry.size
+                && match (&current.etag, &entry.source_etag) {
+                    (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                    _ => current.last_modified == entry.modified,
+                };
+            if same {
+                doomed.push(RemotePath {
+                    key: current.key,
+                    ..source.clone()
+                });
+            } else {
+                changed += 1;
+            }
+        }
+        let added = now.len();
+        let count = doomed.len();
+        let deleted = self.delete_exact(&from, source, doomed, job).await?;
+        self.log_activity(
+            Record::new("delete", &source.to_string())
+                .counts(count as u64, 0)
+                .detail("sources of a verified archive")
+                .partial(deleted.failed.len()),
+        )
+        .await;
+        self.jobs().emit(Event::ObjectsChanged {
+            profile: source.profile.clone(),
+            bucket: source.bucket.clone(),
+        });
+        if let Some(first) = deleted.failed.first() {
+            return Err(Error::new(
+                ErrorCode::S3,
+                format!(
+                    "Every object was archived and verified, but {} source object(s) could not be deleted (first: {} {}).",
+                    deleted.failed.len(),
+                    first.key,
+                    first.code
+                ),
+                "Archive again to delete them, or delete them by hand.",
+            ));
+        }
+        let kept: Vec<String> = [
+            (changed > 0).then(|| format!("{changed} source(s) changed after they were archived")),
+            (added > 0).then(|| format!("{added} object(s) added during the archive")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Ok((!kept.is_empty()).then(|| format!("Kept in place: {}.", kept.join("; "))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::already_archived;
+    use crate::objects::Entry;
+
+    fn entry(size: u64, etag: Option<&str>, class: Option<&str>) -> Entry {
+        Entry {
+            name: "a.raw".into(),
+            key: "p/a.raw".into(),
+            folder: false,
+            size,
+            last_modified: None,
+            storage_class: class.map(str::to_string),
+            etag: etag.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_copy_counts_as_archived_only_when_size_etag_and_class_agree() {
+        let source = entry(5, Some("ABC"), None);
+        assert!(already_archived(
+            &source,
+            &entry(5, Some("abc"), None),
+            None
+        ));
+        assert!(!already_archived(
+            &source,
+            &entry(6, Some("abc"), None),
+            None
+        ));
+        assert!(!already_archived(
+            &source,
+            &entry(5, Some("abd"), None),
+            None
+        ));
+        assert!(!already_archived(&source, &entry(5, None, None), None));
+        assert!(!already_archived(
+            &source,
+            &entry(5, Some("abc"), None),
+            Some("GLACIER")
+        ));
+        assert!(already_archived(
+            &source,
+            &entry(5, Some("abc"), Some("GLACIER")),
+            Some("GLACIER")
+        ));
+    }
+}
