@@ -123,8 +123,62 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<SyncCommand>,
     },
+    /// Move a finished project (a folder) to cold storage: every object copied and verified,
+    /// a manifest written beside them, and only then the sources deleted. Running it again
+    /// goes on with an archive that stopped.
+    #[command(args_conflicts_with_subcommands = true)]
+    Archive {
+        #[command(subcommand)]
+        command: Option<ArchiveCommand>,
+        #[arg(value_name = "PROFILE:BUCKET/PREFIX")]
+        source: Option<String>,
+        /// Another bucket (of any profile), with an optional prefix.
+        #[arg(long, value_name = "PROFILE:BUCKET[/PREFIX]")]
+        to: Option<String>,
+        /// A colder storage class: STANDARD_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE...
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+    },
+    /// Bring an archived project back to where it was archived from (or make the archived
+    /// objects under a path readable): restore requests, a wait, then a verified copy back.
+    /// With --days the objects are only made readable, for that many days.
+    Restore {
+        #[arg(value_name = "ID|PROFILE:BUCKET/PREFIX")]
+        target: String,
+        /// Expedited, Standard or Bulk.
+        #[arg(long, value_name = "T", default_value = "Standard")]
+        tier: String,
+        #[arg(long, value_name = "N")]
+        days: Option<u32>,
+    },
+    /// A bucket's lifecycle rules; `set` reads them as JSON on stdin (what `get --json`
+    /// prints) and keeps every rule Strata did not write.
+    Lifecycle {
+        #[command(subcommand)]
+        command: LifecycleCommand,
+    },
     /// Serve the built-in S3 endpoint in the foreground, for scripts and other S3 tools.
     ServeLocal(ServeLocalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// The archived projects, newest first.
+    List,
+    /// Check an archived project against its manifest.
+    Verify { id: u32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LifecycleCommand {
+    Get {
+        #[arg(value_name = "PROFILE:BUCKET")]
+        bucket: String,
+    },
+    Set {
+        #[arg(value_name = "PROFILE:BUCKET")]
+        bucket: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! `strata`: Strata's engine from a terminal. The contract (global flags, JSON output, exit
 //! codes, remote paths) is in DESIGN.md and is kept exactly: scripts rely on it.
 
+mod archive_cmd;
 mod args;
 mod bucket_cmd;
 mod object_cmd;
@@ -56,6 +57,9 @@ async fn run(cli: Cli) -> strata_core::Result<()> {
         Command::Bucket(command) => bucket_cmd::run(&engine, command, cli.json).await,
         Command::ServeLocal(args) => serve_local::run(&engine, args, cli.json).await,
         Command::Sync { command } => sync_cmd::run(&engine, command, cli.json).await,
+        command @ (Command::Archive { .. }
+        | Command::Restore { .. }
+        | Command::Lifecycle { .. }) => archive_cmd::run(&engine, command, cli.json).await,
         command @ (Command::Put { .. }
         | Command::Get { .. }
         | Command::Transfers { .. }

@@ -126,6 +126,9 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
         | Command::Bucket(_)
         | Command::ServeLocal(_)
         | Command::Sync { .. }
+        | Command::Archive { .. }
+        | Command::Restore { .. }
+        | Command::Lifecycle { .. }
         | Command::Put { .. }
         | Command::Get { .. }
         | Command::Transfers { .. }

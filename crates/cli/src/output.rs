@@ -51,6 +51,15 @@ pub fn warning(json_mode: bool, text: &str) {
     }
 }
 
+/// Tells what is about to happen, on stderr (a JSON line with `--json`).
+pub fn note(json_mode: bool, text: &str) {
+    if json_mode {
+        eprintln!("{}", json!({"note": text}));
+    } else {
+        eprintln!("{text}");
+    }
+}
+
 /// Prints `value` as the JSON document, or `human` as words.
 pub fn result<T: Serialize>(json_mode: bool, value: &T, human: impl FnOnce() -> String) {
     if json_mode {

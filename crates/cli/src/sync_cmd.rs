@@ -209,9 +209,12 @@ async fn run_pairs(engine: &Engine, id: Option<u32>, json_mode: bool) -> Result<
     let failed = after
         .iter()
         .find(|p| p.last_run.as_ref().is_some_and(|r| r.failed > 0));
-    match id {
-        Some(_) => output::result(json_mode, &after[0], words),
-        None => output::result(json_mode, &after, words),
+    // With --json the error below is the one document.
+    if failed.is_none() || !json_mode {
+        match id {
+            Some(_) => output::result(json_mode, &after[0], words),
+            None => output::result(json_mode, &after, words),
+        }
     }
     match failed {
         Some(pair) => Err(Error::new(

@@ -66,9 +66,9 @@ impl ProjectState {
 /// An archived (or archiving) project as the catalog knows it.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Project {
-    pub id: u32,
     /// The source folder's own name.
     pub name: String,
+    pub id: u32,
     /// Where the project was, and comes back to: `PROFILE:BUCKET/PREFIX/`.
     pub source: String,
     /// Where the archived copy lives (the source itself for a class change).

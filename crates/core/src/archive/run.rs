@@ -97,7 +97,7 @@ impl Engine {
                         "Archive again: the missing and changed copies are made again.",
                     ));
                 }
-                crate::failpoint::hit("archive.before_manifest");
+                crate::failpoint::hit("archive:before-manifest");
                 self.manifest_write(&location, &manifest).await?;
                 let (objects, bytes) = (manifest.objects, manifest.bytes);
                 self.blocking(move |conn, _| store::set_manifest_written(conn, id, objects, bytes))
@@ -108,7 +108,7 @@ impl Engine {
                         .detail(format!("every copy of {source} verified")),
                 )
                 .await;
-                crate::failpoint::hit("archive.before_deletes");
+                crate::failpoint::hit("archive:before-deletes");
                 manifest
             }
         };
