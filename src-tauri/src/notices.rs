@@ -1,5 +1,6 @@
-//! Desktop notifications, as the user's settings allow: a transfer or a sync that failed, and
-//! the end of a bulk upload (a dropped folder, a sync's new files). Events are gathered for a
+//! Desktop notifications, as the user's settings allow: a transfer, a sync, an archive or a
+//! restore that failed; the end of a bulk upload (a dropped folder, a sync's new files); and
+//! a project's restore, which can take hours, once all of it is readable. Events are gathered for a
 //! moment and said in one notification, so a hundred failures make one, not a hundred.
 
 use std::time::Duration;
@@ -20,6 +21,8 @@ const GATHER: Duration = Duration::from_secs(1);
 struct Gathered {
     failures: Vec<String>,
     uploaded: u32,
+    /// Restore jobs that ended well.
+    restored: Vec<strata_core::jobs::JobId>,
 }
 
 pub fn follow(app: &AppHandle) {
@@ -42,7 +45,11 @@ pub fn follow(app: &AppHandle) {
                     state: JobState::Failed,
                     error,
                     ..
-                }) if matches!(job_kind.as_str(), "upload" | "download" | "sync") => {
+                }) if matches!(
+                    job_kind.as_str(),
+                    "upload" | "download" | "sync" | "archive" | "restore"
+                ) =>
+                {
                     let why = error.map_or_else(String::new, |e| e.message);
                     gathered
                         .failures
@@ -53,6 +60,12 @@ pub fn follow(app: &AppHandle) {
                     state: JobState::Done,
                     ..
                 }) if job_kind == "upload" => gathered.uploaded += 1,
+                Some(Event::JobState {
+                    job,
+                    job_kind,
+                    state: JobState::Done,
+                    ..
+                }) if job_kind == "restore" => gathered.restored.push(job),
                 Some(_) => {}
                 None => say(&app, &engine, &mut gathered).await,
             }
@@ -64,16 +77,25 @@ fn kind_words(kind: &str) -> &'static str {
     match kind {
         "upload" => "An upload",
         "download" => "A download",
+        "archive" => "An archive",
+        "restore" => "A restore",
         _ => "A sync",
     }
 }
 
 /// Says what was gathered, once things went quiet, if the user wants it said.
 async fn say(app: &AppHandle, engine: &Engine, gathered: &mut Gathered) {
-    if gathered.failures.is_empty() && gathered.uploaded == 0 {
+    if gathered.failures.is_empty() && gathered.uploaded == 0 && gathered.restored.is_empty() {
         return;
     }
     let wanted = engine.notifications().await.unwrap_or_default();
+    for job in std::mem::take(&mut gathered.restored) {
+        if let Some(words) = restored_words(engine, job).await
+            && (wanted.errors || wanted.bulk_uploads)
+        {
+            show(app, "Strata: restore finished", &words);
+        }
+    }
     if !gathered.failures.is_empty() {
         let failures = std::mem::take(&mut gathered.failures);
         if wanted.errors {
@@ -96,6 +118,22 @@ async fn say(app: &AppHandle, engine: &Engine, gathered: &mut Gathered) {
             );
         }
     }
+}
+
+/// What a finished restore job brought back, in words.
+async fn restored_words(engine: &Engine, job: strata_core::jobs::JobId) -> Option<String> {
+    let spec = engine.job_get(job).await.ok()?.spec;
+    let strata_core::jobs::JobSpec::Restore { project, path, .. } = spec else {
+        return None;
+    };
+    Some(match project {
+        Some(id) => {
+            let project = engine.archive_get(id).await.ok()?;
+            let detail = project.detail.unwrap_or_default();
+            format!("{}: {detail}", project.name)
+        }
+        None => format!("{path} is readable."),
+    })
 }
 
 fn show(app: &AppHandle, title: &str, body: &str) {

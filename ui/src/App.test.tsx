@@ -2,6 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { Api, Profile, ProfileInput } from "./api";
 import { App } from "./App";
+import { memoryArchive } from "./testing/memoryArchive";
 import { memoryBuckets } from "./testing/memoryBuckets";
 import { memoryObjects } from "./testing/memoryObjects";
 import { memorySync } from "./testing/memorySync";
@@ -21,6 +22,7 @@ function memoryApi(buckets: string[] = []): Api & { profiles: Profile[] } {
     ...memoryTransfers(),
     ...memoryBuckets(buckets),
     ...memorySync(),
+    ...memoryArchive(),
     profiles,
     providerPresets: async () => TEST_PRESETS,
     profilePublicBase: async () => null,

@@ -13,13 +13,15 @@ import { ProfileForm } from "./components/ProfileForm";
 import { ProfileList } from "./components/ProfileList";
 import { SidebarBuckets } from "./components/SidebarBuckets";
 import { SyncView } from "./components/SyncView";
+import { ArchiveDialog, ProjectsView } from "./components/ProjectsView";
 
 type View =
   | { kind: "profile" }
   | { kind: "add" }
   | { kind: "edit"; profile: Profile }
   | { kind: "activity" }
-  | { kind: "sync" };
+  | { kind: "sync" }
+  | { kind: "projects" };
 
 export function App({ api }: { api: Api }) {
   const [profiles, setProfiles] = useState<Profile[] | null>(null);
@@ -33,6 +35,7 @@ export function App({ api }: { api: Api }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [presets, setPresets] = useState<ProviderPreset[]>([]);
+  const [archiving, setArchiving] = useState<{ source: string; name: string } | null>(null);
 
   const reload = useCallback(
     async (select?: string | null) => {
@@ -134,6 +137,7 @@ export function App({ api }: { api: Api }) {
         onRestoreLocal={restoreLocal}
         onActivity={() => setView({ kind: "activity" })}
         onSync={() => setView({ kind: "sync" })}
+        onProjects={() => setView({ kind: "projects" })}
       >
         {selected && (
           <SidebarBuckets
@@ -163,6 +167,7 @@ export function App({ api }: { api: Api }) {
         {notice && <p className="notice">{notice}</p>}
         {view.kind === "activity" && <ActivityView api={api} />}
         {view.kind === "sync" && <SyncView api={api} place={syncPlace} />}
+        {view.kind === "projects" && <ProjectsView api={api} />}
         {view.kind === "add" && <ProfileForm presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />}
         {view.kind === "edit" && (
           <ProfileForm profile={view.profile} presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />
@@ -183,6 +188,7 @@ export function App({ api }: { api: Api }) {
             api={api}
             place={{ ...nav.place, bucket: nav.place.bucket }}
             onNavigate={nav.go}
+            onArchive={(source, name) => setArchiving({ source, name })}
           />
         )}
         {view.kind === "profile" && current && nav.place?.bucket == null && (
@@ -212,6 +218,18 @@ export function App({ api }: { api: Api }) {
         )}
         <TransfersPanel api={api} />
       </main>
+      {archiving && (
+        <ArchiveDialog
+          api={api}
+          source={archiving.source}
+          name={archiving.name}
+          onStarted={(project) => {
+            setArchiving(null);
+            setNotice(`Archiving ${project.name}: follow it under Projects.`);
+          }}
+          onCancel={() => setArchiving(null)}
+        />
+      )}
       {confirmDelete && (
         <ConfirmDialog
           title={`Delete profile "${confirmDelete.name}"?`}

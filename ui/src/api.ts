@@ -16,6 +16,13 @@ import {
   type ProfilePatch,
   type ProviderPreset,
   type Activity,
+  type ArchiveChoices,
+  type ArchiveStarted,
+  type ArchiveTarget,
+  type Project,
+  type RestorePreview,
+  type RestoreRequest,
+  type VerifyReport,
   type DownloadStarted,
   type Entry,
   type Job,
@@ -40,6 +47,13 @@ import {
 
 export type {
   ApiError,
+  ArchiveChoices,
+  ArchiveStarted,
+  ArchiveTarget,
+  Project,
+  RestorePreview,
+  RestoreRequest,
+  VerifyReport,
   OpenUpload,
   DownloadStarted,
   Bucket,
@@ -156,6 +170,17 @@ export interface SyncApi {
   activity(limit: number | null): Promise<Activity[]>;
 }
 
+/** Archived projects: archive a folder, verify, restore. */
+export interface ArchiveApi {
+  /** The classes the profile's provider offers, and where its last project went. */
+  archiveChoices(profile: string): Promise<ArchiveChoices>;
+  archiveStart(source: string, target: ArchiveTarget): Promise<ArchiveStarted>;
+  archiveList(): Promise<Project[]>;
+  archiveVerify(id: number): Promise<VerifyReport>;
+  restorePreview(project: number): Promise<RestorePreview>;
+  restoreStart(project: number, request: RestoreRequest): Promise<number>;
+}
+
 /** What the desktop announces, and whether Strata starts at login. */
 export interface DesktopApi {
   notifications(): Promise<Notifications>;
@@ -164,7 +189,7 @@ export interface DesktopApi {
   setStartAtLogin(enabled: boolean): Promise<void>;
 }
 
-export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi, SyncApi, DesktopApi {
+export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi, SyncApi, DesktopApi, ArchiveApi {
   /** The base URL public objects are served from (a CDN), per profile. */
   profilePublicBase(profile: string): Promise<string | null>;
   setProfilePublicBase(profile: string, base: string | null): Promise<void>;
@@ -261,6 +286,12 @@ export const tauriApi: Api = {
   syncConflictResolve: (id, resolution) => unwrap(commands.syncConflictResolve(id, resolution)).then(() => undefined),
   syncSettings: () => unwrap(commands.syncSettings()),
   syncSettingsSet: (settings) => unwrap(commands.syncSettingsSet(settings)).then(() => undefined),
+  archiveChoices: (profile) => unwrap(commands.archiveChoices(profile)),
+  archiveStart: (source, target) => unwrap(commands.archiveStart(source, target)),
+  archiveList: () => unwrap(commands.archiveList()),
+  archiveVerify: (id) => unwrap(commands.archiveVerify(id)),
+  restorePreview: (project) => unwrap(commands.restorePreview(project)),
+  restoreStart: (project, request) => unwrap(commands.restoreStart(project, request)),
   notifications: () => unwrap(commands.notifications()),
   setNotifications: (wanted) => unwrap(commands.notificationsSet(wanted)).then(() => undefined),
   startAtLogin: () => unwrap(commands.startAtLogin()),

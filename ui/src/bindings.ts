@@ -103,6 +103,17 @@ export const commands = {
 	/**  What a new pair ignores unless the user changes it. */
 	syncDefaultIgnores: () => __TAURI_INVOKE<string[]>("sync_default_ignores"),
 	syncList: () => typedError<SyncPair[], ApiError>(__TAURI_INVOKE("sync_list")),
+	archiveChoices: (profile: string) => typedError<ArchiveChoices, ApiError>(__TAURI_INVOKE("archive_choices", { profile })),
+	/**  Starts archiving the folder `source` (`PROFILE:BUCKET/PREFIX/`). */
+	archiveStart: (source: string, target: ArchiveTarget) => typedError<ArchiveStarted, ApiError>(__TAURI_INVOKE("archive_start", { source, target })),
+	archiveList: () => typedError<Project[], ApiError>(__TAURI_INVOKE("archive_list")),
+	archiveVerify: (id: number) => typedError<VerifyReport, ApiError>(__TAURI_INVOKE("archive_verify", { id })),
+	restorePreview: (project: number) => typedError<RestorePreview, ApiError>(__TAURI_INVOKE("restore_preview", { project })),
+	restoreStart: (project: number, request: RestoreRequest) => typedError<number, ApiError>(__TAURI_INVOKE("restore_start", { project, request })),
+	/**  The rules of `bucket` (`PROFILE:BUCKET`). */
+	lifecycleGet: (bucket: string) => typedError<LifecycleRules, ApiError>(__TAURI_INVOKE("lifecycle_get", { bucket })),
+	/**  Replaces Strata's rules of `bucket`; the others stay as they are. */
+	lifecycleSet: (bucket: string, rules: LifecycleRule[]) => typedError<LifecycleRules, ApiError>(__TAURI_INVOKE("lifecycle_set", { bucket, rules })),
 	syncEdit: (id: number, patch: SyncPairPatch) => typedError<SyncPair, ApiError>(__TAURI_INVOKE("sync_edit", { id, patch })),
 	syncRemove: (id: number) => typedError<null, ApiError>(__TAURI_INVOKE("sync_remove", { id })),
 	syncSetActive: (id: number, active: boolean) => typedError<null, ApiError>(__TAURI_INVOKE("sync_set_active", { id, active })),
@@ -130,7 +141,8 @@ export type Activity = {
 	at: string,
 	/**
 	 *  `delete`, `copy`, `move`, `rename`, `new_folder`, `edit_metadata`, `edit_tags`,
-	 *  `presign_get`, `presign_put`, `upload`, `download`.
+	 *  `presign_get`, `presign_put`, `upload`, `download`, `sync`; an archive's `archive`,
+	 *  `manifest`, `delete`; `verify`, `restore` (requests sent), `copy_back`, `lifecycle`.
 	 */
 	action: string,
 	/**  The remote path acted on (`PROFILE:BUCKET/KEY`); for an upload, the local file. */
@@ -156,6 +168,29 @@ export type ApiError = {
 	/**  The input field at fault, for validation errors (`name`, `endpoint`, ...). */
 	field: string | null,
 	retry: Retry,
+};
+
+/**  The classes the profile's provider offers, and where its last project went. */
+export type ArchiveChoices = {
+	classes: StorageClassOffer[],
+	last_target: ArchiveTarget | null,
+};
+
+/**  An archive just started: its project and its job. */
+export type ArchiveStarted = {
+	project: Project,
+	job: number,
+};
+
+/**
+ *  Where a profile's projects go: another bucket (of any profile) with an optional prefix,
+ *  a storage class, or both (a cold bucket, in a class).
+ */
+export type ArchiveTarget = {
+	/**  `PROFILE:BUCKET[/PREFIX]`; `None`: the same bucket, in place. */
+	to: string | null,
+	/**  A storage class (`GLACIER`, `DEEP_ARCHIVE`...); `None`: the target bucket's default. */
+	class: string | null,
 };
 
 /**  A bucket as the catalog knows it. */
@@ -188,6 +223,15 @@ export type BucketIndex = {
 	letters: LetterCount[],
 	/**  RFC 3339, UTC; `None` before the first refresh. */
 	refreshed_at: string | null,
+};
+
+/**  An object that is there but not as the manifest says. */
+export type ChangedObject = {
+	key: string,
+	expected_size: number,
+	size: number,
+	expected_etag: string | null,
+	etag: string | null,
 };
 
 /**  The outcome of a connection test, in words and in fields. */
@@ -277,7 +321,11 @@ export type ErrorCode =
 /**  A sync pair's folder is gone or on another drive than before (an unmounted drive). */
 "folder_missing" | 
 /**  Another Strata process is doing this right now (syncing the same pair). */
-"in_use";
+"in_use" | 
+/**  The server does not offer this (a storage class, lifecycle rules, restores). */
+"unsupported" | 
+/**  The object is in an archival storage class and must be restored before it is read. */
+"not_restored";
 
 /**  Everything the engine reports while it works. Serialized as `{"kind": "...", ...}`. */
 export type Event = 
@@ -287,7 +335,8 @@ export type Event =
  *  `action` names the items: a bucket refresh's `listing` (buckets listed) then `details`
  *  (buckets whose region and public status were read); `emptying` (objects, versions and
  *  uploads deleted before a bucket's delete); `upload`, `download`, `delete`, `copy`,
- *  `move`, `usage` (objects).
+ *  `move`, `usage` (objects); `archive` (objects copied and verified), `deleting`
+ *  (an archive's sources deleted), `restore` (objects readable), `copy_back`.
  */
 { kind: "job_progress"; job: number; profile: string; action: string; done: number; items: number | null; bytes: number; total: number | null } | 
 /**
@@ -299,6 +348,8 @@ export type Event =
 { kind: "buckets_changed"; profile: string } | 
 /**  A sync pair was added, changed, removed, or ended a sync; views of it should reload. */
 { kind: "sync_changed"; pair: number } | 
+/**  An archived project changed state; the projects view should reload. */
+{ kind: "project_changed"; project: number } | 
 /**  A job changed state. `error` says why a job failed or was cancelled. */
 { kind: "job_state"; job: number; profile: string; 
 /**  The [`JobSpec`]'s kind: `bucket_refresh`, `download`, ... */
@@ -376,7 +427,18 @@ sync?: IndexLink | null } |
  *  One sync of a pair (`target`, its remote side as users write it): plan, then apply.
  *  `full`: compare every object with the index too, as the periodic reconcile does.
  */
-{ kind: "sync"; pair: number; target: string; full?: boolean };
+{ kind: "sync"; pair: number; target: string; full?: boolean } | 
+/**
+ *  Archiving project `project` (from `source`, as users write it): copy, verify, write
+ *  the manifest, then delete the sources.
+ */
+{ kind: "archive"; project: number; source: string } | 
+/**
+ *  Making the archived objects under `path` readable again: RestoreObject for those in
+ *  an archival class, waiting until they are, then (with `copy_back`) copying them back
+ *  to hot storage: to the project's source, or in place.
+ */
+{ kind: "restore"; project: number | null; path: string; tier: Tier; days: number; copy_back: boolean };
 
 /**  Where a job is in its life. `paused`, `failed` and `cancelled` jobs can be resumed. */
 export type JobState = 
@@ -387,6 +449,33 @@ export type JobState =
 export type LetterCount = {
 	letter: string,
 	count: number,
+};
+
+/**  One rule as Strata shows it; the rules it wrote can be edited. */
+export type LifecycleRule = {
+	/**  Given by Strata to the rules it writes (`strata-1`...) when left empty. */
+	id?: string,
+	/**  Written by Strata: only these are edited; every other rule is kept as it is. */
+	managed?: boolean,
+	enabled?: boolean,
+	/**  The key prefix the rule applies to; empty for the whole bucket. */
+	prefix?: string,
+	/**  Move objects to `transition_class` this many days after they were written. */
+	transition_days: number | null,
+	transition_class: string | null,
+	/**  Abort multipart uploads left unfinished this many days. */
+	expire_incomplete_uploads_days: number | null,
+	/**  Delete versions this many days after they stopped being current. */
+	expire_noncurrent_days: number | null,
+	/**  The rule in words (ignored when rules are written). */
+	summary?: string,
+};
+
+/**  A bucket's rules. */
+export type LifecycleRules = {
+	/**  `PROFILE:BUCKET`. */
+	bucket?: string,
+	rules: LifecycleRule[],
 };
 
 export type Link = {
@@ -537,6 +626,39 @@ export type ProfilePatch = {
 	secret_access_key: string | null,
 };
 
+/**  An archived (or archiving) project as the catalog knows it. */
+export type Project = {
+	/**  The source folder's own name. */
+	name: string,
+	id: number,
+	/**  Where the project was, and comes back to: `PROFILE:BUCKET/PREFIX/`. */
+	source: string,
+	/**  Where the archived copy lives (the source itself for a class change). */
+	location: string,
+	/**  The archived copies' storage class; `None`: the target bucket's default. */
+	class: string | null,
+	state: ProjectState,
+	/**  The state in words: why it stopped, what was kept, the last verification. */
+	detail: string | null,
+	objects: number,
+	bytes: number,
+	/**  The manifest object, `PROFILE:BUCKET/KEY`. */
+	manifest: string,
+	/**  RFC 3339, UTC. */
+	created_at: string,
+	archived_at: string | null,
+	restored_at: string | null,
+	/**  A restore without copy back stays readable until then. */
+	readable_until: string | null,
+	/**  The archive or restore job running for it, if one is. */
+	job: number | null,
+};
+
+/**  Where a project is in its life. */
+export type ProjectState = 
+/**  In hot storage: an archive stopped before any source was deleted. */
+"hot" | "archiving" | "archived" | "restoring" | "restored";
+
 export type Provider = "aws" | "r2" | "minio" | "seaweedfs" | "local" | "other";
 
 /**  A provider's usual settings; the user can change every field. */
@@ -564,6 +686,33 @@ export type Resolution =
 /**  The file's version replaces the server's: the copy is moved over the original key. */
 "use_mine";
 
+/**  What a restore would do, shown before it starts. */
+export type RestorePreview = {
+	/**  The archived objects: `PROFILE:BUCKET/PREFIX/`. */
+	path: string,
+	project: number | null,
+	objects: number,
+	bytes: number,
+	/**  Objects in an archival class, which need a restore request, and their bytes. */
+	archived_objects: number,
+	archived_bytes: number,
+	/**  The coldest class among them. */
+	coldest: string | null,
+	/**  Each tier's usual wait; empty when nothing needs a restore request. */
+	waits: TierWait[],
+	/**  Where a copy back goes. */
+	copy_back_to: string,
+};
+
+/**  What a restore does once the objects are readable. */
+export type RestoreRequest = {
+	tier: Tier,
+	/**  How long the restored copies stay readable. */
+	days: number,
+	/**  Copy them back to hot storage (else they are readable for `days`, then cold again). */
+	copy_back: boolean,
+};
+
 /**  Whether trying the same thing again can help, and how soon. */
 export type Retry = 
 /**  The same request will fail the same way: fix the cause first. */
@@ -576,6 +725,15 @@ export type Retry =
 export type SkippedProfile = {
 	name: string,
 	reason: string,
+};
+
+/**  A storage class a provider offers for archiving. */
+export type StorageClassOffer = {
+	/**  As S3 names it: `STANDARD_IA`, `GLACIER`... */
+	class: string,
+	label: string,
+	/**  Objects in it must be restored before they are read. */
+	archival: boolean,
 };
 
 /**
@@ -707,6 +865,16 @@ export type Thumbnail = {
 	height: number,
 };
 
+/**  How fast (and how dear) a restore is. */
+export type Tier = "expedited" | "standard" | "bulk";
+
+/**  A tier's usual wait for the coldest class in a restore. */
+export type TierWait = {
+	tier: Tier,
+	/**  `None` when the class has no such tier (Deep Archive has no Expedited). */
+	wait: string | null,
+};
+
 /**  Where uploads from the window go, and the user metadata each object gets. */
 export type UploadFolder = {
 	profile: string,
@@ -733,6 +901,22 @@ export type Usage = {
 	name: string,
 	objects: number,
 	bytes: number,
+};
+
+/**  What a verification found. */
+export type VerifyReport = {
+	/**  The archived copy checked: `PROFILE:BUCKET/PREFIX/`. */
+	location: string,
+	/**  Objects the manifest lists, and their bytes. */
+	objects: number,
+	bytes: number,
+	/**  Objects found as the manifest says. */
+	matched: number,
+	/**  Keys (below the prefix) the manifest lists and the server does not have. */
+	missing: string[],
+	changed: ChangedObject[],
+	/**  Objects whose ETag took a HEAD, as the listing had none. */
+	heads: number,
 };
 
 export type Visibility = "public" | "private";

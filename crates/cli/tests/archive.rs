@@ -113,7 +113,11 @@ async fn archive_verify_restore_and_lifecycle_from_the_command_line() {
     );
 
     let listed = strata(h, &["--json", "archive", "list"], None).await;
-    assert!(listed.stdout.starts_with("[{\"name\":"), "name comes first: {}", listed.stdout);
+    assert!(
+        listed.stdout.starts_with("[{\"name\":"),
+        "name comes first: {}",
+        listed.stdout
+    );
     let listed = ok(&listed);
     let first = &listed[0];
     assert_eq!(first["name"], "wedding-smith");

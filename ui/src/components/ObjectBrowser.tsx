@@ -44,10 +44,12 @@ interface Props {
   api: ObjectApi & UploadsApi;
   place: Place & { bucket: string };
   onNavigate(place: Place): void;
+  /** Asks where a folder (`PROFILE:BUCKET/PREFIX/`) is archived to. */
+  onArchive?(source: string, name: string): void;
 }
 
 /** The folders and objects of one folder of a bucket, with the actions of a file manager. */
-export function ObjectBrowser({ api, place, onNavigate }: Props) {
+export function ObjectBrowser({ api, place, onNavigate, onArchive }: Props) {
   const { profile, bucket, prefix } = place;
   const listing = useObjectListing(api, profile, bucket, prefix);
   const [filter, setFilter] = useState("");
@@ -334,6 +336,11 @@ export function ObjectBrowser({ api, place, onNavigate }: Props) {
       <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "copy", entry: current, move: false }); }}>Copy to…</button>
       <button type="button" onClick={() => { setMenu(null); setDialog({ kind: "copy", entry: current, move: true }); }}>Move to…</button>
       <button type="button" onClick={() => void folderSize(current)}>Count size</button>
+      {current.folder && onArchive && (
+        <button type="button" onClick={() => { setMenu(null); onArchive(`${profile}:${bucket}/${current.key}`, current.name); }}>
+          Archive…
+        </button>
+      )}
       <button type="button" className="button-danger" onClick={() => void askDelete(current)}>Delete…</button>
     </>
   ) : null;

@@ -11,11 +11,12 @@ interface Props {
   onRestoreLocal(): void;
   onActivity(): void;
   onSync(): void;
+  onProjects(): void;
   /** What to show under the selected profile (its buckets). */
   children?: React.ReactNode;
 }
 
-export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal, onActivity, onSync, children }: Props) {
+export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onRestoreLocal, onActivity, onSync, onProjects, children }: Props) {
   const hasLocal = profiles.some((p) => p.provider === "local");
   return (
     <nav className="sidebar" aria-label="Profiles">
@@ -56,6 +57,9 @@ export function ProfileList({ profiles, selected, onSelect, onAdd, onImport, onR
       )}
       <button type="button" className="button-link sidebar-link" onClick={onSync}>
         Sync
+      </button>
+      <button type="button" className="button-link sidebar-link" onClick={onProjects}>
+        Projects
       </button>
       <button type="button" className="button-link sidebar-link" onClick={onActivity}>
         Activity

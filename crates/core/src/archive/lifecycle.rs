@@ -42,8 +42,8 @@ pub struct LifecycleRule {
     pub expire_incomplete_uploads_days: Option<u32>,
     /// Delete versions this many days after they stopped being current.
     pub expire_noncurrent_days: Option<u32>,
-    /// The rule in words.
-    #[serde(default, skip_deserializing)]
+    /// The rule in words (ignored when rules are written).
+    #[serde(default)]
     pub summary: String,
 }
 

@@ -150,9 +150,10 @@ impl Engine {
         self.log_activity(record.outcome_of(&outcome)).await;
         let report = outcome?;
         if project.state == ProjectState::Archived {
+            let at = crate::buckets::rfc3339(crate::catalog::now());
             let words = format!(
-                "Verified {}: {}",
-                crate::buckets::rfc3339(crate::catalog::now()),
+                "Verified {} UTC: {}",
+                at.trim_end_matches('Z').replace('T', " "),
                 report.summary()
             );
             self.blocking(move |conn, _| super::store::set_detail(conn, id, &words))
