@@ -42,6 +42,13 @@ struct MenuText {
     recent: Vec<String>,
 }
 
+/// What the tray shows now: its icon, and its menu with what that says.
+#[derive(Default)]
+struct Showing {
+    glance: Option<Glance>,
+    menu: Option<(Menu<Wry>, MenuText)>,
+}
+
 pub fn install(app: &AppHandle) {
     let host = tray_host_running();
     if !host {
@@ -178,7 +185,7 @@ fn follow(app: &AppHandle, icon: TrayIcon) {
     let mut events = engine.events();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut shown = (None, None);
+        let mut shown = Showing::default();
         show(&app, &engine, &icon, &mut shown).await;
         loop {
             match events.recv().await {
@@ -205,12 +212,7 @@ fn concerns_the_tray(event: &Event) -> bool {
 }
 
 /// Shows the state as it is now, where it changed since `shown` (the icon, the menu).
-async fn show(
-    app: &AppHandle,
-    engine: &Engine,
-    icon: &TrayIcon,
-    shown: &mut (Option<Glance>, Option<MenuText>),
-) {
+async fn show(app: &AppHandle, engine: &Engine, icon: &TrayIcon, shown: &mut Showing) {
     let (status, recent) = match (
         engine.status().await,
         engine.activity_list(Some(RECENT)).await,
@@ -234,22 +236,34 @@ async fn show(
     };
     // The icon first: whoever sees the new words finds the icon that goes with them.
     // A new icon is a new file for the indicator, so only when it changes.
-    if shown.0 != Some(status.glance)
+    if shown.glance != Some(status.glance)
         && let Ok(image) = Image::from_bytes(icon_for(status.glance))
     {
         let _ = icon.set_icon(Some(image));
-        shown.0 = Some(status.glance);
+        shown.glance = Some(status.glance);
     }
-    if shown.1.as_ref() != Some(&text) {
-        let _ = icon.set_title(Some(&status.words));
-        let _ = icon.set_tooltip(Some(format!("Strata: {}", status.words)));
-        match menu(app, &text) {
-            Ok(menu) => {
-                let _ = icon.set_menu(Some(menu));
-            }
-            Err(err) => tracing::warn!("the tray menu could not be rebuilt: {err}"),
+    if shown.menu.as_ref().is_some_and(|(_, said)| *said == text) {
+        return;
+    }
+    let _ = icon.set_title(Some(&status.words));
+    let _ = icon.set_tooltip(Some(format!("Strata: {}", status.words)));
+    // Progress changes only the status line: it is changed in place, so a menu held open
+    // keeps its items (a rebuilt menu's items are new ones, and a click on an old one is lost).
+    if let Some((menu, said)) = &mut shown.menu
+        && said.pairs == text.pairs
+        && said.recent == text.recent
+        && let Some(status_line) = menu.get("status").and_then(|i| i.as_menuitem().cloned())
+        && status_line.set_text(&text.words).is_ok()
+    {
+        said.words = text.words;
+        return;
+    }
+    match menu(app, &text) {
+        Ok(menu) => {
+            let _ = icon.set_menu(Some(menu.clone()));
+            shown.menu = Some((menu, text));
         }
-        shown.1 = Some(text);
+        Err(err) => tracing::warn!("the tray menu could not be rebuilt: {err}"),
     }
 }
 
