@@ -621,3 +621,78 @@ async fn verification_finds_missing_and_changed_objects() {
         .unwrap_err();
     assert_eq!(taken.code, ErrorCode::AlreadyExists);
 }
+
+/// A synced folder's archived project is not uploaded again by the next sync: a pair around
+/// it ignores it from then on, a pair inside it is paused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_pairs_leave_an_archived_project_alone() {
+    use strata_core::sync::{SyncPairInput, SyncSettings};
+    let (_dir, server) = serve_local().await;
+    let endpoint = server.url();
+    let (home, engine) = engine_for(&endpoint).await;
+    create_buckets(&endpoint, ACCESS_KEY, SECRET_KEY, &["hot", "cold"]).await;
+    engine
+        .sync_settings_set(SyncSettings {
+            settle_ms: 0,
+            ..SyncSettings::default()
+        })
+        .await
+        .unwrap();
+    let clients = home.path().join("Clients");
+    let shoot = clients.join("2026/wedding-smith/raw");
+    std::fs::create_dir_all(&shoot).unwrap();
+    std::fs::write(shoot.join("IMG_0001.CR3"), "raw").unwrap();
+    std::fs::write(clients.join("invoice.pdf"), "pdf").unwrap();
+    let around = engine
+        .sync_add(SyncPairInput {
+            local: clients.display().to_string(),
+            remote: "p:hot/clients/".into(),
+            mirror_deletes: false,
+            ignore: None,
+        })
+        .await
+        .unwrap();
+    let inside = engine
+        .sync_add(SyncPairInput {
+            local: shoot.display().to_string(),
+            remote: "p:hot/clients/2026/wedding-smith/raw/".into(),
+            mirror_deletes: false,
+            ignore: None,
+        })
+        .await
+        .unwrap();
+    for pair in [around.id, inside.id] {
+        let job = engine.sync_start(pair, false).await.unwrap();
+        assert_eq!(run_to_end(&engine, job).await.0, JobState::Done);
+    }
+
+    let started = engine
+        .archive_start(&path(&format!("p:hot/{PROJECT}")), &to("p:cold"))
+        .await
+        .unwrap();
+    assert_eq!(
+        run_to_end(&engine, started.job).await,
+        (JobState::Done, None)
+    );
+    let project = engine.archive_get(started.project.id).await.unwrap();
+    let detail = project.detail.unwrap();
+    assert!(
+        detail.contains("now ignores /2026/wedding-smith/") && detail.contains("paused"),
+        "{detail}"
+    );
+    assert!(!engine.sync_get(inside.id).await.unwrap().active);
+
+    let job = engine.sync_start(around.id, true).await.unwrap();
+    assert_eq!(run_to_end(&engine, job).await.0, JobState::Done);
+    assert!(
+        classes(&endpoint, "hot", PROJECT).await.is_empty(),
+        "not uploaded again"
+    );
+    assert_eq!(
+        classes(&endpoint, "hot", "clients/")
+            .await
+            .into_keys()
+            .collect::<Vec<_>>(),
+        ["invoice.pdf"]
+    );
+}

@@ -115,7 +115,10 @@ impl Engine {
         if location == source {
             return Ok(None);
         }
-        self.archive_delete_sources(&source, &manifest, job).await
+        let kept = self.archive_delete_sources(&source, &manifest, job).await?;
+        let synced = self.archive_keep_out_of_sync(&source).await?;
+        let words: Vec<String> = kept.into_iter().chain(synced).collect();
+        Ok((!words.is_empty()).then(|| words.join(" ")))
     }
 
     /// Step 1: copies what is not archived yet, verifying each copy; returns the manifest of
@@ -211,6 +214,41 @@ impl Engine {
         )
         .await;
         Ok(manifest)
+    }
+
+    /// Keeps sync pairs from uploading an archived project again: a pair around the project
+    /// ignores its folder from now on; a pair inside it is paused. Returns what was done.
+    async fn archive_keep_out_of_sync(&self, source: &RemotePath) -> Result<Option<String>> {
+        let mut done = Vec::new();
+        for pair in self.sync_list().await? {
+            if pair.profile != source.profile || pair.bucket != source.bucket {
+                continue;
+            }
+            if let Some(below) = source
+                .key
+                .strip_prefix(&pair.prefix)
+                .filter(|b| !b.is_empty())
+            {
+                let ignore = format!("/{below}");
+                if !pair.ignore.contains(&ignore) {
+                    let mut patterns = pair.ignore.clone();
+                    patterns.push(ignore.clone());
+                    let patch = crate::sync::SyncPairPatch {
+                        mirror_deletes: None,
+                        ignore: Some(patterns),
+                    };
+                    self.sync_edit(pair.id, patch).await?;
+                }
+                done.push(format!("Sync pair {} now ignores {ignore}.", pair.id));
+            } else if pair.prefix.starts_with(&source.key) && pair.active {
+                self.sync_set_active(pair.id, false).await?;
+                done.push(format!(
+                    "Sync pair {} is paused: its prefix is archived.",
+                    pair.id
+                ));
+            }
+        }
+        Ok((!done.is_empty()).then(|| done.join(" ")))
     }
 
     /// Step 4: deletes the sources that are still as they were archived.
