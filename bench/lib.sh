@@ -74,3 +74,21 @@ bench_tools() {
   aws_clis=()
   for cli in $(which -a aws | xargs -n1 readlink -f | awk '!seen[$0]++'); do aws_clis+=("$cli"); done
 }
+
+# The start every benchmark shares: the session (see in_bench_session), the tools (see
+# bench_tools), and a work folder ($work) removed at exit, with the server stopped.
+bench_start() {  # SCRIPT ARGS...
+  in_bench_session "$@"
+  bench_tools
+  work="$(mktemp -d)"
+  trap 'stop_server; rm -rf "$work"' EXIT
+}
+
+# Runs a command with GNU time after syncing the disk; prints its wall seconds, or fails
+# with the command's last words.
+timed() {  # command...
+  sync
+  /usr/bin/time -f "%e" -o "$work/time" "$@" > "$work/out" 2> "$work/err" < /dev/null || {
+    echo "failed: $* ($(tail -3 "$work/err"))" >&2; return 1; }
+  awk '{ printf "%.2f\n", $1 }' "$work/time"
+}

@@ -20,12 +20,9 @@ cd "$root"
 
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
-in_bench_session "$0" "$@"
-
-bench_tools
+bench_start "$0" "$@"
 [ -x "$root/.venv/bin/python" ] || { echo "run scripts/setup.sh test first (the latency probe uses boto3)" >&2; exit 1; }
 
-work="$(mktemp -d)"
 watch_pid=""
 cleanup() { [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null; stop_server; rm -rf "$work"; }
 trap cleanup EXIT
@@ -41,12 +38,6 @@ done
 sleep 4
 
 
-timed() {  # command...
-  sync
-  /usr/bin/time -f "%e" -o "$work/time" "$@" > "$work/out" 2> "$work/err" < /dev/null || {
-    echo "failed: $* ($(tail -3 "$work/err"))" >&2; return 1; }
-  awk '{ printf "%.2f\n", $1 }' "$work/time"
-}
 
 checked() {  # bucket
   read -r objects bytes < <("$strata" --home "$home" --json ls "b:$1" --recursive |

@@ -23,13 +23,8 @@ cd "$root"
 
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
-in_bench_session "$0" "$@"
+bench_start "$0" "$@"
 
-bench_tools
-
-work="$(mktemp -d)"
-cleanup() { stop_server; rm -rf "$work"; }
-trap cleanup EXIT
 
 echo "Making the files..." >&2
 mkdir -p "$work/big" "$work/small"
@@ -40,7 +35,7 @@ for i in $(seq -w 1 "$SMALL"); do head -c "$((SMALL_KIB * 1024))" /dev/urandom >
 # Runs one transfer with GNU time; prints "seconds peak-MiB", or fails with the tool's words.
 # What earlier runs wrote is flushed first: a tool that syncs its files (Strata does, and the
 # built-in endpoint) must not wait behind the writeback of the tool before it.
-timed() {  # command...
+timed_with_memory() {  # command...
   sync
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2> "$work/err" < /dev/null || {
     echo "failed: $* ($(tail -3 "$work/err"))" >&2; return 1; }
@@ -52,7 +47,7 @@ bucket=0
 measure_up() {  # objects bytes command... (BUCKET in the command is replaced)
   local objects=$1 bytes=$2; shift 2
   "$strata" --home "$home" bucket mk "b:run-$bucket" >/dev/null
-  local result; result=$(timed "${@//BUCKET/run-$bucket}") || return 1
+  local result; result=$(timed_with_memory "${@//BUCKET/run-$bucket}") || return 1
   read -r got_objects got_bytes < <("$strata" --home "$home" --json ls "b:run-$bucket" --recursive |
     python3 -c 'import json,sys; rows=json.load(sys.stdin); print(len(rows), sum(r["size"] for r in rows))')
   if [ "$got_objects $got_bytes" != "$objects $bytes" ]; then
@@ -65,7 +60,7 @@ measure_up() {  # objects bytes command... (BUCKET in the command is replaced)
 measure_down() {  # command... (DIR in the command is replaced)
   local dir="$work/down-$bucket"
   mkdir -p "$dir"
-  local result; result=$(timed "${@//DIR/$dir}") || return 1
+  local result; result=$(timed_with_memory "${@//DIR/$dir}") || return 1
   cmp -s "$work/big/big.bin" "$dir/big.bin" || { echo "$* did not bring the bytes back" >&2; return 1; }
   rm -rf "$dir"
   echo "$result"

@@ -1,6 +1,7 @@
 """Archiving in the real window, on the built-in endpoint (whose restores take a second here):
 a folder archived from the browser to a cold bucket in GLACIER leaves the hot bucket, shows
-in the projects view with its manifest, verifies, and comes back byte for byte."""
+in the projects view with its manifest, verifies, and comes back byte for byte; the cold
+bucket then gets a lifecycle rule from the browser, read back from the command line."""
 import json
 
 from selenium.webdriver.common.by import By
@@ -70,3 +71,18 @@ def test_a_folder_archived_from_the_browser_comes_back(strata_home, app_factory,
     for key, body in OBJECTS.items():
         if key.startswith("raw/"):
             assert (into / key).read_bytes() == body, key
+
+    # The cold bucket's lifecycle: Strata's rule is written beside none other, and read back.
+    app.find_element(By.XPATH, "//button[contains(@class, 'sidebar-bucket')][normalize-space()='cold']").click()
+    button(app, "Lifecycle rules…").click()
+    dialog = wait(app).until(lambda d: d.find_element(By.CSS_SELECTOR, "[role=dialog][aria-label='Lifecycle rules of local:cold']"))
+    wait(app).until(lambda d: "None yet." in dialog.text)
+    dialog.find_element(By.XPATH, ".//button[normalize-space()='Add rule']").click()
+    dialog.find_element(By.XPATH, ".//label[contains(., 'Prefix')]/input").send_keys("shoot/")
+    Select(dialog.find_element(By.XPATH, ".//label[contains(., 'Move to class')]/select")).select_by_value("DEEP_ARCHIVE")
+    dialog.find_element(By.XPATH, ".//button[normalize-space()='Save']").click()
+    wait(app).until(lambda d: "strata-1" in dialog.text)
+    screenshot(app, "63-lifecycle-rules")
+    rules = json.loads(strata(strata_home, "lifecycle", "get", "local:cold").stdout)["rules"]
+    assert [(r["id"], r["prefix"], r["transition_class"], r["transition_days"]) for r in rules] == [
+        ("strata-1", "shoot/", "DEEP_ARCHIVE", 30)], rules

@@ -14,6 +14,7 @@ import { ProfileList } from "./components/ProfileList";
 import { SidebarBuckets } from "./components/SidebarBuckets";
 import { SyncView } from "./components/SyncView";
 import { ArchiveDialog, ProjectsView } from "./components/ProjectsView";
+import { LifecycleDialog } from "./components/LifecycleDialog";
 
 type View =
   | { kind: "profile" }
@@ -36,6 +37,7 @@ export function App({ api }: { api: Api }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [presets, setPresets] = useState<ProviderPreset[]>([]);
   const [archiving, setArchiving] = useState<{ source: string; name: string } | null>(null);
+  const [rulesOf, setRulesOf] = useState<string | null>(null);
 
   const reload = useCallback(
     async (select?: string | null) => {
@@ -166,7 +168,9 @@ export function App({ api }: { api: Api }) {
         )}
         {notice && <p className="notice">{notice}</p>}
         {view.kind === "activity" && <ActivityView api={api} />}
-        {view.kind === "sync" && <SyncView api={api} place={syncPlace} />}
+        {view.kind === "sync" && (
+          <SyncView api={api} place={syncPlace} onArchive={(source, name) => setArchiving({ source, name })} />
+        )}
         {view.kind === "projects" && <ProjectsView api={api} />}
         {view.kind === "add" && <ProfileForm presets={presets} onSubmit={save} onCancel={() => setView({ kind: "profile" })} />}
         {view.kind === "edit" && (
@@ -189,6 +193,7 @@ export function App({ api }: { api: Api }) {
             place={{ ...nav.place, bucket: nav.place.bucket }}
             onNavigate={nav.go}
             onArchive={(source, name) => setArchiving({ source, name })}
+            onLifecycle={() => setRulesOf(`${current.name}:${nav.place?.bucket}`)}
           />
         )}
         {view.kind === "profile" && current && nav.place?.bucket == null && (
@@ -230,6 +235,7 @@ export function App({ api }: { api: Api }) {
           onCancel={() => setArchiving(null)}
         />
       )}
+      {rulesOf && <LifecycleDialog api={api} bucket={rulesOf} onClose={() => setRulesOf(null)} />}
       {confirmDelete && (
         <ConfirmDialog
           title={`Delete profile "${confirmDelete.name}"?`}

@@ -19,6 +19,8 @@ import {
   type ArchiveChoices,
   type ArchiveStarted,
   type ArchiveTarget,
+  type LifecycleRule,
+  type LifecycleRules,
   type Project,
   type RestorePreview,
   type RestoreRequest,
@@ -50,6 +52,8 @@ export type {
   ArchiveChoices,
   ArchiveStarted,
   ArchiveTarget,
+  LifecycleRule,
+  LifecycleRules,
   Project,
   RestorePreview,
   RestoreRequest,
@@ -179,6 +183,10 @@ export interface ArchiveApi {
   archiveVerify(id: number): Promise<VerifyReport>;
   restorePreview(project: number): Promise<RestorePreview>;
   restoreStart(project: number, request: RestoreRequest): Promise<number>;
+  /** The rules of `bucket` (`PROFILE:BUCKET`): Strata's, and the others, kept as they are. */
+  lifecycleGet(bucket: string): Promise<LifecycleRules>;
+  /** Replaces Strata's rules of `bucket`; returns the rules the server then holds. */
+  lifecycleSet(bucket: string, rules: LifecycleRule[]): Promise<LifecycleRules>;
 }
 
 /** What the desktop announces, and whether Strata starts at login. */
@@ -292,6 +300,8 @@ export const tauriApi: Api = {
   archiveVerify: (id) => unwrap(commands.archiveVerify(id)),
   restorePreview: (project) => unwrap(commands.restorePreview(project)),
   restoreStart: (project, request) => unwrap(commands.restoreStart(project, request)),
+  lifecycleGet: (bucket) => unwrap(commands.lifecycleGet(bucket)),
+  lifecycleSet: (bucket, rules) => unwrap(commands.lifecycleSet(bucket, rules)),
   notifications: () => unwrap(commands.notifications()),
   setNotifications: (wanted) => unwrap(commands.notificationsSet(wanted)).then(() => undefined),
   startAtLogin: () => unwrap(commands.startAtLogin()),

@@ -46,10 +46,12 @@ interface Props {
   onNavigate(place: Place): void;
   /** Asks where a folder (`PROFILE:BUCKET/PREFIX/`) is archived to. */
   onArchive?(source: string, name: string): void;
+  /** Opens the bucket's lifecycle rules. */
+  onLifecycle?(): void;
 }
 
 /** The folders and objects of one folder of a bucket, with the actions of a file manager. */
-export function ObjectBrowser({ api, place, onNavigate, onArchive }: Props) {
+export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }: Props) {
   const { profile, bucket, prefix } = place;
   const listing = useObjectListing(api, profile, bucket, prefix);
   const [filter, setFilter] = useState("");
@@ -403,6 +405,11 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive }: Props) {
         <button type="button" aria-pressed={showOpenUploads} onClick={() => setShowOpenUploads((s) => !s)}>
           Unfinished uploads
         </button>
+        {onLifecycle && (
+          <button type="button" onClick={onLifecycle}>
+            Lifecycle rules…
+          </button>
+        )}
         <button type="button" aria-pressed={grid} onClick={() => setGrid((g) => !g)}>
           {grid ? "List" : "Grid"}
         </button>

@@ -131,4 +131,13 @@ describe("SyncView", () => {
     await user.click(screen.getByLabelText("Start Strata at login (it keeps syncing from the tray)"));
     await waitFor(() => expect(api.desktop).toEqual({ notifications: { errors: true, bulk_uploads: false }, atLogin: true }));
   });
+
+  it("archives a synced folder's uploaded prefix", async () => {
+    const user = userEvent.setup();
+    const api = memorySync([syncPair(1, "/home/ana/Exports/wedding-smith", "local:photos/clients/wedding-smith/")]);
+    const asked: [string, string][] = [];
+    renderWithEvents(<SyncView api={api} place="local:" onArchive={(source, name) => asked.push([source, name])} />);
+    await user.click(await within(await screen.findByRole("listitem", { name: "Pair /home/ana/Exports/wedding-smith" })).findByRole("button", { name: "Archive…" }));
+    expect(asked).toEqual([["local:photos/clients/wedding-smith/", "wedding-smith"]]);
+  });
 });

@@ -47,7 +47,16 @@ export function statusWords(pair: SyncPair): string {
 }
 
 /** Sync pairs: add, pause, sync now, see the plan and the recent activity, resolve conflicts. */
-export function SyncView({ api, place }: { api: SyncApi & DesktopApi; place: string }) {
+export function SyncView({
+  api,
+  place,
+  onArchive,
+}: {
+  api: SyncApi & DesktopApi;
+  place: string;
+  /** Archives a pair's uploaded folder (its remote prefix). */
+  onArchive?(source: string, name: string): void;
+}) {
   const [pairs, setPairs] = useState<SyncPair[] | null>(null);
   const [activity, setActivity] = useState<Activity[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
@@ -87,6 +96,7 @@ export function SyncView({ api, place }: { api: SyncApi & DesktopApi; place: str
             recent={activity.filter((a) => a.source.startsWith(pair.local)).slice(0, RECENT)}
             act={act}
             onError={setError}
+            onArchive={onArchive && (() => onArchive(pair.remote, pair.local.split("/").pop() ?? pair.local))}
           />
         ))}
       </ul>
@@ -161,6 +171,7 @@ function PairCard({
   recent,
   act,
   onError,
+  onArchive,
 }: {
   api: SyncApi;
   pair: SyncPair;
@@ -168,6 +179,7 @@ function PairCard({
   recent: Activity[];
   act(work: Promise<unknown>): void;
   onError(error: ApiError): void;
+  onArchive?(): void;
 }) {
   const [plan, setPlan] = useState<SyncPlan | null>(null);
   const [mirrorPreview, setMirrorPreview] = useState<SyncPlan | null>(null);
@@ -221,6 +233,11 @@ function PairCard({
           ) : (
             <button type="button" onClick={() => void preview(true, setMirrorPreview)}>
               Mirror deletes…
+            </button>
+          )}
+          {onArchive && (
+            <button type="button" onClick={onArchive}>
+              Archive…
             </button>
           )}
           <button type="button" className="button-danger" onClick={() => setRemoving(true)}>

@@ -1,4 +1,4 @@
-import type { ArchiveApi, ArchiveTarget, Project, RestorePreview, RestoreRequest } from "../api";
+import type { ArchiveApi, ArchiveTarget, LifecycleRule, Project, RestorePreview, RestoreRequest } from "../api";
 
 /** A project as the engine reports it. */
 export function project(id: number, source: string, extra: Partial<Project> = {}): Project {
@@ -23,8 +23,9 @@ export function project(id: number, source: string, extra: Partial<Project> = {}
 }
 
 /** An in-memory stand-in for the archive commands; `calls` records what the views asked for. */
-export function memoryArchive(projects: Project[] = []) {
+export function memoryArchive(projects: Project[] = [], rules: LifecycleRule[] = []) {
   const calls = {
+    rulesSet: [] as LifecycleRule[][],
     started: [] as [string, ArchiveTarget][],
     restored: [] as [number, RestoreRequest][],
     verified: [] as number[],
@@ -66,6 +67,14 @@ export function memoryArchive(projects: Project[] = []) {
       return { location: "", objects: 302, bytes: 1_200_000, matched: 301, missing: ["raw/IMG_0003.CR3"], changed: [], heads: 0 };
     },
     restorePreview: async (id) => preview(id),
+    lifecycleGet: async (bucket) => ({ bucket, rules: [...rules] }),
+    lifecycleSet: async (bucket, wanted) => {
+      calls.rulesSet.push(wanted);
+      const others = rules.filter((r) => !r.managed);
+      const mine = wanted.map((r, i) => ({ ...r, id: r.id || `strata-${i + 1}`, summary: `Under ${r.prefix}` }));
+      rules.splice(0, rules.length, ...others, ...mine);
+      return { bucket, rules: [...rules] };
+    },
     restoreStart: async (id, request) => {
       calls.restored.push([id, request]);
       const found = projects.find((p) => p.id === id);
