@@ -166,6 +166,12 @@ pub fn classes_for(provider: Provider) -> Vec<StorageClassOffer> {
         .collect()
 }
 
+/// Copies in flight at once between `from` and `to`: more where the server copies (each is a
+/// request and a HEAD), fewer where the bytes pass through Strata (a part's buffer each).
+pub(crate) fn in_flight(from: &RemotePath, to: &RemotePath) -> usize {
+    if from.profile == to.profile { 8 } else { 4 }
+}
+
 /// Checks a class name (any case) and gives it as S3 writes it.
 pub(crate) fn check_class(class: &str) -> Result<String> {
     let upper = class.trim().to_ascii_uppercase();

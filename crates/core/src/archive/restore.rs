@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use aws_sdk_s3::types::{
     GlacierJobParameters, RestoreRequest as SdkRestoreRequest, Tier as SdkTier,
 };
@@ -369,25 +371,35 @@ impl Engine {
         request: RestoreRequest,
         job: &JobHandle,
     ) -> Result<()> {
-        let mut pending = Vec::new();
-        let mut asked = 0u64;
-        let total = archived.len() as u32;
-        for entry in archived {
-            job.check()?;
-            let head = self
-                .object_head(&path.profile, &path.bucket, &entry.key)
-                .await?;
-            match standing(head.restore.as_deref()) {
-                Standing::Readable => continue,
-                Standing::Ongoing => {}
-                Standing::NotAsked => {
-                    self.restore_object(account, &path.bucket, &entry.key, request)
-                        .await?;
-                    asked += 1;
-                }
+        // Looked at (and asked for) several at once; collected first, as a stream over a
+        // borrowing closure is not provably Send.
+        let looks: Vec<_> = archived
+            .iter()
+            .map(|entry| async move {
+                job.check()?;
+                let head = self
+                    .object_head(&path.profile, &path.bucket, &entry.key)
+                    .await?;
+                Ok::<_, Error>(match standing(head.restore.as_deref()) {
+                    Standing::Readable => None,
+                    Standing::Ongoing => Some((entry.key.clone(), false)),
+                    Standing::NotAsked => {
+                        self.restore_object(account, &path.bucket, &entry.key, request)
+                            .await?;
+                        Some((entry.key.clone(), true))
+                    }
+                })
+            })
+            .collect();
+        let mut looked = futures_util::stream::iter(looks).buffered(super::in_flight(path, path));
+        let (mut pending, mut asked) = (Vec::new(), 0u64);
+        while let Some(look) = looked.next().await {
+            if let Some((key, now)) = look? {
+                asked += u64::from(now);
+                pending.push(key);
             }
-            pending.push(entry.key.clone());
         }
+        let total = archived.len() as u32;
         if asked > 0 {
             self.log_activity(
                 Record::new("restore", &path.to_string())
@@ -496,30 +508,43 @@ impl Engine {
                 .collect()
         };
         let total: u64 = objects.iter().map(|e| e.size).sum();
+        // Collected first, as a stream over a borrowing closure is not provably Send.
+        let copies: Vec<_> = objects
+            .iter()
+            .map(|entry| {
+                let (to, there) = (&to, &there);
+                async move {
+                    job.check()?;
+                    let hot = if in_place {
+                        entry.storage_class.as_deref().unwrap_or("STANDARD") == "STANDARD"
+                    } else {
+                        there.get(&entry.name).is_some_and(|t| {
+                            t.size == entry.size && t.etag.is_some() && t.etag == entry.etag
+                        })
+                    };
+                    if !hot {
+                        let item = CopyItem {
+                            source_key: entry.key.clone(),
+                            target_key: format!("{}{}", target.key, entry.name),
+                            size: entry.size,
+                            etag: entry.etag.clone(),
+                        };
+                        let class = in_place.then_some("STANDARD");
+                        self.copy_one(account, to, path, target, &item, class, job)
+                            .await?;
+                    }
+                    Ok::<_, Error>((entry.size, !hot))
+                }
+            })
+            .collect();
+        let mut copying =
+            futures_util::stream::iter(copies).buffered(super::in_flight(path, target));
         let (mut done, mut bytes, mut copied) = (0u32, 0u64, 0u64);
-        for entry in objects {
-            job.check()?;
-            let hot = if in_place {
-                entry.storage_class.as_deref().unwrap_or("STANDARD") == "STANDARD"
-            } else {
-                there.get(&entry.name).is_some_and(|t| {
-                    t.size == entry.size && t.etag.is_some() && t.etag == entry.etag
-                })
-            };
-            if !hot {
-                let item = CopyItem {
-                    source_key: entry.key.clone(),
-                    target_key: format!("{}{}", target.key, entry.name),
-                    size: entry.size,
-                    etag: entry.etag.clone(),
-                };
-                let class = in_place.then_some("STANDARD");
-                self.copy_one(account, &to, path, target, &item, class, job)
-                    .await?;
-                copied += 1;
-            }
+        while let Some(outcome) = copying.next().await {
+            let (size, was_copied) = outcome?;
             done += 1;
-            bytes += entry.size;
+            bytes += size;
+            copied += u64::from(was_copied);
             job.report(Event::JobProgress {
                 job: job.id,
                 profile: target.profile.clone(),

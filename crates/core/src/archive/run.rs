@@ -11,6 +11,8 @@
 
 use std::collections::HashMap;
 
+use futures_util::StreamExt;
+
 use super::manifest::{Manifest, ManifestEntry};
 use super::{MANIFEST_NAME, ProjectState, store};
 use crate::activity::Record;
@@ -160,38 +162,50 @@ impl Engine {
         };
         let total: u64 = sources.iter().map(|e| e.size).sum();
         let mut manifest = Manifest::new(source, location, class.clone());
-        for entry in &sources {
-            job.check()?;
-            let archived = there.get(&entry.name);
-            let etag = match archived {
-                Some(copy)
-                    if (in_place
-                        && copy.storage_class.as_deref().unwrap_or("STANDARD")
-                            == class.as_deref().unwrap_or("STANDARD"))
-                        || (!in_place && already_archived(entry, copy, class.as_deref())) =>
-                {
-                    copy.etag.clone()
-                }
-                _ => {
-                    let item = CopyItem {
-                        source_key: entry.key.clone(),
-                        target_key: format!("{}{}", location.key, entry.name),
-                        size: entry.size,
-                        etag: entry.etag.clone(),
+        // Collected first: a stream over a borrowing closure is not provably Send.
+        let copies: Vec<_> = sources
+            .iter()
+            .map(|entry| {
+                let (from, to, class, there) = (&from, &to, class.as_deref(), &there);
+                async move {
+                    job.check()?;
+                    let etag = match there.get(&entry.name) {
+                        Some(copy)
+                            if (in_place
+                                && copy.storage_class.as_deref().unwrap_or("STANDARD")
+                                    == class.unwrap_or("STANDARD"))
+                                || (!in_place && already_archived(entry, copy, class)) =>
+                        {
+                            copy.etag.clone()
+                        }
+                        _ => {
+                            let item = CopyItem {
+                                source_key: entry.key.clone(),
+                                target_key: format!("{}{}", location.key, entry.name),
+                                size: entry.size,
+                                etag: entry.etag.clone(),
+                            };
+                            self.copy_one(from, to, source, location, &item, class, job)
+                                .await?
+                        }
                     };
-                    self.copy_one(&from, &to, source, location, &item, class.as_deref(), job)
-                        .await?
+                    Ok::<_, Error>(ManifestEntry {
+                        key: entry.name.clone(),
+                        size: entry.size,
+                        etag,
+                        source_etag: entry.etag.clone(),
+                        modified: entry.last_modified.clone(),
+                    })
                 }
-            };
-            manifest.entries.push(ManifestEntry {
-                key: entry.name.clone(),
-                size: entry.size,
-                etag,
-                source_etag: entry.etag.clone(),
-                modified: entry.last_modified.clone(),
-            });
+            })
+            .collect();
+        let mut copied =
+            futures_util::stream::iter(copies).buffered(super::in_flight(source, location));
+        while let Some(entry) = copied.next().await {
+            let entry = entry?;
             manifest.bytes += entry.size;
             manifest.objects += 1;
+            manifest.entries.push(entry);
             job.report(Event::JobProgress {
                 job: job.id,
                 profile: source.profile.clone(),
