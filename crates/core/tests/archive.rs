@@ -220,8 +220,13 @@ async fn to_another_bucket(endpoint: &str) {
         files,
         "every byte is back"
     );
-    let project = engine.archive_get(project.id).await.unwrap();
-    assert_eq!(project.state, ProjectState::Restored);
+    let restored = engine.archive_get(project.id).await.unwrap();
+    assert_eq!(restored.state, ProjectState::Restored);
+    assert!(restored.restored_at.is_some());
+    assert_eq!(
+        restored.archived_at, project.archived_at,
+        "the archive keeps its date"
+    );
 
     let logged: Vec<String> = engine
         .activity_list(None)
@@ -521,39 +526,44 @@ async fn a_lost_or_corrupted_copy_deletes_nothing() {
         .unwrap();
 
     // Lost: the server said yes to the copy of IMG_0100 and kept nothing.
+    let lost = (format!("p:hot/{PROJECT}"), "p:cold/lost");
+    fails_before_any_delete(&engine, (&lost.0, lost.1), "missing", &endpoint, &files).await;
+    // Altered: across profiles the bytes pass through Strata, and IMG_0050's arrive changed.
+    let altered = (format!("altering:hot/{PROJECT}"), "direct:cold/altered");
+    fails_before_any_delete(
+        &engine,
+        (&altered.0, altered.1),
+        "differ",
+        &endpoint,
+        &files,
+    )
+    .await;
+}
+
+/// Archives `source` to `target`, which must fail saying `why`, with every source intact.
+async fn fails_before_any_delete(
+    engine: &Engine,
+    (source, target): (&str, &str),
+    why: &str,
+    endpoint: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) {
     let started = engine
-        .archive_start(&path(&format!("p:hot/{PROJECT}")), &to("p:cold/lost"))
+        .archive_start(&path(source), &to(target))
         .await
         .unwrap();
-    let (state, error) = run_to_end(&engine, started.job).await;
+    let (state, error) = run_to_end(engine, started.job).await;
     assert_eq!(state, JobState::Failed);
     let message = error.unwrap().message;
     assert!(
-        message.contains("missing") && message.contains("no source was deleted"),
+        message.contains(why) && message.contains("no source was deleted"),
         "{message}"
     );
-    assert_eq!(contents(&endpoint, "hot", PROJECT).await, files);
+    assert_eq!(&contents(endpoint, "hot", PROJECT).await, files);
     assert_eq!(
         engine.archive_get(started.project.id).await.unwrap().state,
         ProjectState::Hot
     );
-
-    // Altered: across profiles the bytes pass through Strata, and IMG_0050's arrive changed.
-    let started = engine
-        .archive_start(
-            &path(&format!("altering:hot/{PROJECT}")),
-            &to("direct:cold/altered"),
-        )
-        .await
-        .unwrap();
-    let (state, error) = run_to_end(&engine, started.job).await;
-    assert_eq!(state, JobState::Failed);
-    let message = error.unwrap().message;
-    assert!(
-        message.contains("differ") && message.contains("no source was deleted"),
-        "{message}"
-    );
-    assert_eq!(contents(&endpoint, "hot", PROJECT).await, files);
 }
 
 /// Verification names every archived object that went missing or changed since.
@@ -626,39 +636,27 @@ async fn verification_finds_missing_and_changed_objects() {
 /// it ignores it from then on, a pair inside it is paused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_pairs_leave_an_archived_project_alone() {
-    use strata_core::sync::{SyncPairInput, SyncSettings};
+    use strata_core::sync::SyncPairInput;
     let (_dir, server) = serve_local().await;
     let endpoint = server.url();
     let (home, engine) = engine_for(&endpoint).await;
     create_buckets(&endpoint, ACCESS_KEY, SECRET_KEY, &["hot", "cold"]).await;
-    engine
-        .sync_settings_set(SyncSettings {
-            settle_ms: 0,
-            ..SyncSettings::default()
-        })
-        .await
-        .unwrap();
+    common::settle_at_once(&engine).await;
     let clients = home.path().join("Clients");
     let shoot = clients.join("2026/wedding-smith/raw");
     std::fs::create_dir_all(&shoot).unwrap();
     std::fs::write(shoot.join("IMG_0001.CR3"), "raw").unwrap();
     std::fs::write(clients.join("invoice.pdf"), "pdf").unwrap();
-    let around = engine
-        .sync_add(SyncPairInput {
-            local: clients.display().to_string(),
-            remote: "p:hot/clients/".into(),
+    let pair = |folder: &std::path::Path, remote: &str| {
+        engine.sync_add(SyncPairInput {
+            local: folder.display().to_string(),
+            remote: remote.into(),
             mirror_deletes: false,
             ignore: None,
         })
-        .await
-        .unwrap();
-    let inside = engine
-        .sync_add(SyncPairInput {
-            local: shoot.display().to_string(),
-            remote: "p:hot/clients/2026/wedding-smith/raw/".into(),
-            mirror_deletes: false,
-            ignore: None,
-        })
+    };
+    let around = pair(&clients, "p:hot/clients/").await.unwrap();
+    let inside = pair(&shoot, "p:hot/clients/2026/wedding-smith/raw/")
         .await
         .unwrap();
     for pair in [around.id, inside.id] {

@@ -314,13 +314,7 @@ async fn served_with_bucket() -> (tempfile::TempDir, strata_core::local::LocalEn
 
 /// A pair of `folder` (settling at once) with `p:synced/pair/` on an engine at `endpoint`.
 async fn pair_on(engine: &Engine, folder: &Path) -> u32 {
-    engine
-        .sync_settings_set(SyncSettings {
-            settle_ms: 0,
-            ..SyncSettings::default()
-        })
-        .await
-        .unwrap();
+    common::settle_at_once(engine).await;
     engine
         .sync_add(SyncPairInput {
             local: folder.display().to_string(),

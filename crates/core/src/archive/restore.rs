@@ -283,20 +283,14 @@ impl Engine {
                 ));
             }
         }
-        let job = self
-            .job_start_or_resume(JobSpec::Restore {
-                project: preview.project,
-                path: preview.path.clone(),
-                tier: request.tier,
-                days: request.days,
-                copy_back: request.copy_back,
-            })
-            .await?;
-        if let Some(id) = preview.project {
-            self.project_state(id, ProjectState::Restoring, None)
-                .await?;
-        }
-        Ok(job)
+        self.job_start_or_resume(JobSpec::Restore {
+            project: preview.project,
+            path: preview.path.clone(),
+            tier: request.tier,
+            days: request.days,
+            copy_back: request.copy_back,
+        })
+        .await
     }
 
     /// The restore job.
@@ -307,6 +301,10 @@ impl Engine {
         request: RestoreRequest,
         job: &JobHandle,
     ) -> Result<()> {
+        if let Some(id) = project {
+            self.project_state(id, ProjectState::Restoring, None)
+                .await?;
+        }
         let outcome = self.restore_steps(project, path, request, job).await;
         if let Some(id) = project {
             match &outcome {

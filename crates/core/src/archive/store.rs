@@ -102,15 +102,18 @@ pub(crate) fn set_state(
     state: ProjectState,
     detail: Option<&str>,
 ) -> Result<()> {
+    // Dated when reached from the step before, not when a failed restore falls back.
     let stamp = match state {
-        ProjectState::Archived => Some("archived_at = ?2, readable_until = NULL"),
-        ProjectState::Restored => Some("restored_at = ?2"),
+        ProjectState::Archived => {
+            Some("archived_at = ?2, readable_until = NULL WHERE id = ?1 AND state = 'archiving'")
+        }
+        ProjectState::Restored => Some("restored_at = ?2 WHERE id = ?1 AND state = 'restoring'"),
         _ => None,
     };
     let tx = conn.unchecked_transaction()?;
     if let Some(stamp) = stamp {
         tx.execute(
-            &format!("UPDATE archives SET {stamp} WHERE id = ?1"),
+            &format!("UPDATE archives SET {stamp}"),
             params![id, now_ms()],
         )?;
     }

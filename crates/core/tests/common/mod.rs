@@ -129,3 +129,14 @@ pub async fn until_bytes(
         }
     }
 }
+
+/// Makes a sync send files however recently they changed (no settle time).
+pub async fn settle_at_once(engine: &Engine) {
+    engine
+        .sync_settings_set(strata_core::sync::SyncSettings {
+            settle_ms: 0,
+            ..strata_core::sync::SyncSettings::default()
+        })
+        .await
+        .unwrap();
+}
