@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jobs::{Event, JobId, JobSpec, JobState};
+use crate::jobs::{Event, JobId, JobSpec};
 use crate::profile::Provider;
 use crate::remote::RemotePath;
 
@@ -378,32 +378,6 @@ impl Engine {
             format!("{location} holds other objects already; nothing was copied."),
             "Archive to an empty prefix (another --to), or move those objects away first.",
         ))
-    }
-
-    /// Starts `spec`, or resumes the unfinished job doing the same (paused, failed, or left
-    /// by a process that ended). A job of it running in another process is refused.
-    pub(crate) async fn job_start_or_resume(&self, spec: JobSpec) -> Result<JobId> {
-        let wanted = spec.clone();
-        let last = self
-            .reading(move |conn| crate::jobs::last_with_spec(conn, &wanted))
-            .await?;
-        match last {
-            Some((id, state)) if state != JobState::Done && state != JobState::Cancelled => {
-                self.job_resume(id).await.map_err(|err| {
-                    if err.code == ErrorCode::InvalidInput {
-                        Error::new(
-                            ErrorCode::InUse,
-                            format!("Job {id} is doing this in another Strata process."),
-                            "Wait for it to end, or stop it there.",
-                        )
-                    } else {
-                        err
-                    }
-                })?;
-                Ok(id)
-            }
-            _ => self.job_start(spec).await,
-        }
     }
 
     /// Every project, newest first.

@@ -24,7 +24,6 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{Error, ErrorCode, Result};
 
 pub use runner::Job;
-pub(crate) use store::last_with_spec;
 
 pub type JobId = u32;
 

@@ -206,6 +206,32 @@ impl Engine {
         Ok(id)
     }
 
+    /// Starts `spec`, or resumes the unfinished job doing the same (paused, failed, or left
+    /// by a process that ended). A job of it running in another process is refused.
+    pub(crate) async fn job_start_or_resume(&self, spec: JobSpec) -> Result<JobId> {
+        let wanted = spec.clone();
+        let last = self
+            .reading(move |conn| store::last_with_spec(conn, &wanted))
+            .await?;
+        match last {
+            Some((id, state)) if state != JobState::Done && state != JobState::Cancelled => {
+                self.job_resume(id).await.map_err(|err| {
+                    if err.code == ErrorCode::InvalidInput {
+                        Error::new(
+                            ErrorCode::InUse,
+                            format!("Job {id} is doing this in another Strata process."),
+                            "Wait for it to end, or stop it there.",
+                        )
+                    } else {
+                        err
+                    }
+                })?;
+                Ok(id)
+            }
+            _ => self.job_start(spec).await,
+        }
+    }
+
     /// Runs a written, queued job on a task of its own when its turn comes (`place`: its
     /// place in its kind's queue).
     fn job_launch(&self, id: JobId, place: i64, spec: JobSpec) {
