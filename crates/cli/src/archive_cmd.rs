@@ -76,7 +76,8 @@ pub async fn run(engine: &Engine, command: Command, json_mode: bool) -> Result<(
             let started = engine
                 .archive_start(&source, &ArchiveTarget { to, class })
                 .await?;
-            let project = await_job(engine, json_mode, started.job, started.project.id).await?;
+            await_job(engine, json_mode, started.job).await?;
+            let project = engine.archive_get(started.project.id).await?;
             output::result(json_mode, &project, || {
                 let mut text = format!(
                     "Project {}: {} objects ({}) archived to {}; the manifest is {}.",
@@ -122,8 +123,9 @@ fn row(project: &Project) -> Vec<String> {
     ]
 }
 
-/// Follows job `job` of project `project` to its end; the project then, or why it stopped.
-async fn await_job(engine: &Engine, json_mode: bool, job: JobId, project: u32) -> Result<Project> {
+/// Follows job `job` to its end (it may have ended already); why it stopped, if it did not
+/// finish.
+async fn await_job(engine: &Engine, json_mode: bool, job: JobId) -> Result<()> {
     let mut events = engine.events();
     let ended = while_showing(engine, json_mode, async {
         let now = engine.job_get(job).await?;
@@ -141,7 +143,7 @@ async fn await_job(engine: &Engine, json_mode: bool, job: JobId, project: u32) -
     })
     .await?;
     match ended.state {
-        JobState::Done => engine.archive_get(project).await,
+        JobState::Done => Ok(()),
         JobState::Paused => Err(Error::new(
             ErrorCode::Cancelled,
             format!("Paused (job {job}); nothing is lost."),
@@ -257,12 +259,10 @@ async fn restore(
     let job = engine
         .restore_start(project, path.as_ref(), request)
         .await?;
+    await_job(engine, json_mode, job).await?;
     let project = match preview.project {
-        Some(id) => Some(await_job(engine, json_mode, job, id).await?),
-        None => {
-            await_plain(engine, json_mode, job).await?;
-            None
-        }
+        Some(id) => Some(engine.archive_get(id).await?),
+        None => None,
     };
     let words = if request.copy_back {
         format!(
@@ -284,23 +284,6 @@ async fn restore(
     };
     output::result(json_mode, &Restored { preview, project }, || words);
     Ok(())
-}
-
-/// Follows a restore that belongs to no project.
-async fn await_plain(engine: &Engine, json_mode: bool, job: JobId) -> Result<()> {
-    let mut events = engine.events();
-    let ended = while_showing(engine, json_mode, follow(engine, &mut events, &[job])).await?;
-    match ended.get(&job) {
-        Some(job) if job.state == JobState::Done => Ok(()),
-        Some(job) => Err(job.error.clone().unwrap_or_else(|| {
-            Error::new(
-                ErrorCode::Cancelled,
-                "The restore was paused; nothing is lost.",
-                "Run the same command again: it goes on where it stopped.",
-            )
-        })),
-        None => Ok(()),
-    }
 }
 
 async fn lifecycle(engine: &Engine, command: LifecycleCommand, json_mode: bool) -> Result<()> {
