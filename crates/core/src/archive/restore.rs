@@ -125,6 +125,11 @@ fn copy_back_target(project: Option<&Project>, path: &RemotePath) -> Result<Remo
     }
 }
 
+/// The objects among `objects` in an archival class: those a restore asks for.
+fn needing_restore(objects: &[Entry]) -> Vec<&Entry> {
+    objects.iter().filter(|e| is_archival(e.class())).collect()
+}
+
 /// Where an archived object's restore stands, from `x-amz-restore`.
 #[derive(Debug, PartialEq, Eq)]
 enum Standing {
@@ -213,17 +218,11 @@ impl Engine {
         let (project, path) = self.restore_locate(project, path).await?;
         let account = self.account(&path.profile).await?;
         let objects = self.restore_objects(&account, &path, job).await?;
-        let archived: Vec<&Entry> = objects
-            .iter()
-            .filter(|e| e.storage_class.as_deref().is_some_and(is_archival))
-            .collect();
-        let coldest = if archived
-            .iter()
-            .any(|e| e.storage_class.as_deref() == Some("DEEP_ARCHIVE"))
-        {
+        let archived = needing_restore(&objects);
+        let coldest = if archived.iter().any(|e| e.class() == "DEEP_ARCHIVE") {
             Some("DEEP_ARCHIVE")
         } else {
-            archived.first().and_then(|e| e.storage_class.as_deref())
+            archived.first().map(|e| e.class())
         };
         Ok(RestorePreview {
             path: path.to_string(),
@@ -335,10 +334,7 @@ impl Engine {
         };
         let account = self.account(&path.profile).await?;
         let objects = self.restore_objects(&account, path, job).await?;
-        let archived: Vec<&Entry> = objects
-            .iter()
-            .filter(|e| e.storage_class.as_deref().is_some_and(is_archival))
-            .collect();
+        let archived = needing_restore(&objects);
         self.restore_request_all(&account, path, &archived, request, job)
             .await?;
         if !request.copy_back {
@@ -514,7 +510,7 @@ impl Engine {
                 async move {
                     job.check()?;
                     let hot = if in_place {
-                        entry.storage_class.as_deref().unwrap_or("STANDARD") == "STANDARD"
+                        entry.class() == "STANDARD"
                     } else {
                         there.get(&entry.name).is_some_and(|t| {
                             t.size == entry.size && t.etag.is_some() && t.etag == entry.etag

@@ -26,8 +26,7 @@ use crate::remote::RemotePath;
 /// size, an ETag that says the same bytes, and the class asked for.
 fn already_archived(source: &Entry, there: &Entry, class: Option<&str>) -> bool {
     let comparable = |e: &Option<String>| e.as_deref().map(|e| e.to_ascii_lowercase());
-    let class_kept =
-        class.is_none_or(|c| there.storage_class.as_deref().unwrap_or("STANDARD") == c);
+    let class_kept = class.is_none_or(|c| there.class() == c);
     there.size == source.size
         && comparable(&there.etag).is_some()
         && comparable(&there.etag) == comparable(&source.etag)
@@ -148,11 +147,9 @@ impl Engine {
                 "Check the folder's path; archive a folder that holds objects.",
             ));
         }
+        // In place, a source is its own archived copy once it is in the class.
         let there: HashMap<String, Entry> = if in_place {
-            sources
-                .iter()
-                .map(|e| (e.name.clone(), e.clone()))
-                .collect()
+            HashMap::new()
         } else {
             self.objects_under(&to, &location.bucket, &location.key, job)
                 .await?
@@ -169,16 +166,16 @@ impl Engine {
                 let (from, to, class, there) = (&from, &to, class.as_deref(), &there);
                 async move {
                     job.check()?;
-                    let etag = match there.get(&entry.name) {
-                        Some(copy)
-                            if (in_place
-                                && copy.storage_class.as_deref().unwrap_or("STANDARD")
-                                    == class.unwrap_or("STANDARD"))
-                                || (!in_place && already_archived(entry, copy, class)) =>
-                        {
-                            copy.etag.clone()
-                        }
-                        _ => {
+                    let archived = if in_place {
+                        Some(entry).filter(|e| class == Some(e.class()))
+                    } else {
+                        there
+                            .get(&entry.name)
+                            .filter(|copy| already_archived(entry, copy, class))
+                    };
+                    let etag = match archived {
+                        Some(copy) => copy.etag.clone(),
+                        None => {
                             let item = CopyItem {
                                 source_key: entry.key.clone(),
                                 target_key: format!("{}{}", location.key, entry.name),

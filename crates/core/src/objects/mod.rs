@@ -56,6 +56,13 @@ pub struct Entry {
     pub etag: Option<String>,
 }
 
+impl Entry {
+    /// The storage class, `STANDARD` where the listing names none (S3 omits it for that).
+    pub fn class(&self) -> &str {
+        self.storage_class.as_deref().unwrap_or("STANDARD")
+    }
+}
+
 /// One page of a listing: folders and objects in key order, and the token of the next page.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 pub struct ObjectPage {
