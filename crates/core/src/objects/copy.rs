@@ -311,7 +311,7 @@ impl Engine {
                     .bucket(&target.bucket)
                     .key(&pair.target_key)
                     .set_storage_class(class.map(StorageClass::from));
-                multipart_with(
+                multipart(
                     create,
                     &client,
                     to,
@@ -417,7 +417,7 @@ impl Engine {
                 .set_content_type(content_type)
                 .set_metadata(metadata)
                 .set_storage_class(class.map(StorageClass::from));
-            multipart_with(
+            multipart(
                 create,
                 &client,
                 to,
@@ -586,7 +586,7 @@ impl PartReader {
 /// Runs the multipart upload `create` starts: `part(number, upload_id)` sends part `number`
 /// and returns its ETag, or `None` when there is nothing left. Completes, or aborts on any
 /// failure.
-async fn multipart_with<F, Fut>(
+async fn multipart<F, Fut>(
     create: aws_sdk_s3::operation::create_multipart_upload::builders::CreateMultipartUploadFluentBuilder,
     client: &aws_sdk_s3::Client,
     account: &Account,
