@@ -322,12 +322,31 @@ impl Engine {
         prefix: &str,
         job: &crate::jobs::JobHandle,
     ) -> Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        self.each_object_page(account, bucket, prefix, job, |page| {
+            entries.extend(page);
+            Ok(())
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    /// Hands every object under `prefix` to `each`, a page at a time, in key order;
+    /// cancellable between pages.
+    pub(crate) async fn each_object_page(
+        &self,
+        account: &Account,
+        bucket: &str,
+        prefix: &str,
+        job: &crate::jobs::JobHandle,
+        mut each: impl FnMut(Vec<Entry>) -> Result<()>,
+    ) -> Result<()> {
         let scope = Scope {
             bucket,
             prefix,
             delimiter: None,
         };
-        let (mut entries, mut token) = (Vec::new(), None);
+        let mut token = None;
         loop {
             job.check()?;
             let page = self
@@ -336,10 +355,10 @@ impl Engine {
                     async move { list_page(&client, account, scope, token, PAGE_SIZE).await }
                 })
                 .await?;
-            entries.extend(page.entries);
+            each(page.entries)?;
             match page.next {
                 Some(next) => token = Some(next),
-                None => return Ok(entries),
+                None => return Ok(()),
             }
         }
     }

@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 
-use super::{Scope, list_page};
 use crate::buckets::check_name;
 use crate::engine::Engine;
 use crate::error::Result;
@@ -25,22 +24,10 @@ impl Engine {
     pub async fn usage(&self, path: &RemotePath, job: &JobHandle) -> Result<Usage> {
         check_name(&path.bucket, false)?;
         let account = self.account(&path.profile).await?;
-        let scope = Scope {
-            bucket: &path.bucket,
-            prefix: &path.key,
-            delimiter: None,
-        };
-        let (mut objects, mut bytes, mut token) = (0u64, 0u64, None);
-        loop {
-            job.check()?;
-            let page = self
-                .on_bucket(&account, &path.bucket, |client| {
-                    let (account, scope, token) = (&account, &scope, token.clone());
-                    async move { list_page(&client, account, scope, token, super::PAGE_SIZE).await }
-                })
-                .await?;
-            objects += page.entries.len() as u64;
-            bytes += page.entries.iter().map(|e| e.size).sum::<u64>();
+        let (mut objects, mut bytes) = (0u64, 0u64);
+        self.each_object_page(&account, &path.bucket, &path.key, job, |page| {
+            objects += page.len() as u64;
+            bytes += page.iter().map(|e| e.size).sum::<u64>();
             job.report(Event::JobProgress {
                 job: job.id,
                 profile: path.profile.clone(),
@@ -50,11 +37,9 @@ impl Engine {
                 bytes,
                 total: None,
             });
-            match page.next {
-                Some(next) => token = Some(next),
-                None => break,
-            }
-        }
+            Ok(())
+        })
+        .await?;
         Ok(Usage {
             name: path.to_string(),
             objects,
