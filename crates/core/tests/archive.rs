@@ -104,6 +104,34 @@ async fn manifest(endpoint: &str, bucket: &str, prefix: &str) -> serde_json::Val
     serde_json::from_slice(&object.body.collect().await.unwrap().to_vec()).unwrap()
 }
 
+/// An engine with profile `p` on `endpoint`, the `buckets`, and a project of `count` files
+/// under [`PROJECT`] in the first of them.
+async fn with_project(
+    endpoint: &str,
+    buckets: &[&str],
+    count: usize,
+) -> (tempfile::TempDir, Engine, BTreeMap<String, Vec<u8>>) {
+    let (home, engine) = engine_for(endpoint).await;
+    create_buckets(endpoint, ACCESS_KEY, SECRET_KEY, buckets).await;
+    let files = project_files(count);
+    put_all(endpoint, buckets[0], PROJECT, &files).await;
+    (home, engine, files)
+}
+
+/// Archives `source` to `target` and waits for the job, which must end well; the project.
+async fn archived(
+    engine: &Engine,
+    source: &RemotePath,
+    target: &ArchiveTarget,
+) -> strata_core::archive::Project {
+    let started = engine.archive_start(source, target).await.unwrap();
+    assert_eq!(
+        run_to_end(engine, started.job).await,
+        (JobState::Done, None)
+    );
+    engine.archive_get(started.project.id).await.unwrap()
+}
+
 /// Asserts the manifest lists exactly `files`, with their sizes and the archived copies'
 /// ETags.
 async fn assert_manifest(
@@ -172,23 +200,12 @@ const COPY_BACK: RestoreRequest = RestoreRequest {
 
 /// Archives a project to another bucket, verifies it, restores it.
 async fn to_another_bucket(endpoint: &str) {
-    let (_home, engine) = engine_for(endpoint).await;
-    create_buckets(endpoint, ACCESS_KEY, SECRET_KEY, &["hot", "cold"]).await;
-    let files = project_files(300);
-    put_all(endpoint, "hot", PROJECT, &files).await;
+    let (_home, engine, files) = with_project(endpoint, &["hot", "cold"], 300).await;
 
     let source = format!("p:hot/{PROJECT}");
-    let started = engine
-        .archive_start(&path(&source), &to("p:cold/archive"))
-        .await
-        .unwrap();
-    assert_eq!(
-        run_to_end(&engine, started.job).await,
-        (JobState::Done, None)
-    );
+    let project = archived(&engine, &path(&source), &to("p:cold/archive")).await;
 
     let archived_at = format!("archive/hot/{PROJECT}");
-    let project = engine.archive_get(started.project.id).await.unwrap();
     assert_eq!(project.state, ProjectState::Archived);
     assert_eq!(project.location, format!("p:cold/{archived_at}"));
     assert_eq!(project.objects as usize, files.len());
@@ -245,19 +262,14 @@ async fn to_another_bucket(endpoint: &str) {
 
 /// Archives a project in place to GLACIER: unreadable until restored, then back to STANDARD.
 async fn to_glacier_in_place(endpoint: &str) {
-    let (_home, engine) = engine_for(endpoint).await;
-    create_buckets(endpoint, ACCESS_KEY, SECRET_KEY, &["shelf"]).await;
-    let files = project_files(60);
-    put_all(endpoint, "shelf", PROJECT, &files).await;
+    let (_home, engine, files) = with_project(endpoint, &["shelf"], 60).await;
 
-    let started = engine
-        .archive_start(&path(&format!("p:shelf/{PROJECT}")), &class("glacier"))
-        .await
-        .unwrap();
-    assert_eq!(
-        run_to_end(&engine, started.job).await,
-        (JobState::Done, None)
-    );
+    let project = archived(
+        &engine,
+        &path(&format!("p:shelf/{PROJECT}")),
+        &class("glacier"),
+    )
+    .await;
     let stored = classes(endpoint, "shelf", PROJECT).await;
     assert_eq!(stored.len(), files.len());
     assert!(stored.values().all(|c| c == "GLACIER"), "{stored:?}");
@@ -282,7 +294,7 @@ async fn to_glacier_in_place(endpoint: &str) {
     );
 
     let preview = engine
-        .restore_preview(Some(started.project.id), None, &engine.new_job())
+        .restore_preview(Some(project.id), None, &engine.new_job())
         .await
         .unwrap();
     assert_eq!(preview.archived_objects as usize, files.len());
@@ -290,7 +302,7 @@ async fn to_glacier_in_place(endpoint: &str) {
     assert!(preview.waits.iter().all(|w| w.wait.is_some()));
 
     let restore = engine
-        .restore_start(Some(started.project.id), None, COPY_BACK)
+        .restore_start(Some(project.id), None, COPY_BACK)
         .await
         .unwrap();
     assert_eq!(run_to_end(&engine, restore).await, (JobState::Done, None));
@@ -405,10 +417,7 @@ async fn archives_on_s3s_fs_and_says_what_it_lacks() {
     let s3s = S3sFs::start().await;
     to_another_bucket(&s3s.endpoint).await;
 
-    let (_home, engine) = engine_for(&s3s.endpoint).await;
-    create_buckets(&s3s.endpoint, ACCESS_KEY, SECRET_KEY, &["flat"]).await;
-    let files = project_files(20);
-    put_all(&s3s.endpoint, "flat", PROJECT, &files).await;
+    let (_home, engine, files) = with_project(&s3s.endpoint, &["flat"], 20).await;
     let started = engine
         .archive_start(&path(&format!("p:flat/{PROJECT}")), &class("GLACIER"))
         .await
@@ -432,10 +441,7 @@ async fn archives_on_s3s_fs_and_says_what_it_lacks() {
 async fn a_killed_archive_resumes() {
     let (_dir, server) = serve_local().await;
     let endpoint = server.url();
-    let (home, engine) = engine_for(&endpoint).await;
-    create_buckets(&endpoint, ACCESS_KEY, SECRET_KEY, &["hot", "cold"]).await;
-    let files = project_files(200);
-    put_all(&endpoint, "hot", PROJECT, &files).await;
+    let (home, engine, files) = with_project(&endpoint, &["hot", "cold"], 200).await;
 
     let project = common::then_die(home.path(), |dying| async move {
         let mut events = dying.events();
@@ -571,18 +577,8 @@ async fn fails_before_any_delete(
 async fn verification_finds_missing_and_changed_objects() {
     let (_dir, server) = serve_local().await;
     let endpoint = server.url();
-    let (_home, engine) = engine_for(&endpoint).await;
-    create_buckets(&endpoint, ACCESS_KEY, SECRET_KEY, &["hot", "cold"]).await;
-    let files = project_files(30);
-    put_all(&endpoint, "hot", PROJECT, &files).await;
-    let started = engine
-        .archive_start(&path(&format!("p:hot/{PROJECT}")), &to("p:cold"))
-        .await
-        .unwrap();
-    assert_eq!(
-        run_to_end(&engine, started.job).await,
-        (JobState::Done, None)
-    );
+    let (_home, engine, files) = with_project(&endpoint, &["hot", "cold"], 30).await;
+    let project = archived(&engine, &path(&format!("p:hot/{PROJECT}")), &to("p:cold")).await;
 
     let archived_at = format!("hot/{PROJECT}");
     let client = sdk_client(&endpoint, ACCESS_KEY, SECRET_KEY);
@@ -602,7 +598,7 @@ async fn verification_finds_missing_and_changed_objects() {
         .await
         .unwrap();
     let report = engine
-        .archive_verify(started.project.id, &engine.new_job())
+        .archive_verify(project.id, &engine.new_job())
         .await
         .unwrap();
     assert!(!report.intact());
@@ -612,7 +608,7 @@ async fn verification_finds_missing_and_changed_objects() {
     assert_eq!(report.changed[0].size, 13);
     assert_eq!(report.matched as usize, files.len() - 2);
     let detail = engine
-        .archive_get(started.project.id)
+        .archive_get(project.id)
         .await
         .unwrap()
         .detail
@@ -664,15 +660,7 @@ async fn sync_pairs_leave_an_archived_project_alone() {
         assert_eq!(run_to_end(&engine, job).await.0, JobState::Done);
     }
 
-    let started = engine
-        .archive_start(&path(&format!("p:hot/{PROJECT}")), &to("p:cold"))
-        .await
-        .unwrap();
-    assert_eq!(
-        run_to_end(&engine, started.job).await,
-        (JobState::Done, None)
-    );
-    let project = engine.archive_get(started.project.id).await.unwrap();
+    let project = archived(&engine, &path(&format!("p:hot/{PROJECT}")), &to("p:cold")).await;
     let detail = project.detail.unwrap();
     assert!(
         detail.contains("now ignores /2026/wedding-smith/") && detail.contains("paused"),
