@@ -204,6 +204,11 @@ async fn to_another_bucket(endpoint: &str) {
 
     let source = format!("p:hot/{PROJECT}");
     let project = archived(&engine, &path(&source), &to("p:cold/archive")).await;
+    assert_eq!(
+        engine.archive_target("p").await.unwrap(),
+        Some(to("p:cold/archive")),
+        "offered for the profile's next project"
+    );
 
     let archived_at = format!("archive/hot/{PROJECT}");
     assert_eq!(project.state, ProjectState::Archived);

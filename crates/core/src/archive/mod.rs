@@ -243,11 +243,8 @@ impl Engine {
     /// The target `profile`'s projects went to last, offered for the next one.
     pub async fn archive_target(&self, profile: &str) -> Result<Option<ArchiveTarget>> {
         let id = self.profile_get(profile).await?.id;
-        self.reading(move |conn| {
-            let text = crate::catalog::setting(conn, &target_setting(id))?;
-            Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-        })
-        .await
+        self.reading(move |conn| crate::catalog::json_setting(conn, &target_setting(id)))
+            .await
     }
 
     /// Starts archiving the folder `source` to `target`, or goes on with the unfinished
@@ -314,10 +311,9 @@ impl Engine {
                 .await?
             }
         };
-        let remembered = serde_json::to_string(&target).unwrap_or_default();
-        let profile_id = account.profile.id;
+        let (remembered, profile_id) = (target.clone(), account.profile.id);
         self.blocking(move |conn, _| {
-            crate::catalog::set_setting(conn, &target_setting(profile_id), Some(&remembered))
+            crate::catalog::set_json_setting(conn, &target_setting(profile_id), &remembered)
         })
         .await?;
         let job = self
