@@ -314,6 +314,18 @@ async fn to_glacier_in_place(endpoint: &str) {
     let stored = classes(endpoint, "shelf", PROJECT).await;
     assert!(stored.values().all(|c| c == "STANDARD"), "{stored:?}");
     assert_eq!(contents(endpoint, "shelf", PROJECT).await, files);
+
+    // Archived again, colder: the project takes the class asked for now.
+    let colder = archived(
+        &engine,
+        &path(&format!("p:shelf/{PROJECT}")),
+        &class("DEEP_ARCHIVE"),
+    )
+    .await;
+    assert_eq!(colder.id, project.id);
+    assert_eq!(colder.class.as_deref(), Some("DEEP_ARCHIVE"));
+    let stored = classes(endpoint, "shelf", PROJECT).await;
+    assert!(stored.values().all(|c| c == "DEEP_ARCHIVE"), "{stored:?}");
 }
 
 /// Strata's lifecycle rules are written beside a rule it did not write, which stays as it was.

@@ -296,6 +296,24 @@ impl Engine {
                         "Restore it first to archive it again.",
                     ));
                 }
+                if project.class != target.class {
+                    if project.state == ProjectState::Archiving {
+                        return Err(Error::invalid(
+                            "class",
+                            format!(
+                                "The unfinished archive of {source} is in {}.",
+                                project
+                                    .class
+                                    .as_deref()
+                                    .unwrap_or("the bucket's default class")
+                            ),
+                            "Run it again with the same class; change the class once it is done.",
+                        ));
+                    }
+                    let (id, class) = (project.id, target.class.clone());
+                    self.blocking(move |conn, _| store::set_class(conn, id, class.as_deref()))
+                        .await?;
+                }
                 project
             }
             None => {

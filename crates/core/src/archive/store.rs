@@ -166,6 +166,15 @@ pub(crate) fn set_readable_until(conn: &Connection, id: u32, until_ms: Option<i6
     Ok(())
 }
 
+/// The class a new round of archiving puts the copies in.
+pub(crate) fn set_class(conn: &Connection, id: u32, class: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE archives SET class = ?2 WHERE id = ?1",
+        params![id, class],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn set_detail(conn: &Connection, id: u32, detail: &str) -> Result<()> {
     conn.execute(
         "UPDATE archives SET detail = ?2 WHERE id = ?1",
