@@ -94,7 +94,7 @@ for key in $(printf '%s\n' "${!result[@]}" | sort); do
   IFS=/ read -r server kind tool <<< "$key"
   case $tool in
     strata) name="strata archive" ;;
-    rclone) name="rclone $([ "$kind" = move ] && echo move || echo settier) ($(rclone version | sed -n 1p | cut -d' ' -f2))" ;;
+    rclone) name="rclone $([ "$kind" = move ] && echo move || echo settier) ($(rclone_version))" ;;
     aws*) cli=${aws_clis[${tool#aws}]}; name="aws s3 $([ "$kind" = move ] && echo mv || echo cp) ($("$cli" --version 2>&1 | cut -d' ' -f1), $cli)" ;;
   esac
   what=$([ "$kind" = move ] && echo "to another bucket" || echo "to GLACIER in place")

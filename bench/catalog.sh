@@ -109,7 +109,7 @@ echo "| strata bucket refresh: listed and saved to the catalog ($(( (BUCKETS + 9
 echo "| strata bucket refresh: with regions and public status of every bucket | $(median "${strata_total[@]}") |"
 echo "| aws s3api list-buckets --page-size 1000 ($(aws --version 2>&1 | cut -d' ' -f1)) | $(median "${aws_paged[@]}") |"
 echo "| aws s3api list-buckets --no-paginate (one call) | $(median "${aws_one[@]}") |"
-echo "| rclone lsd ($(rclone version | sed -n 1p | cut -d' ' -f2)) | $(median "${rclone_list[@]}") |"
+echo "| rclone lsd ($(rclone_version)) | $(median "${rclone_list[@]}") |"
 echo
 "$root/target/release/examples/catalog_bench" "$home" local
 echo

@@ -92,3 +92,6 @@ timed() {  # command...
     echo "failed: $* ($(tail -3 "$work/err"))" >&2; return 1; }
   awk '{ printf "%.2f\n", $1 }' "$work/time"
 }
+
+# rclone's version (v1.60.1-DEV), read whole so no SIGPIPE ends a script under pipefail.
+rclone_version() { rclone version | sed -n 1p | cut -d' ' -f2; }

@@ -118,7 +118,7 @@ fi
 version_of() {
   case "$1" in
     strata) echo "strata ls --recursive" ;;
-    rclone) echo "rclone lsf -R ($(rclone version | sed -n 1p | cut -d' ' -f2))" ;;
+    rclone) echo "rclone lsf -R ($(rclone_version))" ;;
     *) echo "aws s3 ls --recursive ($("$1" --version 2>&1 | cut -d' ' -f1), $1)" ;;
   esac
 }

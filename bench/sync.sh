@@ -104,7 +104,7 @@ for server in $SERVERS; do
   for tool in "${tools[@]}"; do
     case $tool in
       strata) name="strata sync run" ;;
-      rclone) name="rclone sync ($(rclone version | sed -n 1p | cut -d' ' -f2))" ;;
+      rclone) name="rclone sync ($(rclone_version))" ;;
       aws*) cli=${aws_clis[${tool#aws}]}; name="aws s3 sync ($("$cli" --version 2>&1 | cut -d' ' -f1), $cli)" ;;
     esac
     awk -v sv="$server" -v n="$name" -v f="${first[$server/$tool]}" -v o="${noop[$server/$tool]}" -v base="${noop[$server/strata]}" \

@@ -119,7 +119,7 @@ for server in $SERVERS; do
     for tool in "${tools[@]}"; do
       case $tool in
         strata) [ "$what" = down ] && name="strata get" || name="strata put" ;;
-        rclone) name="rclone copy ($(rclone version | sed -n 1p | cut -d' ' -f2))" ;;
+        rclone) name="rclone copy ($(rclone_version))" ;;
         aws*) cli=${aws_clis[${tool#aws}]}; name="aws s3 cp ($("$cli" --version 2>&1 | cut -d' ' -f1), $cli)" ;;
       esac
       s=${secs[$server/$what/$tool]} base=${secs[$server/$what/strata]}
