@@ -106,7 +106,7 @@ export interface BucketApi {
 }
 
 /** Folders and objects inside buckets; long work (download, delete, copy) as jobs. */
-export interface ObjectApi {
+export interface ObjectApi extends DropApi {
   listObjects(profile: string, bucket: string, prefix: string, token: string | null): Promise<ObjectPage>;
   /** The folder's first page as last listed, from the catalog (no request). */
   listRecent(profile: string, bucket: string, prefix: string): Promise<ObjectPage | null>;
@@ -133,10 +133,17 @@ export interface ObjectApi {
   cancelJob(job: number): Promise<void>;
   /** Asks for files with the system's picker and uploads them into the folder; the jobs. */
   uploadChoose(folder: UploadFolder): Promise<number[]>;
+}
+
+/** Files dragged over the window: where the pointer is (CSS pixels), and what is dropped. */
+export type Drag = { kind: "over"; x: number; y: number } | { kind: "drop"; paths: string[]; x: number; y: number } | { kind: "leave" };
+
+/** Files and folders dragged from the desktop onto the window. */
+export interface DropApi {
   /** Uploads files and folders dropped on the window into the folder; the jobs. */
   uploadDropped(paths: string[], folder: UploadFolder): Promise<number[]>;
-  /** Calls `handler` with the paths of every drop on the window until the returned function is called. */
-  onDrop(handler: (paths: string[]) => void): () => void;
+  /** Calls `handler` as files are dragged over and dropped on the window, until the returned function is called. */
+  onDragDrop(handler: (drag: Drag) => void): () => void;
 }
 
 /** Multipart uploads left open in a bucket, by any tool. */
@@ -269,9 +276,12 @@ export const tauriApi: Api = {
   activity: (limit) => unwrap(commands.activityList(limit)),
   uploadChoose: (folder) => unwrap(commands.uploadChoose(folder)),
   uploadDropped: (paths, folder) => unwrap(commands.uploadDropped(paths, folder)),
-  onDrop: (handler) => {
-    const stop = getCurrentWebview().onDragDropEvent((e) => {
-      if (e.payload.type === "drop") handler(e.payload.paths);
+  onDragDrop: (handler) => {
+    const stop = getCurrentWebview().onDragDropEvent(({ payload }) => {
+      if (payload.type === "leave") return handler({ kind: "leave" });
+      // The shell gives physical pixels; the page lays out in CSS pixels.
+      const { x, y } = payload.position.toLogical(window.devicePixelRatio);
+      handler(payload.type === "drop" ? { kind: "drop", paths: payload.paths, x, y } : { kind: "over", x, y });
     });
     return () => void stop.then((unlisten) => unlisten());
   },

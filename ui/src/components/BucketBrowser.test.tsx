@@ -4,12 +4,13 @@ import type { Profile } from "../api";
 import { memoryBuckets } from "../testing/memoryBuckets";
 import { BucketBrowser } from "./BucketBrowser";
 import { createEventHub, EventsContext } from "../events";
-import type { Bucket, BucketApi } from "../api";
+import type { Bucket } from "../api";
+import type { MemoryBuckets } from "../testing/memoryBuckets";
 
 const opened: Bucket[] = [];
 
 /** The browser as the app mounts it: inside the app's one event subscription. */
-function Browser({ api, profile }: { api: BucketApi; profile: Profile }) {
+function Browser({ api, profile }: { api: MemoryBuckets; profile: Profile }) {
   return (
     <EventsContext.Provider value={createEventHub(api.onEvent)}>
       <BucketBrowser api={api} profile={profile} onOpenBucket={(b) => opened.push(b)} />
@@ -75,6 +76,27 @@ describe("BucketBrowser", () => {
     await user.keyboard("ga");
     expect((screen.getByRole("searchbox") as HTMLInputElement).value).toBe("ga");
     await waitFor(() => expect(options()).toHaveLength(1));
+  });
+
+  it("uploads files dropped on a bucket into it, and says where else to drop them", async () => {
+    const api = memoryBuckets(["archive", "shoot"]);
+    render(<Browser api={api} profile={profile} />);
+    await waitFor(() => expect(options()).toHaveLength(2));
+    const under = { element: null as Element | null };
+    document.elementFromPoint = () => under.element;
+    under.element = options()[1].querySelector(".cell-name");
+    act(() => api.drag({ kind: "over", x: 40, y: 80 }));
+    expect(options()[1].classList.contains("drop-target")).toBe(true);
+    expect(screen.getByRole("status").textContent).toBe("Drop to upload into studio:shoot/");
+    act(() => api.drag({ kind: "drop", paths: ["/home/me/export"], x: 40, y: 80 }));
+    expect(await screen.findByText("Uploading 1 file to studio:shoot/…")).toBeTruthy();
+
+    under.element = null;
+    act(() => api.drag({ kind: "over", x: 600, y: 500 }));
+    expect(screen.getByRole("status").textContent).toBe("Drop on a bucket to upload into it.");
+    act(() => api.drag({ kind: "drop", paths: ["/home/me/more"], x: 600, y: 500 }));
+    expect(await screen.findByText("To upload, drop the files on a bucket, or open the bucket first.")).toBeTruthy();
+    expect(api.uploaded).toEqual([[["/home/me/export"], "shoot/", []]]);
   });
 
   it("reads a never-refreshed list at once and shows the refresh's progress", async () => {

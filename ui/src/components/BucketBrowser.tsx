@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { ApiError, Bucket, BucketApi, BucketFilter, EngineEvent, Profile } from "../api";
+import type { ApiError, Bucket, BucketApi, BucketFilter, DropApi, EngineEvent, Profile } from "../api";
 import { jobEnd, useEngineEvents } from "../events";
 import { errorOf } from "../api";
 import type { Visibility } from "../bindings";
 import { useBucketCatalog } from "../bucketCatalog";
+import { useDrops } from "../drop";
 import { count, refreshedAgo } from "../time";
 import { BucketRows, type BucketRowsHandle } from "./BucketRows";
 import { CreateBucketDialog, DeleteBucketDialog } from "./BucketDialogs";
+import { DropHint } from "./DropHint";
 import { ErrorNote } from "./ErrorNote";
 import { LetterRail } from "./LetterRail";
 
@@ -20,7 +22,7 @@ type Dialog = { kind: "create" } | { kind: "delete"; bucket: Bucket; notEmpty: A
 const CLOCK_TICK_MS = 30_000;
 
 interface Props {
-  api: BucketApi;
+  api: BucketApi & DropApi;
   profile: Profile;
   /** Enter or a double click on a bucket: browse it. */
   onOpenBucket(bucket: Bucket): void;
@@ -153,6 +155,22 @@ export function BucketBrowser({ api, profile, onOpenBucket }: Props) {
     setNotice(`Created bucket "${made.name}" in ${made.region ?? profile.region}.`);
   }
 
+  // Files dropped on a bucket (here or in the sidebar) go into it; there is no folder on show.
+  const dragOver = useDrops(api, null, async (paths, place) => {
+    setError(null);
+    setNotice(null);
+    if (!place) {
+      setNotice("To upload, drop the files on a bucket, or open the bucket first.");
+      return;
+    }
+    try {
+      const jobs = await api.uploadDropped(paths, { profile: profile.name, ...place, metadata: [] });
+      setNotice(`Uploading ${count(jobs.length)} file${jobs.length === 1 ? "" : "s"} to ${profile.name}:${place.bucket}/…`);
+    } catch (thrown) {
+      setError(errorOf(thrown));
+    }
+  });
+
   const index = catalog.index;
   const total = index?.total ?? 0;
   const shown = error ?? catalog.error;
@@ -220,6 +238,7 @@ export function BucketBrowser({ api, profile, onOpenBucket }: Props) {
       </div>
       {shown && <ErrorNote error={shown} />}
       {notice && <p className="notice">{notice}</p>}
+      <DropHint profile={profile.name} place={dragOver} />
       <div className="bucket-header" aria-hidden="true">
         <span className="cell-name">Name</span>
         <span className="cell-region">Region</span>

@@ -1,5 +1,6 @@
 import type { Ref } from "react";
 import type { Bucket } from "../api";
+import { dropTarget } from "../drop";
 import { VirtualList, type VirtualListHandle } from "./VirtualList";
 
 export type BucketRowsHandle = VirtualListHandle;
@@ -25,6 +26,7 @@ export function BucketRows(props: Props) {
       label="Buckets"
       className="bucket-rows"
       rowClassName="bucket-row"
+      rowAttributes={(bucket) => (bucket ? dropTarget(bucket.name) : undefined)}
       render={(bucket) =>
         bucket ? (
           <>

@@ -88,11 +88,11 @@ describe("ObjectBrowser", () => {
     ]);
   });
 
-  it("uploads picked and dropped files into the folder on show", async () => {
+  it("uploads picked and dropped files into the folder on show, or the folder dropped on", async () => {
     const user = userEvent.setup();
-    const api = memoryObjects({ "raw/a.cr3": 1 });
+    const api = memoryObjects({ "raw/a.cr3": 1, "raw/day2/b.cr3": 1 });
     browse(api, "raw/");
-    await waitFor(() => expect(rows()).toHaveLength(1));
+    await waitFor(() => expect(names()).toEqual(["day2/", "a.cr3"]));
     api.picker.files = ["/home/me/b.cr3", "/home/me/c.cr3"];
     await user.click(screen.getByRole("button", { name: "Upload…" }));
     expect(await screen.findByText("Uploading 2 files to local:shoot/raw/…")).toBeTruthy();
@@ -100,11 +100,34 @@ describe("ObjectBrowser", () => {
     await user.click(screen.getByRole("button", { name: "Upload metadata" }));
     await user.type(screen.getByLabelText(/Metadata for new uploads/), "photographer: Ana Ruiz");
     expect(screen.getByRole("button", { name: "Upload metadata (1)" })).toBeTruthy();
-    act(() => api.drop(["/home/me/export"]));
+
+    // Dragged over no folder: the drop goes into the folder on show, and the window says so.
+    const under = { element: null as Element | null };
+    document.elementFromPoint = () => under.element;
+    act(() => api.drag({ kind: "over", x: 400, y: 300 }));
+    expect(screen.getByRole("status").textContent).toBe("Drop to upload into local:shoot/raw/");
+    act(() => api.drag({ kind: "drop", paths: ["/home/me/export"], x: 400, y: 300 }));
+    expect(screen.queryByText(/^Drop to upload/)).toBeNull();
+
+    // Over a folder's row: that row is marked, and the drop goes into that folder.
+    const folderRow = rows()[0];
+    under.element = folderRow.querySelector(".cell-name");
+    act(() => api.drag({ kind: "over", x: 40, y: 60 }));
+    expect(folderRow.classList.contains("drop-target")).toBe(true);
+    expect(screen.getByRole("status").textContent).toBe("Drop to upload into local:shoot/raw/day2/");
+    act(() => api.drag({ kind: "drop", paths: ["/home/me/d.cr3"], x: 40, y: 60 }));
+    expect(folderRow.classList.contains("drop-target")).toBe(false);
+    expect(await screen.findByText("Uploading 1 file to local:shoot/raw/day2/…")).toBeTruthy();
+
+    // A drag that leaves the window drops nothing.
+    act(() => api.drag({ kind: "over", x: 40, y: 60 }));
+    act(() => api.drag({ kind: "leave" }));
+    expect(folderRow.classList.contains("drop-target")).toBe(false);
     await waitFor(() =>
       expect(api.calls.uploaded).toEqual([
-        [["/home/me/b.cr3", "/home/me/c.cr3"], "raw/", []],
-        [["/home/me/export"], "raw/", [["photographer", "Ana Ruiz"]]],
+        [["/home/me/b.cr3", "/home/me/c.cr3"], "shoot/raw/", []],
+        [["/home/me/export"], "shoot/raw/", [["photographer", "Ana Ruiz"]]],
+        [["/home/me/d.cr3"], "shoot/raw/day2/", [["photographer", "Ana Ruiz"]]],
       ]),
     );
   });

@@ -7,8 +7,10 @@ import {
   type ObjectApi,
   type ObjectDetails,
   type ObjectEdit,
+  type UploadFolder,
   type UploadsApi,
 } from "../api";
+import { dropTarget, useDrops, type DropPlace } from "../drop";
 import { jobEnd, useEngineEvents } from "../events";
 import { remotePath, type Place } from "../navigation";
 import { arrange, matching, size, useObjectListing, type SortKey } from "../objectListing";
@@ -17,6 +19,7 @@ import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
 import { AskNameDialog, EditObjectDialog, LinkDialog, parsePairs } from "./ObjectDialogs";
 import { OpenUploads } from "./OpenUploads";
+import { DropHint } from "./DropHint";
 import { FileIcon, FolderIcon, kindOf } from "./Icons";
 import { Thumb } from "./Thumb";
 import { VirtualList, type VirtualListHandle } from "./VirtualList";
@@ -180,26 +183,25 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
     }
   }
 
-  /** Starts uploads into this folder; their progress shows in the transfers panel. */
-  async function upload(start: () => Promise<number[]>) {
+  /**
+   * Starts uploads into a folder (this one unless dropped elsewhere), with the metadata the
+   * user set for them; their progress shows in the transfers panel.
+   */
+  async function upload(into: DropPlace, start: (folder: UploadFolder) => Promise<number[]>) {
     setError(null);
     setNotice(null);
     try {
-      const jobs = await start();
+      const jobs = await start({ profile, ...into, metadata: parsePairs(uploadMetadata, ":") });
       if (jobs.length > 0) {
-        setNotice(`Uploading ${count(jobs.length)} file${jobs.length === 1 ? "" : "s"} to ${profile}:${bucket}/${prefix}…`);
+        setNotice(`Uploading ${count(jobs.length)} file${jobs.length === 1 ? "" : "s"} to ${profile}:${into.bucket}/${into.prefix}…`);
       }
     } catch (thrown) {
       setError(errorOf(thrown));
     }
   }
 
-  // Where uploads go, with the metadata the user set for them.
-  const uploadFolder = () => ({ profile, bucket, prefix, metadata: parsePairs(uploadMetadata, ":") });
-  // Files and folders dropped on the window go into the folder on show.
-  const dropInto = useRef((paths: string[]) => upload(() => api.uploadDropped(paths, uploadFolder())));
-  dropInto.current = (paths: string[]) => upload(() => api.uploadDropped(paths, uploadFolder()));
-  useEffect(() => api.onDrop((paths) => void dropInto.current(paths)), [api]);
+  const here = { bucket, prefix };
+  const dragOver = useDrops(api, here, (paths, place) => void upload(place ?? here, (folder) => api.uploadDropped(paths, folder)));
 
   async function downloadTo(entry: Entry) {
     setError(null);
@@ -396,7 +398,7 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
         <button type="button" onClick={() => setDialog({ kind: "new-folder" })}>
           New folder
         </button>
-        <button type="button" onClick={() => void upload(() => api.uploadChoose(uploadFolder()))}>
+        <button type="button" onClick={() => void upload(here, api.uploadChoose)}>
           Upload…
         </button>
         <button type="button" aria-pressed={showUploadMetadata} onClick={() => setShowUploadMetadata((s) => !s)}>
@@ -456,6 +458,7 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
       </div>
       {shownError && <ErrorNote error={shownError} />}
       {notice && <p className="notice">{notice}</p>}
+      <DropHint profile={profile} place={dragOver} />
       <div className="object-body">
         <div className="object-main">
           {grid ? (
@@ -463,6 +466,7 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
               {shown.slice(0, 500).map((entry, i) => (
                 <div
                   key={entry.key}
+                  {...(entry.folder ? dropTarget(bucket, entry.key) : {})}
                   role="option"
                   aria-selected={i === selected}
                   className="tile"
@@ -508,6 +512,7 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
                 onOpen={open}
                 onKey={onKey}
                 onContextMenu={(_, __, x, y) => setMenu({ x, y })}
+                rowAttributes={(entry) => (entry?.folder ? dropTarget(bucket, entry.key) : undefined)}
                 render={(entry) =>
                   entry ? (
                     <>

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import type { Bucket, BucketApi } from "../api";
+import { dropTarget } from "../drop";
 import { useEngineEvents } from "../events";
 import { FolderIcon } from "./Icons";
 
@@ -41,6 +42,7 @@ export function SidebarBuckets({ api, profile, current, onOpen, onMore }: Props)
           <button
             type="button"
             className="sidebar-bucket"
+            {...dropTarget(b.name)}
             aria-current={b.name === current ? "true" : undefined}
             onClick={() => onOpen(b.name)}
           >

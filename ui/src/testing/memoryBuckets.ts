@@ -3,10 +3,11 @@
 // screens can be driven without the shell. The real catalog is tested in crates/core and
 // through the real window in tests/e2e.
 import { CommandError, type ApiError, type Bucket, type BucketApi, type BucketFilter, type EngineEvent } from "../api";
+import { memoryDrops } from "./memoryDrops";
 
 const letterOf = (name: string) => (/^[a-z]/i.test(name) ? name[0].toLowerCase() : "#");
 
-export interface MemoryBuckets extends BucketApi {
+export interface MemoryBuckets extends BucketApi, ReturnType<typeof memoryDrops> {
   buckets: Bucket[];
   refreshedAt: string | null;
   /** Arguments of every bucketList call. */
@@ -19,6 +20,7 @@ export function memoryBuckets(names: string[], refreshedAt: string | null = "202
   const handlers = new Set<(event: EngineEvent) => void>();
   let nextJob = 1;
   const api: MemoryBuckets = {
+    ...memoryDrops(),
     buckets: names.map((name) => ({ name, region: "us-east-1", created_at: "2026-01-02T03:04:05Z", public: false })),
     refreshedAt,
     pageCalls: [],

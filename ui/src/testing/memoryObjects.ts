@@ -1,3 +1,4 @@
+import { memoryDrops, type Uploaded } from "./memoryDrops";
 import type { Entry, ObjectApi, ObjectDetails, OpenUpload, UploadsApi } from "../api";
 
 /** An in-memory stand-in for the object commands: keys with sizes, folders by "/". */
@@ -11,11 +12,10 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     presigned: string[];
     copied: [string, string, boolean][];
     downloaded: [string[], string][];
-    uploaded: [string[], string, [string, string][]][];
+    uploaded: Uploaded;
   } = { deleted: [], presigned: [], copied: [], downloaded: [], uploaded: [] };
   /** What the pickers answer next: a folder (null as when the user cancels), files. */
   const picker: { next: string | null; files: string[] } = { next: null, files: [] };
-  const drops = new Set<(paths: string[]) => void>();
   /** Multipart uploads left open in the bucket. */
   const open: OpenUpload[] = [];
   const api: ObjectApi & UploadsApi & {
@@ -24,7 +24,7 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     calls: typeof calls;
     tags: [string, string][];
     picker: typeof picker;
-    drop(paths: string[]): void;
+    drag: ReturnType<typeof memoryDrops>["drag"];
   } = {
     store,
     open,
@@ -100,19 +100,11 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     },
     activity: async () => [],
     cancelJob: async () => {},
-    uploadChoose: async ({ prefix, metadata }) => {
-      calls.uploaded.push([picker.files, prefix, metadata]);
+    uploadChoose: async ({ bucket, prefix, metadata }) => {
+      calls.uploaded.push([picker.files, `${bucket}/${prefix}`, metadata]);
       return picker.files.map(() => nextJob++);
     },
-    uploadDropped: async (paths, { prefix, metadata }) => {
-      calls.uploaded.push([paths, prefix, metadata]);
-      return paths.map(() => nextJob++);
-    },
-    onDrop: (handler) => {
-      drops.add(handler);
-      return () => drops.delete(handler);
-    },
-    drop: (paths: string[]) => drops.forEach((handler) => handler(paths)),
+    ...memoryDrops(calls.uploaded),
     openUploads: async () => [...open],
     abortUpload: async (_profile, _bucket, key, uploadId) => {
       const at = open.findIndex((u) => u.key === key && u.upload_id === uploadId);
