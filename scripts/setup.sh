@@ -11,7 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_packages=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev build-essential
   libssl-dev pkg-config libxdo-dev curl)
 if [ "$purpose" = test ]; then
-  apt_packages+=(xvfb xauth xdotool python3-gi gir1.2-gtk-3.0 webkit2gtk-driver gnome-keyring dbus-x11 python3-venv awscli rclone)
+  apt_packages+=(xvfb xauth xdotool x11-utils python3-gi gir1.2-gtk-3.0 webkit2gtk-driver gnome-keyring dbus-x11 python3-venv awscli rclone)
 fi
 missing=()
 for pkg in "${apt_packages[@]}"; do

@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "object_list_recent",
     "object_head",
     "objects_download",
+    "object_drag_out",
     "download_folder",
     "download_folder_choose",
     "objects_delete",

@@ -3,6 +3,8 @@
 //! test drives this shell through the real window.
 
 mod commands;
+#[cfg(target_os = "linux")]
+mod drag_out;
 mod notices;
 mod tray;
 
@@ -43,6 +45,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::objects::object_list_recent,
             commands::objects::object_head,
             commands::objects::objects_download,
+            commands::objects::object_drag_out,
             commands::objects::download_folder,
             commands::objects::download_folder_choose,
             commands::objects::objects_delete,

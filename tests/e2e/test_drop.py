@@ -1,10 +1,14 @@
-"""Drag and drop from the desktop in the real window: files dragged from another window
-(a GTK drag source, moved by the X pointer) are dropped on a folder's row and on the window;
-they upload there with their folders' structure, the biggest is paused and resumed in the
-transfers panel, and every object ends up byte for byte in the bucket, with nothing left open.
+"""Drag and drop between the desktop and the real window, moved by the X pointer.
 
-The bucket is moto's, behind a link paced at 4 MiB/s per connection so that a 40 MiB file
-is still going up when the test pauses it."""
+In: files dragged from another window (a GTK drag source) are dropped on a folder's row and
+on the window; they upload there with their folders' structure, the biggest is paused and
+resumed in the transfers panel, and every object ends up byte for byte in the bucket, with
+nothing left open. The bucket is moto's, behind a link paced at 4 MiB/s per connection so
+that a 40 MiB file is still going up when the test pauses it.
+
+Out: an object and a folder dragged from the list onto a file manager's folder window (one
+that takes files by X's Direct Save protocol, as GTK and Qt file managers do) download into
+that folder."""
 import hashlib
 import os
 import subprocess
@@ -15,9 +19,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
 from conftest import STRATA, screenshot
-from drag import center_on_screen, drag_files
+from drag import center_on_screen, drag_files, drag_out
 from slow_link import SlowLink
-from test_objects import object_names, open_row, wait
+from test_objects import OBJECTS, fill_store, object_names, open_row, wait
 
 
 def transfer(driver, name):
@@ -90,3 +94,31 @@ def test_files_and_a_folder_dropped_on_the_window_upload_where_they_were_dropped
     assert landed == {key: hashlib.sha256(body).hexdigest() for key, body in sent.items()}
     assert bucket.list_multipart_uploads(Bucket="shoot-2026").get("Uploads", []) == []
     link.close()
+
+
+def test_an_object_and_a_folder_dragged_out_download_where_they_are_dropped(strata_home, app_factory, tmp_path):
+    fill_store(strata_home)
+    desktop = tmp_path / "Desktop"
+    desktop.mkdir()
+    app = app_factory()
+    open_row(app, "shoot", ".bucket-row")
+    wait(app).until(lambda d: object_names(d) == ["raw/", "notes.txt"])
+
+    def row(name):
+        return app.find_element(By.XPATH, f"//div[contains(@class,'object-row')][span[@class='cell-name' and text()='{name}']]")
+
+    assert drag_out(app, row("notes.txt"), desktop) == "notes.txt"
+    wait(app).until(lambda _: (desktop / "notes.txt").exists())
+    assert (desktop / "notes.txt").read_bytes() == OBJECTS["notes.txt"]
+
+    assert drag_out(app, row("raw/"), desktop) == "raw"
+    folder = {key.removeprefix("raw/"): body for key, body in OBJECTS.items() if key.startswith("raw/")}
+    wait(app).until(lambda _: all((desktop / "raw" / name).exists() for name in folder))
+    assert {name: (desktop / "raw" / name).read_bytes() for name in folder} == folder
+    # Nothing half-written is left beside them.
+    assert sorted(p.name for p in desktop.rglob("*") if p.is_file()) == sorted(
+        ["notes.txt", *(name.rsplit("/", 1)[-1] for name in folder)])
+    wait(app).until(lambda d: d.find_element(By.XPATH, "//section[@aria-label='Transfers']//li"
+                                                        "[span[@class='transfer-name' and text()='cover.jpg']]"
+                                                        ).get_attribute("data-state") == "done")
+    screenshot(app, "62-dragged-out")

@@ -120,6 +120,8 @@ export interface ObjectApi extends DropApi {
   thumbnail(profile: string, bucket: string, key: string): Promise<Thumbnail>;
   /** Starts downloads into the download folder, one job per object. */
   downloadObjects(profile: string, bucket: string, keys: string[]): Promise<DownloadStarted>;
+  /** Starts dragging an object or folder out of the window: dropped on a file manager, it downloads there. */
+  dragOut(profile: string, bucket: string, key: string): Promise<void>;
   /** Asks for a download folder with the system's picker and remembers it; null if cancelled. */
   chooseDownloadFolder(): Promise<string | null>;
   /** Starts deleting objects and folders (keys ending in "/"); returns the job. */
@@ -267,6 +269,7 @@ export const tauriApi: Api = {
   objectTags: (profile, bucket, key) => unwrap(commands.objectTags(profile, bucket, key)),
   setObjectTags: (profile, bucket, key, tags) => unwrap(commands.objectTagsSet(profile, bucket, key, tags)).then(() => undefined),
   downloadObjects: (profile, bucket, keys) => unwrap(commands.objectsDownload(profile, bucket, keys)),
+  dragOut: (profile, bucket, key) => unwrap(commands.objectDragOut(profile, bucket, key)).then(() => undefined),
   chooseDownloadFolder: () => unwrap(commands.downloadFolderChoose()),
   deleteObjects: (profile, bucket, keys) => unwrap(commands.objectsDelete(profile, bucket, keys)),
   copyObjects: (source, target, removeSource) => unwrap(commands.objectsCopy(source, target, removeSource)),

@@ -64,6 +64,11 @@ export const commands = {
 	 *  download folder: one job per object.
 	 */
 	objectsDownload: (profile: string, bucket: string, keys: string[]) => typedError<DownloadStarted, ApiError>(__TAURI_INVOKE("objects_download", { profile, bucket, keys })),
+	/**
+	 *  Starts dragging an object or a folder (a key ending in `/`) out of the window, from the
+	 *  pointer: a file manager it is dropped on gets it downloaded into the folder dropped on.
+	 */
+	objectDragOut: (profile: string, bucket: string, key: string) => typedError<null, ApiError>(__TAURI_INVOKE("object_drag_out", { profile, bucket, key })),
 	/**  The folder downloads go to: the one chosen last, else the platform's downloads folder. */
 	downloadFolder: () => typedError<string, ApiError>(__TAURI_INVOKE("download_folder")),
 	/**

@@ -63,6 +63,30 @@ pub async fn objects_download(
     engine.download_start(&sources, &into).await
 }
 
+/// Starts dragging an object or a folder (a key ending in `/`) out of the window, from the
+/// pointer: a file manager it is dropped on gets it downloaded into the folder dropped on.
+#[tauri::command]
+#[specta::specta]
+pub fn object_drag_out(
+    app: tauri::AppHandle,
+    profile: String,
+    bucket: String,
+    key: String,
+) -> Result<(), Error> {
+    let source = RemotePath::parse(&strata_core::remote::display(&profile, &bucket, &key))?;
+    #[cfg(target_os = "linux")]
+    return crate::drag_out::start(&app, source);
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (app, source);
+        Err(Error::new(
+            strata_core::error::ErrorCode::Unsupported,
+            "Dragging out of the window is not offered on this system yet.",
+            "Use Download or Download to… instead.",
+        ))
+    }
+}
+
 /// The folder downloads go to: the one chosen last, else the platform's downloads folder.
 #[tauri::command]
 #[specta::specta]

@@ -1,4 +1,4 @@
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, createEvent, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { createEventHub, EventsContext } from "../events";
 import type { Place } from "../navigation";
@@ -130,6 +130,19 @@ describe("ObjectBrowser", () => {
         [["/home/me/d.cr3"], "shoot/raw/day2/", [["photographer", "Ana Ruiz"]]],
       ]),
     );
+  });
+
+  it("hands an object or folder dragged out of the list to the shell's drag", async () => {
+    const api = memoryObjects({ "raw/a.cr3": 1, "raw/day2/b.cr3": 1 });
+    browse(api, "raw/");
+    await waitFor(() => expect(names()).toEqual(["day2/", "a.cr3"]));
+    expect(rows()[1].getAttribute("draggable")).toBe("true");
+    const started = createEvent.dragStart(rows()[1]);
+    fireEvent(rows()[1], started);
+    // The page's own drag is cancelled: the shell's carries the object.
+    expect(started.defaultPrevented).toBe(true);
+    fireEvent.dragStart(rows()[0]);
+    await waitFor(() => expect(api.calls.draggedOut).toEqual(["raw/a.cr3", "raw/day2/"]));
   });
 
   it("edits an object's type, metadata and tags", async () => {

@@ -203,6 +203,12 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
   const here = { bucket, prefix };
   const dragOver = useDrops(api, here, (paths, place) => void upload(place ?? here, (folder) => api.uploadDropped(paths, folder)));
 
+  /** Dragged out of the window: a file manager it is dropped on gets it downloaded there. */
+  function dragOut(entry: Entry) {
+    setError(null);
+    api.dragOut(profile, bucket, entry.key).catch((thrown: unknown) => setError(errorOf(thrown)));
+  }
+
   async function downloadTo(entry: Entry) {
     setError(null);
     setMenu(null);
@@ -467,6 +473,11 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
                 <div
                   key={entry.key}
                   {...(entry.folder ? dropTarget(bucket, entry.key) : {})}
+                  draggable
+                  onDragStart={(e) => {
+                    e.preventDefault();
+                    dragOut(entry);
+                  }}
                   role="option"
                   aria-selected={i === selected}
                   className="tile"
@@ -513,6 +524,7 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
                 onKey={onKey}
                 onContextMenu={(_, __, x, y) => setMenu({ x, y })}
                 rowAttributes={(entry) => (entry?.folder ? dropTarget(bucket, entry.key) : undefined)}
+                onDragOut={dragOut}
                 render={(entry) =>
                   entry ? (
                     <>

@@ -35,6 +35,8 @@ interface Props<T> {
   onKey?(event: KeyboardEvent, row: T | undefined): void;
   onContextMenu?(row: T, index: number, x: number, y: number): void;
   render(row: T | undefined, index: number): ReactNode;
+  /** A row dragged: the drag is the caller's (the page's own is cancelled). */
+  onDragOut?(row: T): void;
   /** More attributes of a row's element (a drop target's `data-` marks). */
   rowAttributes?(row: T | undefined): Record<string, string> | undefined;
   handle?: Ref<VirtualListHandle>;
@@ -129,6 +131,11 @@ export function VirtualList<T>(props: Props<T>) {
         aria-selected={i === selected}
         className={props.rowClassName}
         {...props.rowAttributes?.(row)}
+        draggable={props.onDragOut && row !== undefined}
+        onDragStart={(e) => {
+          e.preventDefault();
+          if (row !== undefined) props.onDragOut?.(row);
+        }}
         // Placed in the scroll area's pixels: its own top, shifted by how far the scaled view is.
         style={{ top: scrollTop + (i * ROW_HEIGHT - top), height: ROW_HEIGHT }}
         onClick={() => {

@@ -13,7 +13,8 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     copied: [string, string, boolean][];
     downloaded: [string[], string][];
     uploaded: Uploaded;
-  } = { deleted: [], presigned: [], copied: [], downloaded: [], uploaded: [] };
+    draggedOut: string[];
+  } = { deleted: [], presigned: [], copied: [], downloaded: [], uploaded: [], draggedOut: [] };
   /** What the pickers answer next: a folder (null as when the user cancels), files. */
   const picker: { next: string | null; files: string[] } = { next: null, files: [] };
   /** Multipart uploads left open in the bucket. */
@@ -100,6 +101,9 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
     },
     activity: async () => [],
     cancelJob: async () => {},
+    dragOut: async (_profile, _bucket, key) => {
+      calls.draggedOut.push(key);
+    },
     uploadChoose: async ({ bucket, prefix, metadata }) => {
       calls.uploaded.push([picker.files, `${bucket}/${prefix}`, metadata]);
       return picker.files.map(() => nextJob++);
