@@ -97,20 +97,20 @@ impl Record {
 }
 
 fn insert(conn: &Connection, record: &Record) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO activity (at, action, source, target, objects, bytes, outcome, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![
-            crate::catalog::now_ms(),
-            record.action,
-            record.source,
-            record.target,
-            record.objects as i64,
-            record.bytes as i64,
-            record.outcome,
-            record.detail,
-        ],
-    )?;
+    )?
+    .execute(rusqlite::params![
+        crate::catalog::now_ms(),
+        record.action,
+        record.source,
+        record.target,
+        record.objects as i64,
+        record.bytes as i64,
+        record.outcome,
+        record.detail,
+    ])?;
     Ok(())
 }
 

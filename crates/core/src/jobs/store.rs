@@ -68,11 +68,12 @@ pub(crate) fn last_with_spec(
 ) -> Result<Option<(JobId, JobState)>> {
     let spec_json = serde_json::to_string(spec).unwrap_or_default();
     let found = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, state FROM jobs WHERE kind = ?1 AND spec = ?2 ORDER BY id DESC LIMIT 1",
-            params![spec.kind(), spec_json],
-            |r| Ok((r.get::<_, JobId>(0)?, r.get::<_, String>(1)?)),
-        )
+        )?
+        .query_row(params![spec.kind(), spec_json], |r| {
+            Ok((r.get::<_, JobId>(0)?, r.get::<_, String>(1)?))
+        })
         .optional()?;
     Ok(found.map(|(id, state)| (id, JobState::parse(&state))))
 }
@@ -91,17 +92,17 @@ pub(crate) fn insert(
             "Report this.",
         )
     })?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO jobs (kind, profile_id, spec, state, owner, created_at)
          VALUES (?1, ?2, ?3, 'queued', ?4, ?5)",
-        params![
-            spec.kind(),
-            profile_id,
-            spec_json,
-            owner,
-            crate::catalog::now_ms()
-        ],
-    )?;
+    )?
+    .execute(params![
+        spec.kind(),
+        profile_id,
+        spec_json,
+        owner,
+        crate::catalog::now_ms()
+    ])?;
     Ok(conn.last_insert_rowid() as JobId)
 }
 
@@ -114,26 +115,26 @@ pub(crate) fn set_state(
 ) -> Result<()> {
     let error = error.and_then(|e| serde_json::to_string(e).ok());
     let now = crate::catalog::now_ms();
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE jobs SET state = ?2, error = ?3,
              started_at = CASE WHEN ?2 = 'running' THEN ?4 ELSE started_at END,
              finished_at = CASE WHEN ?2 IN ('queued', 'running') THEN NULL ELSE ?4 END
          WHERE id = ?1",
-        params![id, state.as_str(), error, now],
-    )?;
+    )?
+    .execute(params![id, state.as_str(), error, now])?;
     Ok(())
 }
 
 pub(crate) fn set_progress(conn: &Connection, id: JobId, progress: Progress) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE jobs SET done = ?2, bytes = ?3, total = coalesce(?4, total) WHERE id = ?1",
-        params![
-            id,
-            progress.done,
-            progress.bytes as i64,
-            progress.total.map(|t| t as i64)
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        progress.done,
+        progress.bytes as i64,
+        progress.total.map(|t| t as i64)
+    ])?;
     Ok(())
 }
 
@@ -147,26 +148,24 @@ pub(crate) fn claim(
     states: &[JobState],
 ) -> Result<bool> {
     let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-    let changed = conn.execute(
-        "UPDATE jobs SET owner = ?3, state = 'queued', error = NULL, finished_at = NULL
+    let changed = conn
+        .prepare_cached(
+            "UPDATE jobs SET owner = ?3, state = 'queued', error = NULL, finished_at = NULL
          WHERE id = ?1 AND owner IS ?2 AND state IN (SELECT value FROM json_each(?4))",
-        params![
+        )?
+        .execute(params![
             id,
             from,
             owner,
             serde_json::to_string(&states).unwrap_or_default()
-        ],
-    )?;
+        ])?;
     Ok(changed == 1)
 }
 
 pub(crate) fn get(conn: &Connection, id: JobId) -> Result<Option<Row>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
-            [id],
-            row,
-        )
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))?
+        .query_row([id], row)
         .optional()?)
 }
 
@@ -181,18 +180,16 @@ pub(crate) fn list(conn: &Connection, limit: u32) -> Result<Vec<Row>> {
 
 /// The place before which a job goes to the front of the queue: the first queued job's.
 pub(crate) fn first_queued_place(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT coalesce(min(coalesce(place, id)), 0) FROM jobs WHERE state = 'queued'",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(min(coalesce(place, id)), 0) FROM jobs WHERE state = 'queued'",
+        )?
+        .query_row([], |r| r.get(0))?)
 }
 
 pub(crate) fn set_place(conn: &Connection, id: JobId, place: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE jobs SET place = ?2 WHERE id = ?1",
-        params![id, place],
-    )?;
+    conn.prepare_cached("UPDATE jobs SET place = ?2 WHERE id = ?1")?
+        .execute(params![id, place])?;
     Ok(())
 }
 

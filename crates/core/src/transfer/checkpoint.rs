@@ -31,20 +31,19 @@ pub(crate) struct Part {
 
 pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
     let Some(mut checkpoint) = conn
-        .query_row(
+        .prepare_cached(
             "SELECT size, mtime_ns, part_size, upload_id FROM transfers
              WHERE job_id = ?1 AND etag IS NULL",
-            [job],
-            |r| {
-                Ok(Checkpoint {
-                    size: r.get::<_, i64>(0)? as u64,
-                    mtime_ns: r.get(1)?,
-                    part_size: r.get::<_, i64>(2)? as u64,
-                    upload_id: r.get(3)?,
-                    parts: BTreeMap::new(),
-                })
-            },
-        )
+        )?
+        .query_row([job], |r| {
+            Ok(Checkpoint {
+                size: r.get::<_, i64>(0)? as u64,
+                mtime_ns: r.get(1)?,
+                part_size: r.get::<_, i64>(2)? as u64,
+                upload_id: r.get(3)?,
+                parts: BTreeMap::new(),
+            })
+        })
         .optional()?
     else {
         return Ok(None);
@@ -75,49 +74,49 @@ pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> 
 /// Records a new multipart upload, replacing whatever the job had before.
 pub(crate) fn begin(conn: &mut Connection, job: JobId, checkpoint: &Checkpoint) -> Result<()> {
     let tx = crate::catalog::write(conn)?;
-    tx.execute("DELETE FROM transfers WHERE job_id = ?1", [job])?;
-    tx.execute(
+    tx.prepare_cached("DELETE FROM transfers WHERE job_id = ?1")?
+        .execute([job])?;
+    tx.prepare_cached(
         "INSERT INTO transfers (job_id, size, mtime_ns, part_size, upload_id)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            job,
-            checkpoint.size as i64,
-            checkpoint.mtime_ns,
-            checkpoint.part_size as i64,
-            checkpoint.upload_id
-        ],
-    )?;
+    )?
+    .execute(params![
+        job,
+        checkpoint.size as i64,
+        checkpoint.mtime_ns,
+        checkpoint.part_size as i64,
+        checkpoint.upload_id
+    ])?;
     tx.commit()?;
     Ok(())
 }
 
 pub(crate) fn add_part(conn: &Connection, job: JobId, number: u32, part: &Part) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR REPLACE INTO transfer_parts (job_id, part_number, size, etag, md5, crc64nvme)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            job,
-            number,
-            part.size as i64,
-            part.etag,
-            part.md5,
-            part.crc64nvme.map(|crc| format!("{crc:016x}"))
-        ],
-    )?;
+    )?
+    .execute(params![
+        job,
+        number,
+        part.size as i64,
+        part.etag,
+        part.md5,
+        part.crc64nvme.map(|crc| format!("{crc:016x}"))
+    ])?;
     Ok(())
 }
 
 pub(crate) fn drop_part(conn: &Connection, job: JobId, number: u32) -> Result<()> {
-    conn.execute(
-        "DELETE FROM transfer_parts WHERE job_id = ?1 AND part_number = ?2",
-        params![job, number],
-    )?;
+    conn.prepare_cached("DELETE FROM transfer_parts WHERE job_id = ?1 AND part_number = ?2")?
+        .execute(params![job, number])?;
     Ok(())
 }
 
 /// Forgets the job's upload (it was aborted, expired, or its source changed).
 pub(crate) fn forget(conn: &Connection, job: JobId) -> Result<()> {
-    conn.execute("DELETE FROM transfers WHERE job_id = ?1", [job])?;
+    conn.prepare_cached("DELETE FROM transfers WHERE job_id = ?1")?
+        .execute([job])?;
     Ok(())
 }
 
@@ -138,11 +137,10 @@ pub(crate) fn owners(
 /// Records the finished object's ETag; the parts are no longer needed.
 pub(crate) fn finish(conn: &mut Connection, job: JobId, etag: &str) -> Result<()> {
     let tx = crate::catalog::write(conn)?;
-    tx.execute("DELETE FROM transfer_parts WHERE job_id = ?1", [job])?;
-    tx.execute(
-        "UPDATE transfers SET etag = ?2 WHERE job_id = ?1",
-        params![job, etag],
-    )?;
+    tx.prepare_cached("DELETE FROM transfer_parts WHERE job_id = ?1")?
+        .execute([job])?;
+    tx.prepare_cached("UPDATE transfers SET etag = ?2 WHERE job_id = ?1")?
+        .execute(params![job, etag])?;
     tx.commit()?;
     Ok(())
 }
@@ -187,22 +185,21 @@ pub(crate) mod download {
 
     pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
         let Some(mut checkpoint) = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT etag, size, parts, durable, checksum, range_size FROM downloads
                  WHERE job_id = ?1",
-                [job],
-                |r| {
-                    Ok(Checkpoint {
-                        etag: r.get(0)?,
-                        size: r.get::<_, i64>(1)? as u64,
-                        parts: r.get(2)?,
-                        durable: r.get::<_, i64>(3)? as u64,
-                        checksum: r.get(4)?,
-                        range_size: r.get::<_, i64>(5)? as u64,
-                        synced: BTreeMap::new(),
-                    })
-                },
-            )
+            )?
+            .query_row([job], |r| {
+                Ok(Checkpoint {
+                    etag: r.get(0)?,
+                    size: r.get::<_, i64>(1)? as u64,
+                    parts: r.get(2)?,
+                    durable: r.get::<_, i64>(3)? as u64,
+                    checksum: r.get(4)?,
+                    range_size: r.get::<_, i64>(5)? as u64,
+                    synced: BTreeMap::new(),
+                })
+            })
             .optional()?
         else {
             return Ok(None);
@@ -230,49 +227,49 @@ pub(crate) mod download {
     /// Records a download begun, replacing whatever the job had before.
     pub(crate) fn begin(conn: &mut Connection, job: JobId, checkpoint: &Checkpoint) -> Result<()> {
         let tx = crate::catalog::write(conn)?;
-        tx.execute("DELETE FROM downloads WHERE job_id = ?1", [job])?;
-        tx.execute(
+        tx.prepare_cached("DELETE FROM downloads WHERE job_id = ?1")?
+            .execute([job])?;
+        tx.prepare_cached(
             "INSERT INTO downloads (job_id, etag, size, parts, durable, checksum, range_size)
              VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
-            params![
-                job,
-                checkpoint.etag,
-                checkpoint.size as i64,
-                checkpoint.parts,
-                checkpoint.checksum,
-                checkpoint.range_size as i64
-            ],
-        )?;
+        )?
+        .execute(params![
+            job,
+            checkpoint.etag,
+            checkpoint.size as i64,
+            checkpoint.parts,
+            checkpoint.checksum,
+            checkpoint.range_size as i64
+        ])?;
         tx.commit()?;
         Ok(())
     }
 
     pub(crate) fn add_part(conn: &Connection, job: JobId, number: u32, part: &Part) -> Result<()> {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT OR REPLACE INTO download_parts (job_id, part_number, offset, size, digest)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                job,
-                number,
-                part.offset as i64,
-                part.size as i64,
-                part.digest
-            ],
-        )?;
+        )?
+        .execute(params![
+            job,
+            number,
+            part.offset as i64,
+            part.size as i64,
+            part.digest
+        ])?;
         Ok(())
     }
 
     pub(crate) fn set_durable(conn: &Connection, job: JobId, durable: u64) -> Result<()> {
-        conn.execute(
-            "UPDATE downloads SET durable = ?2 WHERE job_id = ?1",
-            params![job, durable as i64],
-        )?;
+        conn.prepare_cached("UPDATE downloads SET durable = ?2 WHERE job_id = ?1")?
+            .execute(params![job, durable as i64])?;
         Ok(())
     }
 
     /// Forgets the job's download: it finished, or its bytes are no longer to be trusted.
     pub(crate) fn forget(conn: &Connection, job: JobId) -> Result<()> {
-        conn.execute("DELETE FROM downloads WHERE job_id = ?1", [job])?;
+        conn.prepare_cached("DELETE FROM downloads WHERE job_id = ?1")?
+            .execute([job])?;
         Ok(())
     }
 }
