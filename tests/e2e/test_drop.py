@@ -67,7 +67,7 @@ def test_files_and_a_folder_dropped_on_the_window_upload_where_they_were_dropped
 
     # The big one is going up; paused half-way it stays paused, then resumed it finishes.
     wait(app, 60).until(lambda d: " MB of 42 MB" in transfer(d, "film.mov").text)
-    screenshot(app, "60-drop-uploading")
+    screenshot(app, "64-drop-uploading")
     transfer(app, "film.mov").find_element(By.XPATH, ".//button[normalize-space()='Pause']").click()
     wait(app).until(lambda d: transfer(d, "film.mov").get_attribute("data-state") == "paused")
     paused_at = transfer(app, "film.mov").text
@@ -80,7 +80,7 @@ def test_files_and_a_folder_dropped_on_the_window_upload_where_they_were_dropped
     wait(app).until(lambda d: object_names(d) == ["export/", "raw/"])
     open_row(app, "export/")
     wait(app).until(lambda d: object_names(d) == ["day 2 · Köln/", "day1/", "film.mov"])
-    screenshot(app, "61-drop-uploaded")
+    screenshot(app, "65-drop-uploaded")
 
     sent = {
         "raw/existing.cr3": b"raw",
@@ -121,4 +121,4 @@ def test_an_object_and_a_folder_dragged_out_download_where_they_are_dropped(stra
     wait(app).until(lambda d: d.find_element(By.XPATH, "//section[@aria-label='Transfers']//li"
                                                         "[span[@class='transfer-name' and text()='cover.jpg']]"
                                                         ).get_attribute("data-state") == "done")
-    screenshot(app, "62-dragged-out")
+    screenshot(app, "66-dragged-out")
