@@ -60,7 +60,8 @@ pub enum Command {
         /// Parts of one file in flight at once (1 to 32) [default: 4].
         #[arg(long, value_name = "N")]
         concurrency: Option<u32>,
-        /// Files uploading at once [default: 4].
+        /// Files uploading at once, whatever their size [default: up to 16, as many as fit in
+        /// 128 MiB of parts in flight: four large files].
         #[arg(long, value_name = "N")]
         jobs: Option<u32>,
     },

@@ -241,28 +241,9 @@ async fn jobs_of_a_kind_beyond_its_limit_wait_queued() {
     for prefix in ["x/", "y/", "z/"] {
         ids.push(engine.job_start(delete(prefix)).await.unwrap());
     }
-    let mut seen = Vec::new();
-    while seen.iter().filter(|(_, s)| *s == JobState::Done).count() < 3 {
-        let event = tokio::time::timeout(WITHIN, events.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if let Event::JobState { job, state, .. } = event {
-            seen.push((job, state));
-        }
-    }
+    let seen = common::states_until_ended(&mut events, &ids).await;
     // Two deletes at once at most, and the third waited for one of them.
-    let (mut running, mut most) = (0, 0);
-    for (_, state) in &seen {
-        match state {
-            JobState::Running => {
-                running += 1;
-                most = most.max(running);
-            }
-            JobState::Done => running -= 1,
-            _ => {}
-        }
-    }
+    let most = common::most_running(&seen);
     assert_eq!(most, 2, "{seen:?}");
     assert!(ids.iter().all(|id| seen.contains(&(*id, JobState::Queued))));
     for prefix in ["x/", "y/", "z/"] {

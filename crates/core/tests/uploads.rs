@@ -233,6 +233,44 @@ async fn many_small_files_land_on_the_built_in_endpoint() {
     many_small_files_land(&server.url()).await;
 }
 
+/// Small files go up sixteen at once by default, and exactly as many as `strata put --jobs N`
+/// asks for. A proxy holds every request 300 ms, so each upload overlaps the others.
+#[tokio::test]
+async fn small_files_go_up_sixteen_at_once_or_as_many_as_asked() {
+    let (_dir, server) = serve_local().await;
+    let proxy = FaultProxy::start(&server.url(), |_, _| Fault::DelayMs(300)).await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let local = tempfile::tempdir().unwrap();
+    for (folder, count) in [("many", 40), ("asked", 10)] {
+        let dir = local.path().join(folder);
+        std::fs::create_dir(&dir).unwrap();
+        for i in 0..count {
+            std::fs::write(dir.join(format!("{i}.txt")), pattern(1000 + i, 7)).unwrap();
+        }
+    }
+    let mut most = Vec::new();
+    for (folder, asked) in [("many", None), ("asked", Some(3))] {
+        if let Some(jobs) = asked {
+            engine.set_job_limit("upload", jobs);
+        }
+        let mut events = engine.events();
+        let ids = engine
+            .upload_start(
+                &[local.path().join(folder)],
+                &RemotePath::parse("p:uploads/").unwrap(),
+                UploadOptions::default(),
+            )
+            .await
+            .unwrap();
+        let seen = common::states_until_ended(&mut events, &ids).await;
+        assert!(seen.iter().all(|(_, state)| *state != JobState::Failed));
+        most.push(common::most_running(&seen));
+    }
+    assert_eq!(most, [16, 3]);
+    let (got, _, _) = object(&server.url(), "many/39.txt").await;
+    assert!(got == pattern(1039, 7));
+}
+
 #[tokio::test]
 async fn many_small_files_land_on_moto() {
     let moto = Moto::start();

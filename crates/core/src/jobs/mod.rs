@@ -14,6 +14,7 @@ mod runner;
 mod store;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -180,12 +181,33 @@ impl JobSpec {
         }
     }
 
-    /// How many jobs of this kind run at once; the rest wait, queued.
-    fn limit(kind: &str) -> usize {
+    /// How many jobs of this kind run at once, and the memory they may hold together; the
+    /// rest wait, queued.
+    fn limits(kind: &str) -> queue::Limits {
+        let count = |count| queue::Limits {
+            count,
+            memory: None,
+        };
         match kind {
-            // Small files are one request each: several at once keep the line busy.
-            "bucket_refresh" | "upload" | "download" => 4,
-            _ => 2,
+            // Small files are one request each: many at once keep the line busy, while the
+            // budget holds large files to a few at once (four of 8 MiB parts × 4).
+            "upload" | "download" => queue::Limits {
+                count: 16,
+                memory: Some(crate::transfer::MEMORY_BUDGET),
+            },
+            "bucket_refresh" => count(4),
+            _ => count(2),
+        }
+    }
+
+    /// The memory (bytes) the job holds while it runs, where that is worth counting.
+    fn memory(&self) -> u64 {
+        match self {
+            Self::Upload { local, options, .. } => {
+                crate::transfer::upload_memory(Path::new(local), options)
+            }
+            Self::Download { .. } => crate::transfer::DOWNLOAD_MEMORY,
+            _ => 0,
         }
     }
 }
@@ -386,13 +408,13 @@ impl Jobs {
         Arc::clone(
             queues
                 .entry(kind)
-                .or_insert_with(|| Arc::new(queue::Queue::new(JobSpec::limit(kind)))),
+                .or_insert_with(|| Arc::new(queue::Queue::new(JobSpec::limits(kind)))),
         )
     }
 
     /// Runs at most `count` jobs of `kind` at once from now on in this process.
     pub(crate) fn set_limit(&self, kind: &'static str, count: usize) {
-        self.queue(kind).set_limit(count);
+        self.queue(kind).set_count(count);
     }
 
     /// The id of the job running `spec` in this process, if one is.

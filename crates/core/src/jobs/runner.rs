@@ -249,7 +249,7 @@ impl Engine {
             );
         self.job_announce(id, &spec, JobState::Queued, None);
         jobs.stop_if_asked(id);
-        let waiting = jobs.queue(spec.kind()).enter(id, place);
+        let waiting = jobs.queue(spec.kind()).enter(id, place, spec.memory());
         let engine = self.clone();
         tokio::spawn(async move {
             // Held until the end is saved and announced, so no more jobs of a kind than its
@@ -516,8 +516,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Runs at most `count` jobs of `kind` (`upload`, `download`, ...) at once in this
-    /// process: `strata put --jobs N`.
+    /// Runs up to `count` jobs of `kind` (`upload`, `download`, ...) at once in this
+    /// process, whatever memory they hold: `strata put --jobs N`.
     pub fn set_job_limit(&self, kind: &'static str, count: usize) {
         self.jobs().set_limit(kind, count);
     }

@@ -42,6 +42,9 @@ const DURABLE_EVERY: u64 = 8 * 1024 * 1024;
 /// Bytes gathered before each write to the temporary file.
 const WRITE_BUFFER: usize = 1024 * 1024;
 
+/// The memory one download holds while it runs: a write buffer per range in flight.
+pub(crate) const DOWNLOAD_MEMORY: u64 = PARALLEL_PARTS * WRITE_BUFFER as u64;
+
 /// A size not known yet.
 const UNKNOWN: u64 = u64::MAX;
 

@@ -21,6 +21,7 @@ use crate::objects::checksum::Crc;
 use crate::remote::RemotePath;
 
 pub use content_type::content_type;
+pub(crate) use download::DOWNLOAD_MEMORY;
 pub use orphans::OpenUpload;
 pub use totals::TransferTotals;
 
@@ -34,6 +35,14 @@ const TRANSFER_ATTEMPTS: u32 = 6;
 
 /// Parts in flight per transfer, at most.
 const PARALLEL_PARTS: u64 = 4;
+
+/// Part bytes one upload holds in memory at once (parts in flight × part size), at most,
+/// unless the user asks for more parts at once.
+const PART_MEMORY: u64 = 64 * MIB;
+
+/// The memory the transfers running at once hold together, unless the user sets how many
+/// run: four large uploads' parts in flight (4 × 4 parts of 8 MiB), or many small files.
+pub(crate) const MEMORY_BUDGET: u64 = 4 * PARALLEL_PARTS * 8 * MIB;
 
 /// S3's most parts per upload.
 const MAX_PARTS: u64 = 10_000;
@@ -66,6 +75,24 @@ impl Verified {
 pub fn part_size_for(size: u64, wanted: Option<u32>) -> u64 {
     let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
     needed.max(u64::from(wanted.unwrap_or(8)) * MIB)
+}
+
+/// Parts an upload in parts of `part_size` sends at once: as many as the user asked for, else
+/// as many as [`PART_MEMORY`] holds, up to [`PARALLEL_PARTS`].
+fn parts_in_flight(options: &UploadOptions, part_size: u64) -> u64 {
+    match options.parts_in_flight {
+        // Asked for: the memory is the user's to spend.
+        Some(n) => u64::from(n),
+        None => (PART_MEMORY / part_size).clamp(1, PARALLEL_PARTS),
+    }
+}
+
+/// The memory an upload of the file at `local` holds while it runs: the whole file when it
+/// goes in one request, else its parts in flight.
+pub(crate) fn upload_memory(local: &Path, options: &UploadOptions) -> u64 {
+    let size = std::fs::metadata(local).map_or(0, |meta| meta.len());
+    let part_size = part_size_for(size, options.part_size_mib);
+    size.min(part_size * parts_in_flight(options, part_size))
 }
 
 impl UploadOptions {
@@ -221,7 +248,30 @@ fn not_unicode(path: &Path) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::{MIB, part_size_for};
+    use super::{MEMORY_BUDGET, MIB, UploadOptions, part_size_for, upload_memory};
+
+    #[test]
+    fn an_upload_holds_its_file_or_its_parts_in_flight() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, size: u64| {
+            let path = dir.path().join(name);
+            std::fs::File::create(&path).unwrap().set_len(size).unwrap();
+            path
+        };
+        let (small, large) = (file("small", 300 * 1024), file("large", 100 * MIB));
+        let default = UploadOptions::default();
+        assert_eq!(upload_memory(&small, &default), 300 * 1024);
+        assert_eq!(upload_memory(&large, &default), 4 * 8 * MIB);
+        let asked = UploadOptions {
+            part_size_mib: Some(16),
+            parts_in_flight: Some(6),
+            ..UploadOptions::default()
+        };
+        assert_eq!(upload_memory(&large, &asked), 96 * MIB);
+        assert_eq!(upload_memory(&dir.path().join("gone"), &default), 0);
+        // Four large uploads fill the budget; many small files fit beside one.
+        assert_eq!(MEMORY_BUDGET, 4 * upload_memory(&large, &default));
+    }
 
     #[test]
     fn parts_are_8_mib_until_5_tib_needs_more_and_never_exceed_10000() {

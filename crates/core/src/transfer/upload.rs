@@ -18,7 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::checkpoint::{self, Checkpoint, Part};
 use super::{
-    MULTIPART_FROM, PARALLEL_PARTS, TRANSFER_ATTEMPTS, Verified, content_type, part_size_for,
+    MULTIPART_FROM, TRANSFER_ATTEMPTS, Verified, content_type, part_size_for, parts_in_flight,
 };
 use crate::activity::Record;
 use crate::engine::Engine;
@@ -29,9 +29,6 @@ use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
 use crate::sync::{IndexLink, IndexedFile};
-
-/// Part bytes one upload holds in memory at once (parts in flight × part size), at most.
-const PART_MEMORY: u64 = 64 * 1024 * 1024;
 
 /// The source file as it is now.
 #[derive(Clone, Copy)]
@@ -445,11 +442,7 @@ impl Upload<'_> {
         let missing: Vec<u32> = (1..=count)
             .filter(|n| !checkpoint.parts.contains_key(n))
             .collect();
-        let parallel = match self.options.parts_in_flight {
-            // Asked for: the memory is the user's to spend.
-            Some(n) => n as usize,
-            None => (PART_MEMORY / part_size).clamp(1, PARALLEL_PARTS) as usize,
-        };
+        let parallel = parts_in_flight(self.options, part_size) as usize;
         let sent = std::sync::Mutex::new(BTreeMap::new());
         futures_util::stream::iter(missing.into_iter().map(Ok))
             .try_for_each_concurrent(parallel, |number| {

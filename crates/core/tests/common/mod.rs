@@ -88,6 +88,49 @@ pub async fn ends(
     ended
 }
 
+/// Every state jobs `ids` passed through, in order, until all of them ended.
+pub async fn states_until_ended(
+    events: &mut tokio::sync::broadcast::Receiver<strata_core::jobs::Event>,
+    ids: &[strata_core::jobs::JobId],
+) -> Vec<(strata_core::jobs::JobId, strata_core::jobs::JobState)> {
+    use strata_core::jobs::{Event, JobState};
+    let mut seen = Vec::new();
+    let ended = |seen: &[(_, JobState)]| {
+        seen.iter()
+            .filter(|(_, s)| !matches!(s, JobState::Queued | JobState::Running))
+            .count()
+    };
+    while ended(&seen) < ids.len() {
+        let event = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Event::JobState { job, state, .. } = event
+            && ids.contains(&job)
+        {
+            seen.push((job, state));
+        }
+    }
+    seen
+}
+
+/// The most jobs running at one time in `seen` (from [`states_until_ended`]).
+pub fn most_running(seen: &[(strata_core::jobs::JobId, strata_core::jobs::JobState)]) -> usize {
+    use strata_core::jobs::JobState;
+    let (mut running, mut most) = (0usize, 0);
+    for (_, state) in seen {
+        match state {
+            JobState::Running => {
+                running += 1;
+                most = most.max(running);
+            }
+            JobState::Queued => {}
+            _ => running = running.saturating_sub(1),
+        }
+    }
+    most
+}
+
 /// Runs `work` with an engine on the data folder `home` and a runtime of their own, then
 /// drops both where they stand, as a killed process ends: its tasks stop mid-way and its
 /// job-owner lock is released.
