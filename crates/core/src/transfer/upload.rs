@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use bytes::Bytes;
 use futures_util::TryStreamExt;
 use md5::{Digest, Md5};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::checkpoint::{self, Checkpoint, Part};
 use super::{
@@ -38,8 +38,12 @@ struct Source {
 }
 
 async fn stat(local: &Path) -> Result<Source> {
-    let meta = tokio::fs::metadata(local)
-        .await
+    let path = local.to_path_buf();
+    on_blocking_pool(move || stat_now(&path)).await
+}
+
+fn stat_now(local: &Path) -> Result<Source> {
+    let meta = std::fs::metadata(local)
         .map_err(|e| Error::io(format!("{} cannot be read", local.display()), &e))?;
     if !meta.is_file() {
         return Err(Error::invalid(
@@ -59,6 +63,18 @@ async fn stat(local: &Path) -> Result<Source> {
     })
 }
 
+async fn on_blocking_pool<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Error::new(
+            ErrorCode::Io,
+            format!("Reading the file failed: {e}."),
+            "Try again.",
+        )
+    })?
+}
+
 fn changed(local: &Path) -> Error {
     Error::new(
         ErrorCode::Io,
@@ -72,23 +88,57 @@ fn md5_base64(digest: &[u8]) -> String {
     base64_simd::STANDARD.encode_to_string(digest)
 }
 
-/// Reads `len` bytes at `offset`.
-async fn read_part(local: &Path, offset: u64, len: u64) -> Result<Vec<u8>> {
-    let unreadable =
-        |e: std::io::Error| Error::io(format!("{} cannot be read", local.display()), &e);
-    let mut file = tokio::fs::File::open(local).await.map_err(unreadable)?;
-    file.seek(std::io::SeekFrom::Start(offset))
-        .await
-        .map_err(unreadable)?;
-    let mut data = vec![0; len as usize];
-    file.read_exact(&mut data).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            changed(local)
+/// Pieces from this size are read into memory mapped for them alone, not taken from the
+/// allocator: unmapped as soon as the server has them, they never stay behind in malloc's
+/// per-thread arenas (four 8 MiB parts in flight peaked at 130 MiB that way, 58 MiB mapped).
+const MAPPED_FROM: u64 = 1024 * 1024;
+
+/// Bytes of the file in memory, with their MD5 and CRC64NVME.
+struct Piece {
+    data: Bytes,
+    md5: [u8; 16],
+    crc: u64,
+    /// The file as it was once the bytes were read.
+    after: Source,
+}
+
+/// Reads `len` bytes at `offset` and digests them in one go on the blocking pool, so the
+/// async workers neither wait on the disk nor hash megabytes, and a read costs one hand-off.
+async fn read_piece(local: &Path, offset: u64, len: u64) -> Result<Piece> {
+    use std::io::{Read, Seek};
+    let path = local.to_path_buf();
+    on_blocking_pool(move || {
+        let unreadable =
+            |e: std::io::Error| Error::io(format!("{} cannot be read", path.display()), &e);
+        let mut file = std::fs::File::open(&path).map_err(unreadable)?;
+        file.seek(std::io::SeekFrom::Start(offset))
+            .map_err(unreadable)?;
+        let mut read_into = |buffer: &mut [u8]| {
+            file.read_exact(buffer).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    changed(&path)
+                } else {
+                    unreadable(e)
+                }
+            })
+        };
+        let data = if len >= MAPPED_FROM {
+            let mut mapped = memmap2::MmapMut::map_anon(len as usize).map_err(unreadable)?;
+            read_into(&mut mapped)?;
+            Bytes::from_owner(mapped)
         } else {
-            unreadable(e)
-        }
-    })?;
-    Ok(data)
+            let mut buffer = vec![0; len as usize];
+            read_into(&mut buffer)?;
+            Bytes::from(buffer)
+        };
+        Ok(Piece {
+            md5: Md5::digest(&data).into(),
+            crc: Crc::Crc64Nvme.of(&data),
+            after: stat_now(&path)?,
+            data,
+        })
+    })
+    .await
 }
 
 /// Whether a server's ETag matches the one the bytes sent imply; `None` for ETags that are
@@ -251,11 +301,15 @@ impl Upload<'_> {
 
     /// A small file in one request; returns how it was checked and its ETag.
     async fn whole(&self, source: &Source) -> Result<(Verified, String)> {
-        let data = read_part(self.local, 0, source.size).await?;
-        if stat(self.local).await?.mtime_ns != source.mtime_ns {
+        let Piece {
+            data,
+            md5: digest,
+            crc,
+            after,
+        } = read_piece(self.local, 0, source.size).await?;
+        if after.mtime_ns != source.mtime_ns {
             return Err(changed(self.local));
         }
-        let (digest, crc) = (Md5::digest(&data), Crc::Crc64Nvme.of(&data));
         let content_type = self.content_type(&data);
         self.job.check()?;
         let put = self
@@ -379,9 +433,7 @@ impl Upload<'_> {
                 *size == part.size && etag.trim_matches('"') == part.etag.trim_matches('"')
             });
             let same_here = same_on_server
-                && md5_hex(&Md5::digest(
-                    read_part(self.local, offset, part.size).await?,
-                )) == part.md5;
+                && md5_hex(&read_piece(self.local, offset, part.size).await?.md5) == part.md5;
             if !same_here {
                 dropped.push(number);
             }
@@ -403,7 +455,7 @@ impl Upload<'_> {
 
     /// Starts a multipart upload and records it before any part is sent.
     async fn begin(&self, source: &Source) -> Result<Checkpoint> {
-        let head = read_part(self.local, 0, 64.min(source.size)).await?;
+        let head = read_piece(self.local, 0, 64.min(source.size)).await?.data;
         let created = self
             .client
             .create_multipart_upload()
@@ -451,8 +503,12 @@ impl Upload<'_> {
                     self.job.check()?;
                     let offset = u64::from(number - 1) * part_size;
                     let len = part_size.min(source.size - offset);
-                    let data = read_part(self.local, offset, len).await?;
-                    let (digest, crc) = (Md5::digest(&data), Crc::Crc64Nvme.of(&data));
+                    let Piece {
+                        data,
+                        md5: digest,
+                        crc,
+                        ..
+                    } = read_piece(self.local, offset, len).await?;
                     let answer = self
                         .client
                         .upload_part()
