@@ -7,7 +7,10 @@
 #      `strata put`, `rclone copy`, `aws s3 cp --recursive`;
 #   3. the large file down (as `strata put` stored it, in 8 MiB parts): `strata get`,
 #      `rclone copy`, `aws s3 cp`.
-# Both aws clis of this machine kind run (the pip one earlier on PATH, and /usr/bin/aws).
+# Both aws clis of this machine kind run (the pip one earlier on PATH, and /usr/bin/aws). Each
+# peer runs at its defaults and tuned ("tuned" rows): rclone with --transfers 16
+# --s3-upload-concurrency 16 --multi-thread-streams 16, the aws clis with
+# max_concurrent_requests = 32 (a config file of their own). Strata runs at its defaults.
 # Wall time and peak RSS (GNU time), each tool with its default settings, every transfer
 # checked afterwards (object count and bytes up, byte for byte down); a tool that fails shows
 # as "failed". The disk is synced before each transfer. Runs on demand (never in CI); RUNS
@@ -53,6 +56,8 @@ measure_up() {  # objects bytes command... (BUCKET in the command is replaced)
   if [ "$got_objects $got_bytes" != "$objects $bytes" ]; then
     echo "$* left $got_objects objects, $got_bytes bytes; expected $objects, $bytes" >&2; return 1
   fi
+  # Only the first upload is kept (the downloads read it): 3 runs of 7 tools would hold 21 GiB.
+  [ "$bucket" = "$first" ] || "$strata" --home "$home" bucket rm --force "b:run-$bucket" >/dev/null
   echo "$result"
 }
 
@@ -82,24 +87,44 @@ run() {  # label measure args...
   secs[$label]=$(median $t); rss[$label]=$(median $m)
 }
 
+# Sets the peers' flags (rclone_flags) and environment (aws_env): their defaults, or tuned
+# ("+").
+printf '[default]\ns3 =\n  max_concurrent_requests = 32\n' > "$work/aws-tuned.cfg"
+tune() {  # "" | +
+  rclone_flags=() aws_env=()
+  if [ "$1" = "+" ]; then
+    rclone_flags=(--transfers 16 --s3-upload-concurrency 16 --multi-thread-streams 16)
+    aws_env=(AWS_CONFIG_FILE="$work/aws-tuned.cfg")
+  fi
+}
+
 for server in $SERVERS; do
   echo "Measuring against $server..." >&2
   start_server "$server"
   first=$((bucket + 1))
   run "$server/big/strata" measure_up 1 "$big_bytes" "$strata" --home "$home" put "$work/big/big.bin" b:BUCKET/
-  run "$server/big/rclone" measure_up 1 "$big_bytes" "${rclone_[@]}" copy "$work/big/big.bin" b:BUCKET/
-  for i in "${!aws_clis[@]}"; do
-    run "$server/big/aws$i" measure_up 1 "$big_bytes" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "$work/big/big.bin" s3://BUCKET/
+  for tuned in "" "+"; do
+    tune "$tuned"
+    run "$server/big/rclone$tuned" measure_up 1 "$big_bytes" "${rclone_[@]}" copy "$work/big/big.bin" b:BUCKET/ "${rclone_flags[@]}"
+    for i in "${!aws_clis[@]}"; do
+      run "$server/big/aws$i$tuned" measure_up 1 "$big_bytes" env "${aws_env[@]}" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "$work/big/big.bin" s3://BUCKET/
+    done
   done
   run "$server/down/strata" measure_down "$strata" --home "$home" get "b:run-$first/big.bin" DIR/
-  run "$server/down/rclone" measure_down "${rclone_[@]}" copy "b:run-$first/big.bin" DIR/
-  for i in "${!aws_clis[@]}"; do
-    run "$server/down/aws$i" measure_down "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "s3://run-$first/big.bin" DIR/
+  for tuned in "" "+"; do
+    tune "$tuned"
+    run "$server/down/rclone$tuned" measure_down "${rclone_[@]}" copy "b:run-$first/big.bin" DIR/ "${rclone_flags[@]}"
+    for i in "${!aws_clis[@]}"; do
+      run "$server/down/aws$i$tuned" measure_down env "${aws_env[@]}" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "s3://run-$first/big.bin" DIR/
+    done
   done
   run "$server/small/strata" measure_up "$SMALL" "$small_bytes" "$strata" --home "$home" put "$work/small" b:BUCKET/
-  run "$server/small/rclone" measure_up "$SMALL" "$small_bytes" "${rclone_[@]}" copy "$work/small" b:BUCKET/small/
-  for i in "${!aws_clis[@]}"; do
-    run "$server/small/aws$i" measure_up "$SMALL" "$small_bytes" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp --recursive "$work/small" s3://BUCKET/small/
+  for tuned in "" "+"; do
+    tune "$tuned"
+    run "$server/small/rclone$tuned" measure_up "$SMALL" "$small_bytes" "${rclone_[@]}" copy "$work/small" b:BUCKET/small/ "${rclone_flags[@]}"
+    for i in "${!aws_clis[@]}"; do
+      run "$server/small/aws$i$tuned" measure_up "$SMALL" "$small_bytes" env "${aws_env[@]}" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp --recursive "$work/small" s3://BUCKET/small/
+    done
   done
   stop_server
 done
@@ -114,14 +139,15 @@ for server in $SERVERS; do
       small) label="$SMALL files of $SMALL_KIB KiB up"; total=$small_bytes ;;
       down) label="1 file of $BIG_MIB MiB down"; total=$big_bytes ;;
     esac
-    tools=(strata rclone)
-    for i in "${!aws_clis[@]}"; do tools+=("aws$i"); done
+    tools=(strata rclone rclone+)
+    for i in "${!aws_clis[@]}"; do tools+=("aws$i" "aws$i+"); done
     for tool in "${tools[@]}"; do
       case $tool in
         strata) [ "$what" = down ] && name="strata get" || name="strata put" ;;
-        rclone) name="rclone copy ($(rclone_version))" ;;
-        aws*) cli=${aws_clis[${tool#aws}]}; name="aws s3 cp ($("$cli" --version 2>&1 | cut -d' ' -f1), $cli)" ;;
+        rclone*) name="rclone copy ($(rclone_version))" ;;
+        aws*) i=${tool#aws}; cli=${aws_clis[${i%+}]}; name="aws s3 cp ($("$cli" --version 2>&1 | cut -d' ' -f1), $cli)" ;;
       esac
+      [ "${tool%+}" = "$tool" ] || name="$name tuned"
       s=${secs[$server/$what/$tool]} base=${secs[$server/$what/strata]}
       if [ "$s" = failed ]; then
         echo "| $server | $label | $name | failed | | | |"
