@@ -45,7 +45,10 @@ def test_a_folder_added_in_the_app_syncs_and_keeps_syncing(strata_home, tray_wat
 
     app = app_factory(HOME=str(home))
     tray_watcher.item()
-    wait(app).until(lambda d: button(d, "Sync")).click()
+    # The sidebar lists the profile's buckets above the Sync link as they load: a click made
+    # before they are there can land on a bucket that moved under the pointer.
+    wait(app).until(lambda d: d.find_element(By.XPATH, "//button[contains(@class, 'sidebar-bucket')][normalize-space()='photos']"))
+    button(app, "Sync").click()
     field = wait(app).until(lambda d: d.find_element(By.XPATH, "//label[contains(., 'Upload to')]/input"))
     field.clear()
     field.send_keys("local:photos/exports/")
