@@ -259,7 +259,9 @@ impl Engine {
                 () = handle.cancel.cancelled() => None,
             };
             let outcome = match turn {
-                Some(_) => engine.job_body(&spec, &handle).await,
+                // Boxed when its turn comes: the body of every kind of job is a large state
+                // machine, and thousands of queued tasks would each hold one while waiting.
+                Some(_) => Box::pin(engine.job_body(&spec, &handle)).await,
                 None => Err(super::cancelled()),
             };
             let (state, error) = match outcome {
