@@ -6,7 +6,9 @@
 #   2. many small files (SMALL files of SMALL_KIB KiB, default 2,000 × 256 KiB) up as a folder:
 #      `strata put`, `rclone copy`, `aws s3 cp --recursive`;
 #   3. the large file down (as `strata put` stored it, in 8 MiB parts): `strata get`,
-#      `rclone copy`, `aws s3 cp`.
+#      `rclone copy`, `aws s3 cp`; and again timed until the file is on disk (the tool, then
+#      `sync`), since Strata syncs what it downloads before giving it its name and the others
+#      leave it in the page cache.
 # Both aws clis of this machine kind run (the pip one earlier on PATH, and /usr/bin/aws). Each
 # peer runs at its defaults and tuned ("tuned" rows): rclone with --transfers 16
 # --s3-upload-concurrency 16 --multi-thread-streams 16, the aws clis with
@@ -61,11 +63,13 @@ measure_up() {  # objects bytes command... (BUCKET in the command is replaced)
   echo "$result"
 }
 
-# A download of the large object into a fresh folder, checked byte for byte.
-measure_down() {  # command... (DIR in the command is replaced)
-  local dir="$work/down-$bucket"
+# A download of the large object into a fresh folder, checked byte for byte; with --durable,
+# timed until `sync` has put it on disk.
+measure_down() {  # [--durable] command... (DIR in the command is replaced)
+  local dir="$work/down-$bucket" then_sync=()
+  [ "$1" != --durable ] || { then_sync=(bash -c '"$@" && sync' durable); shift; }
   mkdir -p "$dir"
-  local result; result=$(timed_with_memory "${@//DIR/$dir}") || return 1
+  local result; result=$(timed_with_memory "${then_sync[@]}" "${@//DIR/$dir}") || return 1
   cmp -s "$work/big/big.bin" "$dir/big.bin" || { echo "$* did not bring the bytes back" >&2; return 1; }
   rm -rf "$dir"
   echo "$result"
@@ -110,12 +114,15 @@ for server in $SERVERS; do
       run "$server/big/aws$i$tuned" measure_up 1 "$big_bytes" env "${aws_env[@]}" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "$work/big/big.bin" s3://BUCKET/
     done
   done
-  run "$server/down/strata" measure_down "$strata" --home "$home" get "b:run-$first/big.bin" DIR/
-  for tuned in "" "+"; do
-    tune "$tuned"
-    run "$server/down/rclone$tuned" measure_down "${rclone_[@]}" copy "b:run-$first/big.bin" DIR/ "${rclone_flags[@]}"
-    for i in "${!aws_clis[@]}"; do
-      run "$server/down/aws$i$tuned" measure_down env "${aws_env[@]}" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "s3://run-$first/big.bin" DIR/
+  for durable in "" --durable; do
+    what=down${durable:+-durable}
+    run "$server/$what/strata" measure_down $durable "$strata" --home "$home" get "b:run-$first/big.bin" DIR/
+    for tuned in "" "+"; do
+      tune "$tuned"
+      run "$server/$what/rclone$tuned" measure_down $durable "${rclone_[@]}" copy "b:run-$first/big.bin" DIR/ "${rclone_flags[@]}"
+      for i in "${!aws_clis[@]}"; do
+        run "$server/$what/aws$i$tuned" measure_down $durable env "${aws_env[@]}" "${aws_clis[$i]}" --endpoint-url "$endpoint" s3 cp "s3://run-$first/big.bin" DIR/
+      done
     done
   done
   run "$server/small/strata" measure_up "$SMALL" "$small_bytes" "$strata" --home "$home" put "$work/small" b:BUCKET/
@@ -130,32 +137,33 @@ for server in $SERVERS; do
 done
 
 printf '\nMedian of %s runs, release build, %s cores, %s.\n\n' "$RUNS" "$(nproc)" "$(date +%F)"
-echo "| server | transfer | tool | seconds | MiB/s | peak RSS MiB | time vs strata |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| server | transfer | tool | seconds | MiB/s | files/s | peak RSS MiB | time vs strata |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for server in $SERVERS; do
-  for what in big small down; do
+  for what in big small down down-durable; do
     case $what in
-      big) label="1 file of $BIG_MIB MiB up"; total=$big_bytes ;;
-      small) label="$SMALL files of $SMALL_KIB KiB up"; total=$small_bytes ;;
-      down) label="1 file of $BIG_MIB MiB down"; total=$big_bytes ;;
+      big) label="1 file of $BIG_MIB MiB up"; total=$big_bytes files=1 ;;
+      small) label="$SMALL files of $SMALL_KIB KiB up"; total=$small_bytes files=$SMALL ;;
+      down) label="1 file of $BIG_MIB MiB down"; total=$big_bytes files=1 ;;
+      down-durable) label="1 file of $BIG_MIB MiB down, on disk"; total=$big_bytes files=1 ;;
     esac
     tools=(strata rclone rclone+)
     for i in "${!aws_clis[@]}"; do tools+=("aws$i" "aws$i+"); done
     for tool in "${tools[@]}"; do
       case $tool in
-        strata) [ "$what" = down ] && name="strata get" || name="strata put" ;;
+        strata) [ "${what#down}" != "$what" ] && name="strata get" || name="strata put" ;;
         rclone*) name="rclone copy ($(rclone_version))" ;;
         aws*) i=${tool#aws}; cli=${aws_clis[${i%+}]}; name="aws s3 cp ($("$cli" --version 2>&1 | cut -d' ' -f1), $cli)" ;;
       esac
       [ "${tool%+}" = "$tool" ] || name="$name tuned"
       s=${secs[$server/$what/$tool]} base=${secs[$server/$what/strata]}
       if [ "$s" = failed ]; then
-        echo "| $server | $label | $name | failed | | | |"
+        echo "| $server | $label | $name | failed | | | | |"
         continue
       fi
-      awk -v sv="$server" -v l="$label" -v n="$name" -v s="$s" -v m="${rss[$server/$what/$tool]}" -v b="$total" -v base="$base" \
+      awk -v sv="$server" -v l="$label" -v n="$name" -v s="$s" -v m="${rss[$server/$what/$tool]}" -v b="$total" -v f="$files" -v base="$base" \
         'BEGIN { ratio = (base == "failed") ? "—" : sprintf("%.2f×", s / base);
-                 printf "| %s | %s | %s | %s | %.0f | %s | %s |\n", sv, l, n, s, b / 1048576 / s, m, ratio }'
+                 printf "| %s | %s | %s | %s | %.0f | %.1f | %s | %s |\n", sv, l, n, s, b / 1048576 / s, f / s, m, ratio }'
     done
   done
 done
