@@ -141,6 +141,29 @@ pub struct Profile {
     pub aws_profile: Option<String>,
 }
 
+impl Profile {
+    /// Whether a request body reaches the server exactly as sent: over TLS (AWS's own
+    /// endpoints, any https endpoint) or on this machine's loopback (the built-in endpoint,
+    /// a local server or tunnel). There an upload's signed Content-MD5 is all the check its
+    /// body needs, and SigV4's SHA-256 of every byte is work for nothing on both ends; over
+    /// plain HTTP across a network it stays, for servers that might not check the MD5.
+    pub fn bodies_arrive_intact(&self) -> bool {
+        let Some(endpoint) = &self.endpoint else {
+            return true;
+        };
+        let Ok(url) = url::Url::parse(endpoint) else {
+            return false;
+        };
+        url.scheme() == "https"
+            || match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                None => false,
+            }
+    }
+}
+
 /// What a user types in the add form or passes to `strata profile add`.
 #[derive(Debug, Clone, Default, Deserialize, specta::Type)]
 pub struct ProfileInput {
@@ -617,6 +640,42 @@ mod tests {
             assert_eq!(err.code, ErrorCode::InvalidInput);
             assert_eq!(err.field, Some("name"));
             assert!(err.message.contains(says), "{name:?}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn bodies_are_trusted_to_arrive_intact_only_over_tls_or_loopback() {
+        let at = |endpoint: Option<&str>| Profile {
+            name: "p".into(),
+            id: 1,
+            provider: Provider::Other,
+            endpoint: endpoint.map(str::to_string),
+            account_id: None,
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key_id: None,
+            aws_profile: None,
+        };
+        for intact in [
+            None,
+            Some("https://s3.example.com"),
+            Some("https://10.0.0.5:9000"),
+            Some("http://127.0.0.1:9000"),
+            Some("http://127.0.0.2:9000"),
+            Some("http://[::1]:9000"),
+            Some("http://LocalHost:9000"),
+        ] {
+            assert!(at(intact).bodies_arrive_intact(), "{intact:?}");
+        }
+        for across_a_network in [
+            Some("http://10.0.0.5:9000"),
+            Some("http://minio.lan:9000"),
+            Some("http://localhost.example.com"),
+        ] {
+            assert!(
+                !at(across_a_network).bodies_arrive_intact(),
+                "{across_a_network:?}"
+            );
         }
     }
 

@@ -622,6 +622,87 @@ async fn a_refusal_stops_the_upload_with_its_reason_and_no_retry_storm() {
     assert_eq!(totals.describe(), "Up to date");
 }
 
+/// Every body altered on its way to the server (one bit of its last byte), behind a proxy on
+/// loopback, where Strata sends Content-MD5 but does not hash bodies into signatures: no
+/// upload may end as done. A server that checks Content-MD5 as S3 does (`checks_md5`) keeps
+/// none of the bytes, and what was under the key stays; where a server does not (moto; s3s-fs
+/// for parts), the check of what it then holds catches it, and the job says so.
+async fn altered_bytes_never_pass(upstream: &str, checks_md5: bool) {
+    let proxy = FaultProxy::start(upstream, |head, _| {
+        if sends_bytes(head) {
+            Fault::CorruptRequest
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let before = b"the version that was there".to_vec();
+    sdk_client(upstream, ACCESS_KEY, SECRET_KEY)
+        .put_object()
+        .bucket("uploads")
+        .key("a.jpg")
+        .body(before.clone().into())
+        .send()
+        .await
+        .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (name, size) in [("a.jpg", 70_000), ("big.mov", 20 * MIB + 5)] {
+        std::fs::write(local.path().join(name), pattern(size, 16)).unwrap();
+        paths.push(local.path().join(name));
+    }
+    let mut events = engine.events();
+    let ids = engine
+        .upload_start(
+            &paths,
+            &RemotePath::parse("p:uploads/").unwrap(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    for (id, (state, error)) in ends(&mut events, &ids).await {
+        assert_eq!(state, JobState::Failed, "job {id}");
+        let error = error.unwrap();
+        let refused = error
+            .message
+            .contains("differ from the ones sent, so it kept none");
+        let caught = error.message.contains("does not match the bytes sent");
+        assert!(refused || (caught && !checks_md5), "job {id}: {error:?}");
+    }
+    if checks_md5 {
+        assert!(
+            object(upstream, "a.jpg").await.0 == before,
+            "a.jpg as it was"
+        );
+        let missing = sdk_client(upstream, ACCESS_KEY, SECRET_KEY)
+            .head_object()
+            .bucket("uploads")
+            .key("big.mov")
+            .send()
+            .await;
+        assert!(missing.is_err(), "no big.mov: {missing:?}");
+    }
+}
+
+#[tokio::test]
+async fn altered_bytes_never_land_on_the_built_in_endpoint() {
+    let (_dir, server) = serve_local().await;
+    altered_bytes_never_pass(&server.url(), true).await;
+}
+
+#[tokio::test]
+async fn altered_bytes_never_pass_as_done_on_moto() {
+    let moto = Moto::start();
+    altered_bytes_never_pass(&moto.endpoint, false).await;
+}
+
+#[tokio::test]
+async fn altered_bytes_never_pass_as_done_on_s3s_fs() {
+    let s3s = S3sFs::start().await;
+    altered_bytes_never_pass(&s3s.endpoint, false).await;
+}
+
 #[tokio::test]
 async fn metadata_s3_would_refuse_is_refused_before_any_job_is_written() {
     let (_dir, server) = serve_local().await;

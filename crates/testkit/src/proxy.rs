@@ -42,6 +42,9 @@ pub enum Fault {
     Lose,
     /// Forward, then flip a bit of the answer's last body byte (bytes altered on the way).
     Corrupt,
+    /// Flip a bit of the request's last body byte, then forward (bytes altered on the way
+    /// to the server).
+    CorruptRequest,
 }
 
 /// Decides the fault for a request: its head and how many requests came before it.
@@ -209,11 +212,14 @@ async fn handle(
             .body(Shaped::whole(Bytes::from(body)))
             .expect("response");
     }
-    let body = body
+    let mut body = body
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if fault == Fault::CorruptRequest {
+        body = flip_last_bit(body);
+    }
     let stream = TcpStream::connect(upstream).await.expect("upstream");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -229,11 +235,8 @@ async fn handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    if fault == Fault::Corrupt && !body.is_empty() {
-        let mut altered = body.to_vec();
-        let last = altered.len() - 1;
-        altered[last] ^= 1;
-        body = Bytes::from(altered);
+    if fault == Fault::Corrupt {
+        body = flip_last_bit(body);
     }
     if fault == Fault::StripContinuationToken {
         let text = String::from_utf8_lossy(&body).into_owned();
@@ -268,4 +271,12 @@ async fn handle(
         _ => {}
     }
     Response::from_parts(head, shaped)
+}
+
+fn flip_last_bit(body: Bytes) -> Bytes {
+    let mut altered = body.to_vec();
+    if let Some(last) = altered.last_mut() {
+        *last ^= 1;
+    }
+    Bytes::from(altered)
 }

@@ -313,6 +313,12 @@ fn service_error(code: &str, status: u16, message: Option<&str>, target: &str) -
             "The object is in an archival storage class and is not restored",
             "Restore it first (strata restore, or Restore… in the projects view), then try again.",
         ),
+        // A body whose Content-MD5 (or signed SHA-256) does not match what arrived.
+        "BadDigest" | "InvalidDigest" | "XAmzContentSHA256Mismatch" => (
+            ErrorCode::S3,
+            "The bytes the server received differ from the ones sent, so it kept none of them",
+            "Retry; if it happens again, something between this computer and the server alters data (a proxy, a VPN, faulty hardware).",
+        ),
         REDIRECT | "AuthorizationHeaderMalformed" | "IncorrectEndpoint" => (
             ErrorCode::WrongRegion,
             "The bucket is in another region than the request was sent to",

@@ -312,7 +312,7 @@ impl Upload<'_> {
         }
         let content_type = self.content_type(&data);
         self.job.check()?;
-        let put = self
+        let mut put = self
             .client
             .put_object()
             .bucket(&self.target.bucket)
@@ -321,9 +321,11 @@ impl Upload<'_> {
             .set_metadata(self.metadata())
             .content_md5(md5_base64(&digest))
             .body(ByteStream::from(data))
-            .send()
-            .await
-            .map_err(|e| self.sdk_error(&e))?;
+            .customize();
+        if self.account.profile.bodies_arrive_intact() {
+            put = put.disable_payload_signing();
+        }
+        let put = put.send().await.map_err(|e| self.sdk_error(&e))?;
         let expected = md5_hex(&digest);
         let verified = verify(
             put.checksum_crc64_nvme(),
@@ -509,7 +511,7 @@ impl Upload<'_> {
                         crc,
                         ..
                     } = read_piece(self.local, offset, len).await?;
-                    let answer = self
+                    let mut request = self
                         .client
                         .upload_part()
                         .bucket(&self.target.bucket)
@@ -518,9 +520,11 @@ impl Upload<'_> {
                         .part_number(number as i32)
                         .content_md5(md5_base64(&digest))
                         .body(ByteStream::from(data))
-                        .send()
-                        .await
-                        .map_err(|e| self.sdk_error(&e))?;
+                        .customize();
+                    if self.account.profile.bodies_arrive_intact() {
+                        request = request.disable_payload_signing();
+                    }
+                    let answer = request.send().await.map_err(|e| self.sdk_error(&e))?;
                     let part = Part {
                         size: len,
                         etag: answer.e_tag().unwrap_or_default().to_string(),
