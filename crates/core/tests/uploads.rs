@@ -528,6 +528,30 @@ fn sends_bytes(head: &hyper::http::request::Parts) -> bool {
             .is_some_and(|key| !key.is_empty())
 }
 
+/// Writes `files` into a fresh folder and uploads them to `p:uploads/`, one job each;
+/// returns how each job ended.
+async fn upload_and_wait(
+    engine: &Engine,
+    files: &BTreeMap<&str, Vec<u8>>,
+) -> BTreeMap<JobId, (JobState, Option<strata_core::Error>)> {
+    let local = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (name, bytes) in files {
+        std::fs::write(local.path().join(name), bytes).unwrap();
+        paths.push(local.path().join(name));
+    }
+    let mut events = engine.events();
+    let ids = engine
+        .upload_start(
+            &paths,
+            &RemotePath::parse("p:uploads/").unwrap(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    ends(&mut events, &ids).await
+}
+
 #[tokio::test]
 async fn an_upload_rides_out_500s_503s_and_dropped_connections() {
     let (_dir, server) = serve_local().await;
@@ -543,28 +567,13 @@ async fn an_upload_rides_out_500s_503s_and_dropped_connections() {
     })
     .await;
     let (_home, engine) = engine_for(&proxy.endpoint).await;
-    let local = tempfile::tempdir().unwrap();
     let files: BTreeMap<&str, Vec<u8>> = [
         ("big.mov", pattern(40 * MIB + 11, 12)),
         ("a.jpg", pattern(70_000, 13)),
         ("b.jpg", pattern(90_000, 14)),
     ]
     .into();
-    let mut paths = Vec::new();
-    for (name, bytes) in &files {
-        std::fs::write(local.path().join(name), bytes).unwrap();
-        paths.push(local.path().join(name));
-    }
-    let mut events = engine.events();
-    let ids = engine
-        .upload_start(
-            &paths,
-            &RemotePath::parse("p:uploads/").unwrap(),
-            UploadOptions::default(),
-        )
-        .await
-        .unwrap();
-    for (id, (state, error)) in ends(&mut events, &ids).await {
+    for (id, (state, error)) in upload_and_wait(&engine, &files).await {
         assert_eq!(state, JobState::Done, "job {id}: {error:?}");
     }
     for (name, bytes) in &files {
@@ -646,22 +655,12 @@ async fn altered_bytes_never_pass(upstream: &str, checks_md5: bool) {
         .send()
         .await
         .unwrap();
-    let local = tempfile::tempdir().unwrap();
-    let mut paths = Vec::new();
-    for (name, size) in [("a.jpg", 70_000), ("big.mov", 20 * MIB + 5)] {
-        std::fs::write(local.path().join(name), pattern(size, 16)).unwrap();
-        paths.push(local.path().join(name));
-    }
-    let mut events = engine.events();
-    let ids = engine
-        .upload_start(
-            &paths,
-            &RemotePath::parse("p:uploads/").unwrap(),
-            UploadOptions::default(),
-        )
-        .await
-        .unwrap();
-    for (id, (state, error)) in ends(&mut events, &ids).await {
+    let files = [
+        ("a.jpg", pattern(70_000, 16)),
+        ("big.mov", pattern(20 * MIB + 5, 16)),
+    ]
+    .into();
+    for (id, (state, error)) in upload_and_wait(&engine, &files).await {
         assert_eq!(state, JobState::Failed, "job {id}");
         let error = error.unwrap();
         let refused = error
