@@ -623,6 +623,77 @@ async fn multipart_object(
 }
 
 #[tokio::test]
+async fn a_whole_object_crc_named_at_complete_must_be_the_one_the_parts_make() {
+    let s3 = Local::start().await;
+    s3.bucket("bkt").await;
+    let c = &s3.client;
+    let crc = |bytes: &[u8]| crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Nvme, bytes);
+    let encode = |value: u64| base64_simd::STANDARD.encode_to_string(value.to_be_bytes());
+    let created = c
+        .create_multipart_upload()
+        .bucket("bkt")
+        .key("k")
+        .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
+        .checksum_type(aws_sdk_s3::types::ChecksumType::FullObject)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        created.checksum_algorithm(),
+        Some(&ChecksumAlgorithm::Crc64Nvme),
+        "a client learns the server took the algorithm"
+    );
+    let id = created.upload_id().unwrap();
+    let first: Vec<u8> = (0..5 * MIB).map(|i| (i % 251) as u8).collect();
+    let mut completed = Vec::new();
+    for (number, bytes) in [(1, &first[..]), (2, &b"the end"[..])] {
+        let sent = c
+            .upload_part()
+            .bucket("bkt")
+            .key("k")
+            .upload_id(id)
+            .part_number(number)
+            .checksum_crc64_nvme(encode(crc(bytes)))
+            .body(ByteStream::from(bytes.to_vec()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            sent.checksum_crc64_nvme(),
+            Some(encode(crc(bytes)).as_str()),
+            "the answer names the CRC it checked"
+        );
+        completed.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .e_tag(sent.e_tag().unwrap())
+                .build(),
+        );
+    }
+    let complete = |whole: u64| {
+        c.complete_multipart_upload()
+            .bucket("bkt")
+            .key("k")
+            .upload_id(id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(completed.clone()))
+                    .build(),
+            )
+            .checksum_crc64_nvme(encode(whole))
+            .send()
+    };
+    let wrong = complete(crc(b"other bytes")).await.unwrap_err();
+    assert_eq!(wrong.code(), Some("BadDigest"), "{wrong:?}");
+    let whole = [&first[..], b"the end"].concat();
+    let done = complete(crc(&whole)).await.unwrap();
+    assert_eq!(
+        done.checksum_crc64_nvme(),
+        Some(encode(crc(&whole)).as_str())
+    );
+}
+
+#[tokio::test]
 async fn every_object_has_a_whole_crc64nvme_and_multipart_ones_their_attributes() {
     let s3 = Local::start().await;
     s3.bucket("bkt").await;

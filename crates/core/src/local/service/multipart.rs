@@ -424,6 +424,7 @@ pub(super) async fn complete_multipart_upload(
         input.key.as_bytes().to_vec(),
         input.upload_id.clone(),
     );
+    let claimed_crc = input.checksum_crc64nvme.clone();
     // One transaction: the parts are chosen and handed to the object as they are (completing
     // copies no bytes), so no part can change between the choice and the object.
     let (etag, sums) = s3
@@ -480,6 +481,16 @@ pub(super) async fn complete_multipart_upload(
                     part_sizes: Some(joined(|p| p.size.to_string(), 0)),
                     extents: (chosen.len() > 1).then(|| joined(|p| p.blob.clone(), 1)),
                 };
+                // As S3 does, a whole-object CRC the client names must be the one the parts make.
+                let made = checksums_of(row.checksums.as_deref());
+                if let (Some(claimed), Some(made)) = (&claimed_crc, made.get(Crc::Crc64Nvme.name()))
+                    && claimed != made
+                {
+                    return Err(s3_error!(
+                        BadDigest,
+                        "The CRC64NVME given does not match the one the parts make."
+                    ));
+                }
                 crate::failpoint::hit("complete:before-commit");
                 let (blob, sums) = (row.blob.clone(), checksums_of(row.checksums.as_deref()));
                 let mut released = put_row(tx, &bucket, row, &blob)?;
