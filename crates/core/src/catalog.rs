@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_job_places.sql"),
     include_str!("../migrations/0011_sync.sql"),
     include_str!("../migrations/0012_archives.sql"),
+    include_str!("../migrations/0013_part_checks.sql"),
 ];
 
 /// Opens the catalog of a data folder.

@@ -57,6 +57,13 @@ impl Provider {
         !matches!(self, Provider::Aws | Provider::R2)
     }
 
+    /// Whether the provider is known to check a claimed `x-amz-checksum-crc64nvme` of any
+    /// request body (S3 since its 2025 integrity defaults; the built-in endpoint), so a single
+    /// PUT can carry that in place of an MD5. A multipart upload asks every server instead.
+    pub(crate) fn checks_crc64nvme(self) -> bool {
+        matches!(self, Provider::Aws | Provider::Local)
+    }
+
     /// What this provider usually needs: the one source of defaults for the app's form, the
     /// CLI and `import-aws`.
     pub fn preset(self) -> ProviderPreset {

@@ -702,6 +702,68 @@ async fn altered_bytes_never_pass_as_done_on_s3s_fs() {
     altered_bytes_never_pass(&s3s.endpoint, false).await;
 }
 
+/// By key, whether each request that sent its bytes carried (`Content-MD5`,
+/// `x-amz-checksum-crc64nvme`).
+type Carried = BTreeMap<String, Vec<(bool, bool)>>;
+
+/// What each request that sent bytes carried, as a proxy saw it, by key in the order sent:
+/// (`Content-MD5`, `x-amz-checksum-crc64nvme`), for a file in one PUT (`small.jpg`) and one
+/// in three parts (`three-parts.mov`), which both land byte for byte.
+async fn digests_sent(upstream: &str) -> Carried {
+    let sent: Arc<Mutex<Carried>> = Arc::default();
+    let seen = Arc::clone(&sent);
+    let proxy = FaultProxy::start(upstream, move |head, _| {
+        if sends_bytes(head) {
+            let has = |name: &str| head.headers.contains_key(name);
+            let key = head.uri.path().trim_start_matches("/uploads/").to_string();
+            let carried = (has("content-md5"), has("x-amz-checksum-crc64nvme"));
+            seen.lock().unwrap().entry(key).or_default().push(carried);
+        }
+        Fault::Forward
+    })
+    .await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let files = [
+        ("small.jpg", pattern(70_000, 17)),
+        ("three-parts.mov", pattern(20 * MIB + 5, 18)),
+    ]
+    .into();
+    for (id, (state, error)) in upload_and_wait(&engine, &files).await {
+        assert_eq!((state, error), (JobState::Done, None), "job {id}");
+    }
+    for (name, bytes) in &files {
+        assert!(object(upstream, name).await.0 == *bytes, "{name} whole");
+    }
+    sent.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn parts_carry_their_crc_where_the_server_checks_it_and_their_md5_elsewhere() {
+    const MD5: (bool, bool) = (true, false);
+    const CRC: (bool, bool) = (false, true);
+    let expect = |parts: &[(bool, bool)]| {
+        BTreeMap::from([
+            ("small.jpg".to_string(), vec![MD5]),
+            ("three-parts.mov".to_string(), parts.to_vec()),
+        ])
+    };
+    // The built-in endpoint takes CRC64NVME at Create and names the first part's CRC in its
+    // answer: every part carries its CRC alone. The single PUT carries an MD5, as the profile
+    // is not one known to check CRCs (an "other" provider).
+    let (_dir, server) = serve_local().await;
+    assert_eq!(digests_sent(&server.url()).await, expect(&[CRC; 3]));
+    // moto takes the algorithm but does not check the CRC (nor name it): after the first
+    // part, the file goes up again as an upload of MD5-checked parts.
+    let moto = Moto::start();
+    assert_eq!(
+        digests_sent(&moto.endpoint).await,
+        expect(&[CRC, MD5, MD5, MD5])
+    );
+    // s3s-fs does not answer with the algorithm: every body carries its MD5.
+    let s3s = S3sFs::start().await;
+    assert_eq!(digests_sent(&s3s.endpoint).await, expect(&[MD5; 3]));
+}
+
 #[tokio::test]
 async fn metadata_s3_would_refuse_is_refused_before_any_job_is_written() {
     let (_dir, server) = serve_local().await;

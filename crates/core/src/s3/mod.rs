@@ -391,6 +391,18 @@ pub(crate) fn is_not_implemented<E: ProvideErrorMetadata>(err: &SdkError<E, Http
     }
 }
 
+/// Whether a server refused a request for the checksum algorithm it names rather than for
+/// the bucket or key (an older server that does not know CRC64NVME).
+pub(crate) fn refuses_checksum_algorithm<E: ProvideErrorMetadata>(
+    err: &SdkError<E, HttpResponse>,
+) -> bool {
+    is_not_implemented(err)
+        || matches!(
+            service_code(err),
+            Some("InvalidArgument" | "InvalidRequest")
+        )
+}
+
 /// The `x-amz-bucket-region` header of a failed request's response.
 pub(crate) fn bucket_region_header<E>(err: &SdkError<E, HttpResponse>) -> Option<String> {
     err.raw_response()?

@@ -15,16 +15,40 @@ pub(crate) struct Checkpoint {
     pub mtime_ns: i64,
     pub part_size: u64,
     pub upload_id: String,
+    /// What every part carries to prove it arrived intact.
+    pub check: BodyCheck,
     /// Parts the server acknowledged, by number.
     pub parts: BTreeMap<u32, Part>,
+}
+
+/// What proves a request body arrived intact: its Content-MD5, or its CRC64NVME
+/// (`x-amz-checksum-crc64nvme`), which costs a fraction of an MD5 to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyCheck {
+    Md5,
+    Crc64Nvme,
+}
+
+impl BodyCheck {
+    /// As the `transfers.part_check` column holds it.
+    fn column(self) -> Option<&'static str> {
+        (self == Self::Crc64Nvme).then_some("crc64nvme")
+    }
+
+    fn from_column(value: Option<String>) -> Self {
+        match value.as_deref() {
+            Some("crc64nvme") => Self::Crc64Nvme,
+            _ => Self::Md5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Part {
     pub size: u64,
     pub etag: String,
-    /// Hex MD5 of the part's bytes.
-    pub md5: String,
+    /// Hex MD5 of the part's bytes; none when the part carried its CRC64NVME instead.
+    pub md5: Option<String>,
     /// The part's CRC64NVME; none for parts recorded before parts kept one.
     pub crc64nvme: Option<u64>,
 }
@@ -32,7 +56,7 @@ pub(crate) struct Part {
 pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
     let Some(mut checkpoint) = conn
         .prepare_cached(
-            "SELECT size, mtime_ns, part_size, upload_id FROM transfers
+            "SELECT size, mtime_ns, part_size, upload_id, part_check FROM transfers
              WHERE job_id = ?1 AND etag IS NULL",
         )?
         .query_row([job], |r| {
@@ -41,6 +65,7 @@ pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> 
                 mtime_ns: r.get(1)?,
                 part_size: r.get::<_, i64>(2)? as u64,
                 upload_id: r.get(3)?,
+                check: BodyCheck::from_column(r.get(4)?),
                 parts: BTreeMap::new(),
             })
         })
@@ -57,7 +82,7 @@ pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> 
             Part {
                 size: r.get::<_, i64>(1)? as u64,
                 etag: r.get(2)?,
-                md5: r.get(3)?,
+                md5: Some(r.get::<_, String>(3)?).filter(|md5| !md5.is_empty()),
                 crc64nvme: r
                     .get::<_, Option<String>>(4)?
                     .and_then(|hex| u64::from_str_radix(&hex, 16).ok()),
@@ -77,15 +102,16 @@ pub(crate) fn begin(conn: &mut Connection, job: JobId, checkpoint: &Checkpoint) 
     tx.prepare_cached("DELETE FROM transfers WHERE job_id = ?1")?
         .execute([job])?;
     tx.prepare_cached(
-        "INSERT INTO transfers (job_id, size, mtime_ns, part_size, upload_id)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO transfers (job_id, size, mtime_ns, part_size, upload_id, part_check)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         job,
         checkpoint.size as i64,
         checkpoint.mtime_ns,
         checkpoint.part_size as i64,
-        checkpoint.upload_id
+        checkpoint.upload_id,
+        checkpoint.check.column()
     ])?;
     tx.commit()?;
     Ok(())
@@ -101,7 +127,7 @@ pub(crate) fn add_part(conn: &Connection, job: JobId, number: u32, part: &Part) 
         number,
         part.size as i64,
         part.etag,
-        part.md5,
+        part.md5.as_deref().unwrap_or_default(),
         part.crc64nvme.map(|crc| format!("{crc:016x}"))
     ])?;
     Ok(())

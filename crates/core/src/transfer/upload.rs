@@ -1,22 +1,29 @@
 //! One file up to one key, resumably. The multipart upload's id is recorded before the first
 //! part is sent and each part only after the server acknowledged it; on resume ListParts is
-//! the truth, the file must be as it was (size, mtime, and the MD5 of every part kept), and
-//! only the missing parts are sent. Every part carries its Content-MD5. The finished object is
-//! checked by the whole-object CRC64NVME the server reports (S3 keeps one of every object),
-//! against the one combined here from the parts', else by its ETag against the parts' MD5s
-//! where the server's ETags are MD5-based.
+//! the truth, the file must be as it was (size, mtime, and the CRC of every part kept), and
+//! only the missing parts are sent.
+//!
+//! Every body carries a digest the server checks before it keeps the bytes: its CRC64NVME
+//! where the server takes one (a multipart upload offers the algorithm at Create and the
+//! server's answer says; a single PUT uses it with providers known to check it), else its
+//! Content-MD5, which costs several times more to compute. The finished object is checked by
+//! the whole-object CRC64NVME the server reports (S3 keeps one of every object), against the
+//! one combined here from the parts', else by its ETag against the parts' MD5s where the
+//! server's ETags are MD5-based.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{
+    ChecksumAlgorithm, ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart,
+};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use md5::{Digest, Md5};
 
-use super::checkpoint::{self, Checkpoint, Part};
+use super::checkpoint::{self, BodyCheck, Checkpoint, Part};
 use super::{
     MULTIPART_FROM, TRANSFER_ATTEMPTS, Verified, content_type, part_size_for, parts_in_flight,
 };
@@ -84,27 +91,36 @@ fn changed(local: &Path) -> Error {
     .with_retry(Retry::Transient)
 }
 
-fn md5_base64(digest: &[u8]) -> String {
-    base64_simd::STANDARD.encode_to_string(digest)
-}
-
 /// Pieces from this size are read into memory mapped for them alone, not taken from the
 /// allocator: unmapped as soon as the server has them, they never stay behind in malloc's
 /// per-thread arenas (four 8 MiB parts in flight peaked at 130 MiB that way, 58 MiB mapped).
 const MAPPED_FROM: u64 = 1024 * 1024;
 
-/// Bytes of the file in memory, with their MD5 and CRC64NVME.
+/// Bytes of the file in memory, with their CRC64NVME, and their MD5 where that is their check.
 struct Piece {
     data: Bytes,
-    md5: [u8; 16],
+    md5: Option<[u8; 16]>,
     crc: u64,
     /// The file as it was once the bytes were read.
     after: Source,
 }
 
+impl Piece {
+    /// The `Content-MD5` the bytes go up with, when an MD5 is their check.
+    fn content_md5(&self) -> Option<String> {
+        self.md5
+            .map(|digest| base64_simd::STANDARD.encode_to_string(digest))
+    }
+
+    /// The `x-amz-checksum-crc64nvme` they go up with, when their CRC is their check.
+    fn claimed_crc(&self) -> Option<String> {
+        self.md5.is_none().then(|| Crc::Crc64Nvme.encode(self.crc))
+    }
+}
+
 /// Reads `len` bytes at `offset` and digests them in one go on the blocking pool, so the
 /// async workers neither wait on the disk nor hash megabytes, and a read costs one hand-off.
-async fn read_piece(local: &Path, offset: u64, len: u64) -> Result<Piece> {
+async fn read_piece(local: &Path, offset: u64, len: u64, check: BodyCheck) -> Result<Piece> {
     use std::io::{Read, Seek};
     let path = local.to_path_buf();
     on_blocking_pool(move || {
@@ -132,7 +148,7 @@ async fn read_piece(local: &Path, offset: u64, len: u64) -> Result<Piece> {
             Bytes::from(buffer)
         };
         Ok(Piece {
-            md5: Md5::digest(&data).into(),
+            md5: (check == BodyCheck::Md5).then(|| Md5::digest(&data).into()),
             crc: Crc::Crc64Nvme.of(&data),
             after: stat_now(&path)?,
             data,
@@ -142,9 +158,9 @@ async fn read_piece(local: &Path, offset: u64, len: u64) -> Result<Piece> {
 }
 
 /// Whether a server's ETag matches the one the bytes sent imply; `None` for ETags that are
-/// not MD5-based (encrypted objects, some providers), which say nothing either way.
-fn etag_matches(stored: Option<&str>, expected: &str) -> Option<bool> {
-    let stored = stored?.trim_matches('"').to_ascii_lowercase();
+/// not MD5-based (encrypted objects, some providers), or no MD5 sent, which say nothing.
+fn etag_matches(stored: Option<&str>, expected: Option<&str>) -> Option<bool> {
+    let (stored, expected) = (stored?.trim_matches('"').to_ascii_lowercase(), expected?);
     let md5_like = |e: &str| is_md5(e.split('-').next().unwrap_or_default());
     (md5_like(&stored) && md5_like(expected)).then(|| stored == expected)
 }
@@ -157,7 +173,7 @@ fn verify(
     checksum_type: Option<&aws_sdk_s3::types::ChecksumType>,
     ours: Option<u64>,
     etag: Option<&str>,
-    expected: &str,
+    expected: Option<&str>,
     target: &RemotePath,
 ) -> Result<Verified> {
     let theirs = Crc::Crc64Nvme.reported(crc, checksum_type.map(|t| t.as_str()));
@@ -301,16 +317,16 @@ impl Upload<'_> {
 
     /// A small file in one request; returns how it was checked and its ETag.
     async fn whole(&self, source: &Source) -> Result<(Verified, String)> {
-        let Piece {
-            data,
-            md5: digest,
-            crc,
-            after,
-        } = read_piece(self.local, 0, source.size).await?;
-        if after.mtime_ns != source.mtime_ns {
+        let check = if self.account.profile.provider.checks_crc64nvme() {
+            BodyCheck::Crc64Nvme
+        } else {
+            BodyCheck::Md5
+        };
+        let piece = read_piece(self.local, 0, source.size, check).await?;
+        if piece.after.mtime_ns != source.mtime_ns {
             return Err(changed(self.local));
         }
-        let content_type = self.content_type(&data);
+        let content_type = self.content_type(&piece.data);
         self.job.check()?;
         let mut put = self
             .client
@@ -319,29 +335,26 @@ impl Upload<'_> {
             .key(&self.target.key)
             .content_type(content_type)
             .set_metadata(self.metadata())
-            .content_md5(md5_base64(&digest))
-            .body(ByteStream::from(data))
+            .set_content_md5(piece.content_md5())
+            .set_checksum_crc64_nvme(piece.claimed_crc())
+            .body(ByteStream::from(piece.data))
             .customize();
         if self.account.profile.bodies_arrive_intact() {
             put = put.disable_payload_signing();
         }
         let put = put.send().await.map_err(|e| self.sdk_error(&e))?;
-        let expected = md5_hex(&digest);
+        let expected = piece.md5.map(|digest| md5_hex(&digest));
         let verified = verify(
             put.checksum_crc64_nvme(),
             put.checksum_type(),
-            Some(crc),
+            Some(piece.crc),
             put.e_tag(),
-            &expected,
+            expected.as_deref(),
             self.target,
         )?;
         self.report(1, source.size);
-        let etag = put
-            .e_tag()
-            .unwrap_or(&expected)
-            .trim_matches('"')
-            .to_string();
-        Ok((verified, etag))
+        let etag = put.e_tag().or(expected.as_deref()).unwrap_or_default();
+        Ok((verified, etag.trim_matches('"').to_string()))
     }
 
     /// A large file as a multipart upload, resumed from the job's checkpoint where it holds.
@@ -354,9 +367,11 @@ impl Upload<'_> {
         let resumed = match held {
             Some(held) if held.size == source.size && held.mtime_ns == source.mtime_ns => {
                 match self.reconcile(held.clone()).await? {
-                    None if let Some(etag) = self.completed_before(source, &held.parts).await => {
+                    None if let Some((etag, verified)) =
+                        self.completed_before(source, &held.parts).await =>
+                    {
                         tracing::info!(job = id, "the upload was completed before the stop");
-                        return self.finished(source, etag, Verified::Etag).await;
+                        return self.finished(source, etag, verified).await;
                     }
                     reconciled => reconciled,
                 }
@@ -371,11 +386,19 @@ impl Upload<'_> {
             }
             None => None,
         };
-        let checkpoint = match resumed {
+        let mut checkpoint = match resumed {
             Some(checkpoint) => checkpoint,
-            None => self.begin(source).await?,
+            None => self.begin(source, true).await?,
         };
-        let outcome = self.send_parts(source, &checkpoint).await;
+        let outcome = async {
+            if checkpoint.check == BodyCheck::Crc64Nvme && checkpoint.parts.is_empty() {
+                checkpoint = self
+                    .first_part_proves_crc(source, checkpoint.clone())
+                    .await?;
+            }
+            self.send_parts(source, &checkpoint).await
+        }
+        .await;
         match outcome {
             Err(err) if err.code == ErrorCode::Cancelled && !self.job.pausing() => {
                 // Cancelled, not paused: nothing is left behind to be billed.
@@ -434,8 +457,18 @@ impl Upload<'_> {
             let same_on_server = listed.get(&number).is_some_and(|(etag, size)| {
                 *size == part.size && etag.trim_matches('"') == part.etag.trim_matches('"')
             });
-            let same_here = same_on_server
-                && md5_hex(&read_piece(self.local, offset, part.size).await?.md5) == part.md5;
+            let same_here = same_on_server && {
+                // The CRC shows a changed file as surely as the MD5, at a fraction of the cost.
+                let check = match part.crc64nvme {
+                    Some(_) => BodyCheck::Crc64Nvme,
+                    None => BodyCheck::Md5,
+                };
+                let here = read_piece(self.local, offset, part.size, check).await?;
+                match part.crc64nvme {
+                    Some(crc) => crc == here.crc,
+                    None => here.md5.map(|digest| md5_hex(&digest)) == part.md5,
+                }
+            };
             if !same_here {
                 dropped.push(number);
             }
@@ -455,24 +488,48 @@ impl Upload<'_> {
         Ok(Some(held))
     }
 
-    /// Starts a multipart upload and records it before any part is sent.
-    async fn begin(&self, source: &Source) -> Result<Checkpoint> {
-        let head = read_piece(self.local, 0, 64.min(source.size)).await?.data;
-        let created = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.target.bucket)
-            .key(&self.target.key)
-            .content_type(self.content_type(&head))
-            .set_metadata(self.metadata())
-            .send()
-            .await
-            .map_err(|e| self.sdk_error(&e))?;
+    /// Starts a multipart upload and records it before any part is sent. With `offer_crc`
+    /// the upload asks for a full-object CRC64NVME; a server that takes it says so in its
+    /// answer, and the parts then carry their CRC in place of an MD5. One that refuses the
+    /// request outright (an older server that does not know the algorithm) is asked again
+    /// without it.
+    async fn begin(&self, source: &Source, offer_crc: bool) -> Result<Checkpoint> {
+        let head = read_piece(self.local, 0, 64.min(source.size), BodyCheck::Crc64Nvme)
+            .await?
+            .data;
+        let create = |offer_crc: bool| {
+            let request = self
+                .client
+                .create_multipart_upload()
+                .bucket(&self.target.bucket)
+                .key(&self.target.key)
+                .content_type(self.content_type(&head))
+                .set_metadata(self.metadata());
+            if offer_crc {
+                request
+                    .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
+                    .checksum_type(ChecksumType::FullObject)
+            } else {
+                request
+            }
+        };
+        let created = match create(offer_crc).send().await {
+            Err(err) if offer_crc && s3::refuses_checksum_algorithm(&err) => {
+                create(false).send().await
+            }
+            other => other,
+        }
+        .map_err(|e| self.sdk_error(&e))?;
+        let check = match created.checksum_algorithm() {
+            Some(ChecksumAlgorithm::Crc64Nvme) => BodyCheck::Crc64Nvme,
+            _ => BodyCheck::Md5,
+        };
         let checkpoint = Checkpoint {
             size: source.size,
             mtime_ns: source.mtime_ns,
             part_size: part_size_for(source.size, self.options.part_size_mib),
             upload_id: created.upload_id().unwrap_or_default().to_string(),
+            check,
             parts: BTreeMap::new(),
         };
         let (id, written) = (self.job.id, checkpoint.clone());
@@ -482,13 +539,76 @@ impl Upload<'_> {
         Ok(checkpoint)
     }
 
+    /// Sends the first part alone where the server took CRC64NVME at Create: a server that
+    /// checks a part's CRC names it in its answer (S3, the built-in endpoint). One that took
+    /// the algorithm without checking it (moto 5 keeps a CRC32 under its name) gets the file
+    /// as a new upload whose parts carry MD5s, and this one is aborted.
+    async fn first_part_proves_crc(
+        &self,
+        source: &Source,
+        mut checkpoint: Checkpoint,
+    ) -> Result<Checkpoint> {
+        let (first, checked) = self.send_part(source, &checkpoint, 1).await?;
+        if checked {
+            checkpoint.parts.insert(1, first);
+            return Ok(checkpoint);
+        }
+        tracing::info!(
+            job = self.job.id,
+            "the server took CRC64NVME without checking it; the parts carry MD5s"
+        );
+        self.abort(&checkpoint.upload_id).await;
+        self.begin(source, false).await
+    }
+
+    /// Sends part `number` and records it once the server acknowledged it; returns it, and
+    /// whether the server's answer names the CRC it carried (a server that checked it does).
+    async fn send_part(
+        &self,
+        source: &Source,
+        checkpoint: &Checkpoint,
+        number: u32,
+    ) -> Result<(Part, bool)> {
+        self.job.check()?;
+        let offset = u64::from(number - 1) * checkpoint.part_size;
+        let len = checkpoint.part_size.min(source.size - offset);
+        let piece = read_piece(self.local, offset, len, checkpoint.check).await?;
+        let claimed = piece.claimed_crc();
+        let mut request = self
+            .client
+            .upload_part()
+            .bucket(&self.target.bucket)
+            .key(&self.target.key)
+            .upload_id(&checkpoint.upload_id)
+            .part_number(number as i32)
+            .set_content_md5(piece.content_md5())
+            .set_checksum_crc64_nvme(claimed.clone())
+            .body(ByteStream::from(piece.data))
+            .customize();
+        if self.account.profile.bodies_arrive_intact() {
+            request = request.disable_payload_signing();
+        }
+        let answer = request.send().await.map_err(|e| self.sdk_error(&e))?;
+        let part = Part {
+            size: len,
+            etag: answer.e_tag().unwrap_or_default().to_string(),
+            md5: piece.md5.map(|digest| md5_hex(&digest)),
+            crc64nvme: Some(piece.crc),
+        };
+        let (id, recorded) = (self.job.id, part.clone());
+        self.engine
+            .blocking(move |conn, _| checkpoint::add_part(conn, id, number, &recorded))
+            .await?;
+        let checked = claimed.is_some() && answer.checksum_crc64_nvme() == claimed.as_deref();
+        Ok((part, checked))
+    }
+
     /// Sends the parts the checkpoint lacks, several at once, then completes and verifies.
     async fn send_parts(
         &self,
         source: &Source,
         checkpoint: &Checkpoint,
     ) -> Result<(Verified, String)> {
-        let id = self.job.id;
         let part_size = checkpoint.part_size;
         let count = source.size.div_ceil(part_size) as u32;
         let done = AtomicU64::new(checkpoint.parts.values().map(|p| p.size).sum());
@@ -502,39 +622,8 @@ impl Upload<'_> {
             .try_for_each_concurrent(parallel, |number| {
                 let (sent, done) = (&sent, &done);
                 async move {
-                    self.job.check()?;
-                    let offset = u64::from(number - 1) * part_size;
-                    let len = part_size.min(source.size - offset);
-                    let Piece {
-                        data,
-                        md5: digest,
-                        crc,
-                        ..
-                    } = read_piece(self.local, offset, len).await?;
-                    let mut request = self
-                        .client
-                        .upload_part()
-                        .bucket(&self.target.bucket)
-                        .key(&self.target.key)
-                        .upload_id(&checkpoint.upload_id)
-                        .part_number(number as i32)
-                        .content_md5(md5_base64(&digest))
-                        .body(ByteStream::from(data))
-                        .customize();
-                    if self.account.profile.bodies_arrive_intact() {
-                        request = request.disable_payload_signing();
-                    }
-                    let answer = request.send().await.map_err(|e| self.sdk_error(&e))?;
-                    let part = Part {
-                        size: len,
-                        etag: answer.e_tag().unwrap_or_default().to_string(),
-                        md5: md5_hex(&digest),
-                        crc64nvme: Some(crc),
-                    };
-                    let recorded = part.clone();
-                    self.engine
-                        .blocking(move |conn, _| checkpoint::add_part(conn, id, number, &recorded))
-                        .await?;
+                    let (part, _) = self.send_part(source, checkpoint, number).await?;
+                    let len = part.size;
                     sent.lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(number, part);
@@ -549,13 +638,19 @@ impl Upload<'_> {
         }
         let mut parts = checkpoint.parts.clone();
         parts.extend(sent.into_inner().unwrap_or_else(|p| p.into_inner()));
-        let expected = multipart_etag_of_hex(parts.values().map(|p| p.md5.as_str()));
+        let expected = etag_of_part_md5s(&parts);
+        let ours = whole_crc(&parts);
+        // Where the parts carried CRCs, Complete names them and the whole object's, which
+        // S3 checks once more against what it assembled.
+        let by_crc = checkpoint.check == BodyCheck::Crc64Nvme;
+        let claimed = |crc: Option<u64>| crc.filter(|_| by_crc).map(|c| Crc::Crc64Nvme.encode(c));
         let completed: Vec<CompletedPart> = parts
             .iter()
             .map(|(number, part)| {
                 CompletedPart::builder()
                     .part_number(*number as i32)
                     .e_tag(&part.etag)
+                    .set_checksum_crc64_nvme(claimed(part.crc64nvme))
                     .build()
             })
             .collect();
@@ -571,6 +666,8 @@ impl Upload<'_> {
                     .set_parts(Some(completed))
                     .build(),
             )
+            .set_checksum_crc64_nvme(claimed(ours))
+            .set_checksum_type(by_crc.then_some(ChecksumType::FullObject))
             .send()
             .await
             .map_err(|e| self.sdk_error(&e));
@@ -578,29 +675,23 @@ impl Upload<'_> {
             // A Complete retried after the first one landed (its answer was lost).
             Err(err) if err.code == ErrorCode::NoSuchUpload => {
                 match self.completed_before(source, &parts).await {
-                    Some(etag) => return self.finished(source, etag, Verified::Etag).await,
+                    Some((etag, verified)) => return self.finished(source, etag, verified).await,
                     None => return Err(err),
                 }
             }
             other => other?,
         };
-        // Parts recorded before parts kept a CRC leave the whole one unknown.
-        let ours = parts
-            .values()
-            .map(|p| p.crc64nvme.map(|crc| (crc, p.size)))
-            .collect::<Option<Vec<_>>>()
-            .and_then(|pieces| Crc::Crc64Nvme.combine_all(pieces));
         let verified = verify(
             finished.checksum_crc64_nvme(),
             finished.checksum_type(),
             ours,
             finished.e_tag(),
-            &expected,
+            expected.as_deref(),
             self.target,
         )?;
         crate::failpoint::hit("upload:after-complete");
-        let etag = finished.e_tag().unwrap_or(&expected).to_string();
-        self.finished(source, etag, verified).await
+        let etag = finished.e_tag().or(expected.as_deref()).unwrap_or_default();
+        self.finished(source, etag.to_string(), verified).await
     }
 
     /// Records the object's ETag: the upload is done.
@@ -620,29 +711,45 @@ impl Upload<'_> {
         Ok((verified, etag))
     }
 
-    /// The object's ETag when the upload the server no longer knows was completed already:
-    /// every part was acknowledged and the object at the key is the one they make (a stop
-    /// after Complete landed, before it was recorded). `None` when that cannot be shown.
+    /// The object's ETag, and how it was shown, when the upload the server no longer knows
+    /// was completed already: every part was acknowledged and the object at the key is the
+    /// one they make (a stop after Complete landed, before it was recorded), by its CRC or
+    /// else its ETag. `None` when that cannot be shown.
     async fn completed_before(
         &self,
         source: &Source,
         parts: &BTreeMap<u32, Part>,
-    ) -> Option<String> {
+    ) -> Option<(String, Verified)> {
         let count = source.size.div_ceil(parts.get(&1)?.size) as u32;
         if !parts.keys().copied().eq(1..=count) {
             return None;
         }
-        let expected = multipart_etag_of_hex(parts.values().map(|p| p.md5.as_str()));
         let head = self
             .client
             .head_object()
             .bucket(&self.target.bucket)
             .key(&self.target.key)
+            .checksum_mode(ChecksumMode::Enabled)
             .send()
             .await
             .ok()?;
-        let etag = head.e_tag()?.trim_matches('"').to_ascii_lowercase();
-        (head.content_length() == Some(source.size as i64) && etag == expected).then_some(etag)
+        if head.content_length() != Some(source.size as i64) {
+            return None;
+        }
+        // Parts that carried CRCs have no MD5 here: the server's own part ETags (the parts'
+        // MD5s on S3) say which object they make.
+        let expected = etag_of_part_md5s(parts).or_else(|| etag_of_part_etags(parts));
+        let verified = verify(
+            head.checksum_crc64_nvme(),
+            head.checksum_type(),
+            whole_crc(parts),
+            head.e_tag(),
+            expected.as_deref(),
+            self.target,
+        )
+        .ok()
+        .filter(|verified| *verified != Verified::Length)?;
+        Some((head.e_tag()?.trim_matches('"').to_string(), verified))
     }
 
     /// Aborts a multipart upload, best effort: one left behind is listed with its age by
@@ -670,6 +777,31 @@ impl Upload<'_> {
     }
 }
 
+/// The multipart ETag the parts' MD5s make; `None` when parts carried CRCs instead.
+fn etag_of_part_md5s(parts: &BTreeMap<u32, Part>) -> Option<String> {
+    let md5s: Option<Vec<&str>> = parts.values().map(|p| p.md5.as_deref()).collect();
+    Some(multipart_etag_of_hex(md5s?))
+}
+
+/// The multipart ETag the server's part ETags make, where they are MD5s.
+fn etag_of_part_etags(parts: &BTreeMap<u32, Part>) -> Option<String> {
+    let etags: Vec<&str> = parts.values().map(|p| p.etag.trim_matches('"')).collect();
+    etags
+        .iter()
+        .all(|etag| is_md5(etag))
+        .then(|| multipart_etag_of_hex(etags))
+}
+
+/// The whole file's CRC64NVME from its parts'; `None` when a part was recorded before parts
+/// kept a CRC.
+fn whole_crc(parts: &BTreeMap<u32, Part>) -> Option<u64> {
+    let pieces: Option<Vec<_>> = parts
+        .values()
+        .map(|p| p.crc64nvme.map(|crc| (crc, p.size)))
+        .collect();
+    Crc::Crc64Nvme.combine_all(pieces?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{etag_matches, multipart_etag_of_hex};
@@ -684,19 +816,25 @@ mod tests {
         let etag = multipart_etag_of_hex(parts);
         // S3's ETag of a two-part upload whose parts are "a" and "b".
         assert_eq!(etag, "96e024ba2074fe77e8e965ba43a704be-2");
+        let expected = Some(etag.as_str());
         assert_eq!(
-            etag_matches(Some(&format!("\"{etag}\"")), &etag),
+            etag_matches(Some(&format!("\"{etag}\"")), expected),
             Some(true)
         );
         assert_eq!(
-            etag_matches(Some("\"00000000000000000000000000000000-2\""), &etag),
+            etag_matches(Some("\"00000000000000000000000000000000-2\""), expected),
             Some(false)
         );
         assert_eq!(
-            etag_matches(Some("\"not-an-md5\""), &etag),
+            etag_matches(Some("\"not-an-md5\""), expected),
             None,
             "opaque ETags say nothing"
         );
-        assert_eq!(etag_matches(None, &etag), None);
+        assert_eq!(etag_matches(None, expected), None);
+        assert_eq!(
+            etag_matches(Some(&etag), None),
+            None,
+            "with no MD5 sent, an ETag says nothing"
+        );
     }
 }
