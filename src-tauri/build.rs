@@ -63,6 +63,8 @@ const COMMANDS: &[&str] = &[
     "sync_conflict_resolve",
     "sync_settings",
     "sync_settings_set",
+    "transfer_settings",
+    "transfer_settings_set",
     "notifications",
     "notifications_set",
     "start_at_login",

@@ -81,6 +81,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::sync::sync_conflict_resolve,
             commands::sync::sync_settings,
             commands::sync::sync_settings_set,
+            commands::transfers::transfer_settings,
+            commands::transfers::transfer_settings_set,
             commands::desktop::notifications,
             commands::desktop::notifications_set,
             commands::desktop::start_at_login,

@@ -132,6 +132,8 @@ export const commands = {
 	syncConflictResolve: (id: number, resolution: Resolution) => typedError<null, ApiError>(__TAURI_INVOKE("sync_conflict_resolve", { id, resolution })),
 	syncSettings: () => typedError<SyncSettings, ApiError>(__TAURI_INVOKE("sync_settings")),
 	syncSettingsSet: (settings: SyncSettings) => typedError<null, ApiError>(__TAURI_INVOKE("sync_settings_set", { settings })),
+	transferSettings: () => typedError<TransferSettings, ApiError>(__TAURI_INVOKE("transfer_settings")),
+	transferSettingsSet: (settings: TransferSettings) => typedError<null, ApiError>(__TAURI_INVOKE("transfer_settings_set", { settings })),
 	notifications: () => typedError<Notifications, ApiError>(__TAURI_INVOKE("notifications")),
 	notificationsSet: (wanted: Notifications) => typedError<null, ApiError>(__TAURI_INVOKE("notifications_set", { wanted })),
 	startAtLogin: () => typedError<boolean, ApiError>(__TAURI_INVOKE("start_at_login")),
@@ -878,6 +880,19 @@ export type TierWait = {
 	tier: Tier,
 	/**  `None` when the class has no such tier (Deep Archive has no Expedited). */
 	wait: string | null,
+};
+
+/**
+ *  Each unset field is the engine's choice: up to 16 transfers at once within 128 MiB of
+ *  buffers; 8 MiB parts (larger where 10,000 would not hold the file); four parts in flight.
+ */
+export type TransferSettings = {
+	/**  Uploads, and downloads, running at once (1 to 64), whatever memory they hold. */
+	at_once: number | null,
+	/**  Part size in MiB (5 to 5,120). */
+	part_size_mib: number | null,
+	/**  Parts of one file in flight at once (1 to 32). */
+	parts_in_flight: number | null,
 };
 
 /**  Where uploads from the window go, and the user metadata each object gets. */

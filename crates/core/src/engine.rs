@@ -130,6 +130,9 @@ impl Engine {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = Some(err);
         }
+        if let Err(err) = engine.apply_transfer_settings().await {
+            tracing::warn!("the transfer settings could not be read: {}", err.message);
+        }
         Ok(engine)
     }
 

@@ -271,6 +271,119 @@ async fn small_files_go_up_sixteen_at_once_or_as_many_as_asked() {
     assert!(got == pattern(1039, 7));
 }
 
+/// The app's transfer settings: how many files at once, the part size and the parts in
+/// flight, kept in the catalog; what an upload asks for itself still wins.
+#[tokio::test]
+async fn transfer_settings_set_files_at_once_and_part_sizes_unless_an_upload_asks_otherwise() {
+    use strata_core::transfer::TransferSettings;
+    let (_dir, server) = serve_local().await;
+    let (proxy, forwarded) = counting_proxy(&server.url()).await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let local = tempfile::tempdir().unwrap();
+    let big = local.path().join("big.mov");
+    std::fs::write(&big, pattern(20 * MIB + 5, 9)).unwrap();
+    let small = local.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    for i in 0..12 {
+        std::fs::write(small.join(format!("{i}.txt")), pattern(1000 + i, 3)).unwrap();
+    }
+    let settings = TransferSettings {
+        at_once: Some(3),
+        part_size_mib: Some(6),
+        parts_in_flight: Some(2),
+    };
+    engine.transfer_settings_set(settings).await.unwrap();
+    assert_eq!(engine.transfer_settings().await.unwrap(), settings);
+    let upload = |source: PathBuf, options: UploadOptions| {
+        let engine = engine.clone();
+        async move {
+            let mut events = engine.events();
+            let ids = engine
+                .upload_start(
+                    &[source],
+                    &RemotePath::parse("p:uploads/").unwrap(),
+                    options,
+                )
+                .await
+                .unwrap();
+            let seen = common::states_until_ended(&mut events, &ids).await;
+            assert!(seen.iter().all(|(_, state)| *state != JobState::Failed));
+            common::most_running(&seen)
+        }
+    };
+    let parts = || {
+        forwarded
+            .lock()
+            .unwrap()
+            .keys()
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    // 20 MiB in parts of 6 MiB: four parts, two of them held by the proxy at a time.
+    upload(big.clone(), UploadOptions::default()).await;
+    assert_eq!(parts(), [1, 2, 3, 4]);
+    forwarded.lock().unwrap().clear();
+    let asked = UploadOptions {
+        part_size_mib: Some(5),
+        ..UploadOptions::default()
+    };
+    upload(big, asked).await;
+    assert_eq!(parts(), [1, 2, 3, 4, 5], "parts of 5 MiB, as asked");
+    // Small files: three at once, as set; then Strata's choice (16) again.
+    let proxy_holds_all = FaultProxy::start(&server.url(), |_, _| Fault::DelayMs(300)).await;
+    let (_home, engine) = common::engine_for(&proxy_holds_all.endpoint).await;
+    engine.transfer_settings_set(settings).await.unwrap();
+    let upload_small = || {
+        let engine = engine.clone();
+        let small = small.clone();
+        async move {
+            let mut events = engine.events();
+            let ids = engine
+                .upload_start(
+                    &[small],
+                    &RemotePath::parse("p:uploads/").unwrap(),
+                    UploadOptions::default(),
+                )
+                .await
+                .unwrap();
+            common::most_running(&common::states_until_ended(&mut events, &ids).await)
+        }
+    };
+    assert_eq!(upload_small().await, 3);
+    engine
+        .transfer_settings_set(TransferSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(upload_small().await, 12);
+    // Out of range: refused with the field at fault, the saved settings kept.
+    for (wrong, field) in [
+        (
+            TransferSettings {
+                at_once: Some(0),
+                ..settings
+            },
+            "at_once",
+        ),
+        (
+            TransferSettings {
+                part_size_mib: Some(4),
+                ..settings
+            },
+            "part_size",
+        ),
+    ] {
+        let refused = engine.transfer_settings_set(wrong).await.unwrap_err();
+        assert_eq!(
+            (refused.code, refused.field),
+            (ErrorCode::InvalidInput, Some(field))
+        );
+    }
+    assert_eq!(
+        engine.transfer_settings().await.unwrap(),
+        TransferSettings::default()
+    );
+}
+
 #[tokio::test]
 async fn many_small_files_land_on_moto() {
     let moto = Moto::start();

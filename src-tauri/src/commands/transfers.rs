@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use strata_core::jobs::{JobId, UploadOptions};
 use strata_core::remote::RemotePath;
-use strata_core::transfer::OpenUpload;
+use strata_core::transfer::{OpenUpload, TransferSettings};
 use strata_core::{Engine, Error};
 use tauri::State;
 
@@ -130,4 +130,19 @@ pub async fn upload_abort(
         .uploads_abort(&object, Some(&upload_id))
         .await
         .map(drop)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn transfer_settings(engine: State<'_, Engine>) -> Result<TransferSettings, Error> {
+    engine.transfer_settings().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn transfer_settings_set(
+    engine: State<'_, Engine>,
+    settings: TransferSettings,
+) -> Result<(), Error> {
+    engine.transfer_settings_set(settings).await
 }

@@ -417,6 +417,11 @@ impl Jobs {
         self.queue(kind).set_count(count);
     }
 
+    /// Runs jobs of `kind` within their usual limits again (see [`JobSpec::limits`]).
+    pub(crate) fn reset_limit(&self, kind: &'static str) {
+        self.queue(kind).set_limits(JobSpec::limits(kind));
+    }
+
     /// The id of the job running `spec` in this process, if one is.
     fn running_as(&self, spec: &JobSpec) -> Option<JobId> {
         self.running_where(|running| running == spec)

@@ -166,11 +166,15 @@ impl Queue {
     /// Runs exactly up to `count` at once from now on, whatever memory they hold: the
     /// memory is the user's to spend.
     pub(crate) fn set_count(&self, count: usize) {
-        let mut state = self.lock();
-        state.limits = Limits {
+        self.set_limits(Limits {
             count: count.max(1),
             memory: None,
-        };
+        });
+    }
+
+    pub(crate) fn set_limits(&self, limits: Limits) {
+        let mut state = self.lock();
+        state.limits = limits;
         state.hand_out();
     }
 }

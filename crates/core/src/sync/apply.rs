@@ -233,6 +233,10 @@ impl Engine {
         let mut stopped = self
             .reading(move |conn| store::unfinished_uploads(conn, id))
             .await?;
+        let options = self
+            .transfer_settings()
+            .await?
+            .fill(UploadOptions::default());
         for item in work
             .iter()
             .filter(|i| matches!(i.action, PlanAction::Upload | PlanAction::Conflict))
@@ -254,7 +258,7 @@ impl Engine {
                     &pair.bucket,
                     &format!("{}{key_path}", pair.prefix),
                 ),
-                options: UploadOptions::default(),
+                options: options.clone(),
                 sync: Some(IndexLink {
                     pair: pair.id,
                     path: item.path.clone(),

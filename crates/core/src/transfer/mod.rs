@@ -8,6 +8,7 @@ mod checkpoint;
 mod content_type;
 mod download;
 mod orphans;
+mod settings;
 mod totals;
 mod upload;
 
@@ -23,6 +24,7 @@ use crate::remote::RemotePath;
 pub use content_type::content_type;
 pub(crate) use download::DOWNLOAD_MEMORY;
 pub use orphans::OpenUpload;
+pub use settings::TransferSettings;
 pub use totals::TransferTotals;
 
 const MIB: u64 = 1024 * 1024;
@@ -145,7 +147,8 @@ impl Engine {
 
     /// Starts uploading files and folders into the folder `target` (`PROFILE:BUCKET[/PREFIX]`):
     /// a file as `PREFIX/NAME`, a folder with its structure as `PREFIX/FOLDER/...`. One job per
-    /// file; returns their ids. Names that are not valid Unicode are refused, listed.
+    /// file; returns their ids. Names that are not valid Unicode are refused, listed. What
+    /// `options` leave unset comes from the transfer settings.
     pub async fn upload_start(
         &self,
         sources: &[PathBuf],
@@ -153,6 +156,7 @@ impl Engine {
         options: UploadOptions,
     ) -> Result<Vec<JobId>> {
         options.check()?;
+        let options = self.transfer_settings().await?.fill(options);
         let prefix = target.folder_prefix();
         let mut files = Vec::new();
         for source in sources {
