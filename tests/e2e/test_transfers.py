@@ -83,3 +83,27 @@ def test_an_upload_killed_mid_way_is_finished_by_the_app_at_its_start(strata_hom
     wait(app).until(ec.text_to_be_present_in_element(
         (By.CSS_SELECTOR, "section[aria-label='Unfinished uploads']"), "None: no parts are left behind"))
     assert json.loads(strata(strata_home, "uploads", "ls", "local:shoot").stdout) == []
+
+
+def test_transfer_settings_saved_in_the_app_hold_for_the_next_upload(strata_home, app_factory, tmp_path):
+    strata(strata_home, "bucket", "mk", "local:shoot")
+    app = app_factory()
+    wait(app).until(lambda d: d.find_element(By.XPATH, "//button[contains(@class, 'sidebar-bucket')][normalize-space()='shoot']"))
+    button(app, "Sync").click()
+    settings = wait(app).until(lambda d: d.find_element(By.XPATH, "//details[summary[text()='Transfer settings']]"))
+    settings.find_element(By.TAG_NAME, "summary").click()
+    part_size = settings.find_element(By.XPATH, ".//label[contains(., 'Part size of large files')]/input")
+    assert part_size.get_attribute("placeholder") == "8", "empty: Strata's choice"
+    part_size.send_keys("16")
+    settings.find_element(By.XPATH, ".//button[normalize-space()='Save']").click()
+    wait(app).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "details.transfer-settings"), "Saved."))
+    screenshot(app, "32-transfer-settings")
+
+    # The next upload, here by the CLI on the same data folder, goes in parts of 16 MiB: a
+    # 40 MiB file in three, where Strata's choice of 8 MiB makes five.
+    video = tmp_path / "interview.mov"
+    video.write_bytes(os.urandom(40 << 20))
+    strata(strata_home, "put", str(video), "local:shoot/")
+    with local_store(strata_home) as s3:
+        etag = s3.head_object(Bucket="shoot", Key="interview.mov")["ETag"]
+    assert etag.strip('"').endswith("-3"), etag

@@ -38,6 +38,7 @@ import {
   type SyncPairPatch,
   type SyncPlan,
   type SyncSettings,
+  type TransferSettings,
   type ObjectDetails,
   type ObjectEdit,
   type ObjectPage,
@@ -83,6 +84,7 @@ export type {
   SyncPairPatch,
   SyncPlan,
   SyncSettings,
+  TransferSettings,
   ObjectDetails,
   ObjectEdit,
   ObjectPage,
@@ -164,6 +166,12 @@ export interface TransferApi {
   toFrontJob(job: number): Promise<void>;
 }
 
+/** How transfers run where a command does not say: how many at once, and how large files go up. */
+export interface TransferSettingsApi {
+  transferSettings(): Promise<TransferSettings>;
+  transferSettingsSet(settings: TransferSettings): Promise<void>;
+}
+
 /** Sync pairs: a local folder kept uploaded to a bucket prefix. */
 export interface SyncApi {
   syncList(): Promise<SyncPair[]>;
@@ -206,7 +214,8 @@ export interface DesktopApi {
   setStartAtLogin(enabled: boolean): Promise<void>;
 }
 
-export interface Api extends BucketApi, ObjectApi, TransferApi, UploadsApi, SyncApi, DesktopApi, ArchiveApi {
+export interface Api
+  extends BucketApi, ObjectApi, TransferApi, TransferSettingsApi, UploadsApi, SyncApi, DesktopApi, ArchiveApi {
   /** The base URL public objects are served from (a CDN), per profile. */
   profilePublicBase(profile: string): Promise<string | null>;
   setProfilePublicBase(profile: string, base: string | null): Promise<void>;
@@ -307,6 +316,8 @@ export const tauriApi: Api = {
   syncConflictResolve: (id, resolution) => unwrap(commands.syncConflictResolve(id, resolution)).then(() => undefined),
   syncSettings: () => unwrap(commands.syncSettings()),
   syncSettingsSet: (settings) => unwrap(commands.syncSettingsSet(settings)).then(() => undefined),
+  transferSettings: () => unwrap(commands.transferSettings()),
+  transferSettingsSet: (settings) => unwrap(commands.transferSettingsSet(settings)).then(() => undefined),
   archiveChoices: (profile) => unwrap(commands.archiveChoices(profile)),
   archiveStart: (source, target) => unwrap(commands.archiveStart(source, target)),
   archiveList: () => unwrap(commands.archiveList()),

@@ -11,12 +11,14 @@ import {
   type SyncPair,
   type SyncPlan,
   type SyncSettings,
+  type TransferSettingsApi,
 } from "../api";
 import { useEngineEvents } from "../events";
 import { size } from "../objectListing";
 import { second } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
+import { TransferSettingsForm } from "./TransferSettingsForm";
 
 /** Activity lines shown per pair. */
 const RECENT = 5;
@@ -52,7 +54,7 @@ export function SyncView({
   place,
   onArchive,
 }: {
-  api: SyncApi & DesktopApi;
+  api: SyncApi & DesktopApi & TransferSettingsApi;
   place: string;
   /** Archives a pair's uploaded folder (its remote prefix). */
   onArchive?(source: string, name: string): void;
@@ -85,6 +87,7 @@ export function SyncView({
       <AddPair api={api} place={place} onAdded={reload} onError={setError} />
       {pairs?.length === 0 && <p className="empty-list">No folder is synced yet.</p>}
       <SettingsForm api={api} onError={setError} />
+      <TransferSettingsForm api={api} onError={setError} />
       <DesktopSettings api={api} onError={setError} />
       <ul className="pair-list">
         {pairs?.map((pair) => (

@@ -1,4 +1,16 @@
-import type { Activity, DesktopApi, Notifications, SyncApi, SyncConflict, SyncPair, SyncPlan, SyncSettings } from "../api";
+import {
+  CommandError,
+  type Activity,
+  type DesktopApi,
+  type Notifications,
+  type SyncApi,
+  type SyncConflict,
+  type SyncPair,
+  type SyncPlan,
+  type SyncSettings,
+  type TransferSettings,
+  type TransferSettingsApi,
+} from "../api";
 
 /** A pair as the engine reports it. */
 export function syncPair(id: number, local: string, remote: string, extra: Partial<SyncPair> = {}): SyncPair {
@@ -37,9 +49,29 @@ export function memorySync(pairs: SyncPair[] = [], plans: Record<number, SyncPla
   };
   let settings: SyncSettings = { settle_ms: 3000, rescan_secs: 600, reconcile_secs: 21600 };
   const activity: Activity[] = [];
-  const desktop = { notifications: { errors: true, bulk_uploads: true } as Notifications, atLogin: false };
-  const api: SyncApi & DesktopApi & { pairs: SyncPair[]; calls: typeof calls; chosenFolder: string | null; desktop: typeof desktop } = {
+  const desktop = {
+    notifications: { errors: true, bulk_uploads: true } as Notifications,
+    atLogin: false,
+  };
+  const api: SyncApi &
+    DesktopApi &
+    TransferSettingsApi & {
+      pairs: SyncPair[];
+      calls: typeof calls;
+      chosenFolder: string | null;
+      desktop: typeof desktop;
+      transfers: TransferSettings;
+    } = {
     desktop,
+    transfers: { at_once: null, part_size_mib: null, parts_in_flight: null },
+    transferSettings: async () => ({ ...api.transfers }),
+    transferSettingsSet: async (next) => {
+      if (next.at_once !== null && (next.at_once < 1 || next.at_once > 64)) {
+        const message = `${next.at_once} transfers at once is outside 1 to 64.`;
+        throw new CommandError({ code: "invalid_input", message, hint: "Give from 1 to 64.", field: "at_once", retry: "never" });
+      }
+      api.transfers = next;
+    },
     notifications: async () => ({ ...desktop.notifications }),
     setNotifications: async (wanted) => {
       desktop.notifications = wanted;
