@@ -24,10 +24,11 @@ use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use md5::{Digest, Md5};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::checkpoint::download::{self as checkpoint, Checkpoint, Part};
-use super::{PARALLEL_PARTS, TRANSFER_ATTEMPTS, Verified};
+use super::file_writer::FileWriter;
+use super::{TRANSFER_ATTEMPTS, Verified};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle};
@@ -42,8 +43,11 @@ const DURABLE_EVERY: u64 = 8 * 1024 * 1024;
 /// Bytes gathered before each write to the temporary file.
 const WRITE_BUFFER: usize = 1024 * 1024;
 
+/// Parts or ranges one download fetches at once.
+const PARALLEL_RANGES: u64 = 8;
+
 /// The memory one download holds while it runs: a write buffer per range in flight.
-pub(crate) const DOWNLOAD_MEMORY: u64 = PARALLEL_PARTS * WRITE_BUFFER as u64;
+pub(crate) const DOWNLOAD_MEMORY: u64 = PARALLEL_RANGES * WRITE_BUFFER as u64;
 
 /// A size not known yet.
 const UNKNOWN: u64 = u64::MAX;
@@ -518,7 +522,7 @@ impl Fetch<'_> {
             }
             None => ByteStream::from_static(b""),
         };
-        let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut file = self.writer(file).await?;
         let (mut at, mut synced, mut body) = (from, from, body);
         loop {
             let written = match self.append(&mut file, &mut digest, &mut body).await {
@@ -549,7 +553,7 @@ impl Fetch<'_> {
     /// end.
     async fn append(
         &self,
-        file: &mut tokio::io::BufWriter<tokio::fs::File>,
+        file: &mut FileWriter,
         digest: &mut Hasher,
         body: &mut ByteStream,
     ) -> Result<Option<u64>> {
@@ -566,7 +570,7 @@ impl Fetch<'_> {
     }
 
     /// Syncs the stream's first `at` bytes and records them: a resume goes on from there.
-    async fn keep(&self, file: &mut tokio::io::BufWriter<tokio::fs::File>, at: u64) -> Result<()> {
+    async fn keep(&self, file: &mut FileWriter, at: u64) -> Result<()> {
         self.sync(file).await?;
         let id = self.job.id;
         self.engine
@@ -575,9 +579,13 @@ impl Fetch<'_> {
     }
 
     /// Puts what `file` holds on the disk.
-    async fn sync(&self, file: &mut tokio::io::BufWriter<tokio::fs::File>) -> Result<()> {
-        file.flush().await.map_err(|e| self.io(e))?;
-        file.get_ref().sync_data().await.map_err(|e| self.io(e))
+    async fn sync(&self, file: &mut FileWriter) -> Result<()> {
+        file.sync().await.map_err(|e| self.io(e))
+    }
+
+    /// A writer at `file`'s position.
+    async fn writer(&self, file: tokio::fs::File) -> Result<FileWriter> {
+        FileWriter::new(file.into_std().await, WRITE_BUFFER).map_err(|e| self.io(e))
     }
 
     /// Fetches the parts `numbers`, several at once (`first` is part 1's answer, already
@@ -589,7 +597,7 @@ impl Fetch<'_> {
         numbers: Vec<u32>,
     ) -> Result<BTreeMap<u32, Part>> {
         use futures_util::{StreamExt, TryStreamExt};
-        let parallel = PARALLEL_PARTS as usize - usize::from(first.is_some());
+        let parallel = PARALLEL_RANGES as usize - usize::from(first.is_some());
         let rest = futures_util::stream::iter(numbers)
             .map(|number| self.fetch_part(checkpoint, number, None))
             .buffer_unordered(parallel)
@@ -653,7 +661,7 @@ impl Fetch<'_> {
         file.seek(std::io::SeekFrom::Start(first))
             .await
             .map_err(|e| self.io(e))?;
-        let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut file = self.writer(file).await?;
         let (mut digest, mut size, mut body) = (
             Hasher::new(checkpoint, checkpoint.range_size > 0),
             0u64,

@@ -7,6 +7,7 @@
 mod checkpoint;
 mod content_type;
 mod download;
+mod file_writer;
 mod orphans;
 mod settings;
 mod totals;
