@@ -233,6 +233,23 @@ async fn many_small_files_land_on_the_built_in_endpoint() {
     many_small_files_land(&server.url()).await;
 }
 
+/// Uploads `source` into `p:uploads/` and waits until every job ended, none failed; returns
+/// the most jobs that ran at once.
+async fn most_at_once(engine: &Engine, source: &Path, options: UploadOptions) -> usize {
+    let mut events = engine.events();
+    let ids = engine
+        .upload_start(
+            &[source.to_path_buf()],
+            &RemotePath::parse("p:uploads/").unwrap(),
+            options,
+        )
+        .await
+        .unwrap();
+    let seen = common::states_until_ended(&mut events, &ids).await;
+    assert!(seen.iter().all(|(_, state)| *state != JobState::Failed));
+    common::most_running(&seen)
+}
+
 /// Small files go up sixteen at once by default, and exactly as many as `strata put --jobs N`
 /// asks for. A proxy holds every request 300 ms, so each upload overlaps the others.
 #[tokio::test]
@@ -253,18 +270,8 @@ async fn small_files_go_up_sixteen_at_once_or_as_many_as_asked() {
         if let Some(jobs) = asked {
             engine.set_job_limit("upload", jobs);
         }
-        let mut events = engine.events();
-        let ids = engine
-            .upload_start(
-                &[local.path().join(folder)],
-                &RemotePath::parse("p:uploads/").unwrap(),
-                UploadOptions::default(),
-            )
-            .await
-            .unwrap();
-        let seen = common::states_until_ended(&mut events, &ids).await;
-        assert!(seen.iter().all(|(_, state)| *state != JobState::Failed));
-        most.push(common::most_running(&seen));
+        let source = local.path().join(folder);
+        most.push(most_at_once(&engine, &source, UploadOptions::default()).await);
     }
     assert_eq!(most, [16, 3]);
     let (got, _, _) = object(&server.url(), "many/39.txt").await;
@@ -294,23 +301,6 @@ async fn transfer_settings_set_files_at_once_and_part_sizes_unless_an_upload_ask
     };
     engine.transfer_settings_set(settings).await.unwrap();
     assert_eq!(engine.transfer_settings().await.unwrap(), settings);
-    let upload = |source: PathBuf, options: UploadOptions| {
-        let engine = engine.clone();
-        async move {
-            let mut events = engine.events();
-            let ids = engine
-                .upload_start(
-                    &[source],
-                    &RemotePath::parse("p:uploads/").unwrap(),
-                    options,
-                )
-                .await
-                .unwrap();
-            let seen = common::states_until_ended(&mut events, &ids).await;
-            assert!(seen.iter().all(|(_, state)| *state != JobState::Failed));
-            common::most_running(&seen)
-        }
-    };
     let parts = || {
         forwarded
             .lock()
@@ -320,41 +310,31 @@ async fn transfer_settings_set_files_at_once_and_part_sizes_unless_an_upload_ask
             .collect::<Vec<_>>()
     };
     // 20 MiB in parts of 6 MiB: four parts, two of them held by the proxy at a time.
-    upload(big.clone(), UploadOptions::default()).await;
+    most_at_once(&engine, &big, UploadOptions::default()).await;
     assert_eq!(parts(), [1, 2, 3, 4]);
     forwarded.lock().unwrap().clear();
     let asked = UploadOptions {
         part_size_mib: Some(5),
         ..UploadOptions::default()
     };
-    upload(big, asked).await;
+    most_at_once(&engine, &big, asked).await;
     assert_eq!(parts(), [1, 2, 3, 4, 5], "parts of 5 MiB, as asked");
     // Small files: three at once, as set; then Strata's choice (16) again.
     let proxy_holds_all = FaultProxy::start(&server.url(), |_, _| Fault::DelayMs(300)).await;
     let (_home, engine) = common::engine_for(&proxy_holds_all.endpoint).await;
     engine.transfer_settings_set(settings).await.unwrap();
-    let upload_small = || {
-        let engine = engine.clone();
-        let small = small.clone();
-        async move {
-            let mut events = engine.events();
-            let ids = engine
-                .upload_start(
-                    &[small],
-                    &RemotePath::parse("p:uploads/").unwrap(),
-                    UploadOptions::default(),
-                )
-                .await
-                .unwrap();
-            common::most_running(&common::states_until_ended(&mut events, &ids).await)
-        }
-    };
-    assert_eq!(upload_small().await, 3);
+    assert_eq!(
+        most_at_once(&engine, &small, UploadOptions::default()).await,
+        3
+    );
     engine
         .transfer_settings_set(TransferSettings::default())
         .await
         .unwrap();
-    assert_eq!(upload_small().await, 12);
+    assert_eq!(
+        most_at_once(&engine, &small, UploadOptions::default()).await,
+        12
+    );
     // Out of range: refused with the field at fault, the saved settings kept.
     for (wrong, field) in [
         (
