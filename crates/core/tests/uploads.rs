@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 mod common;
@@ -799,62 +800,112 @@ async fn altered_bytes_never_pass_as_done_on_s3s_fs() {
 /// `x-amz-checksum-crc64nvme`).
 type Carried = BTreeMap<String, Vec<(bool, bool)>>;
 
-/// What each request that sent bytes carried, as a proxy saw it, by key in the order sent:
-/// (`Content-MD5`, `x-amz-checksum-crc64nvme`), for a file in one PUT (`small.jpg`) and one
-/// in three parts (`three-parts.mov`), which both land byte for byte.
-async fn digests_sent(upstream: &str) -> Carried {
+const MD5: (bool, bool) = (true, false);
+const CRC: (bool, bool) = (false, true);
+
+/// A proxy that records what each request sending bytes carried, by key in the order sent,
+/// and takes the checksums out of PutObject answers while `strip` is set.
+async fn recording_proxy(
+    upstream: &str,
+    strip: Arc<AtomicBool>,
+) -> (FaultProxy, Arc<Mutex<Carried>>) {
     let sent: Arc<Mutex<Carried>> = Arc::default();
     let seen = Arc::clone(&sent);
     let proxy = FaultProxy::start(upstream, move |head, _| {
-        if sends_bytes(head) {
-            let has = |name: &str| head.headers.contains_key(name);
-            let key = head.uri.path().trim_start_matches("/uploads/").to_string();
-            let carried = (has("content-md5"), has("x-amz-checksum-crc64nvme"));
-            seen.lock().unwrap().entry(key).or_default().push(carried);
+        if !sends_bytes(head) {
+            return Fault::Forward;
         }
-        Fault::Forward
+        let has = |name: &str| head.headers.contains_key(name);
+        let key = head.uri.path().trim_start_matches("/uploads/").to_string();
+        let carried = (has("content-md5"), has("x-amz-checksum-crc64nvme"));
+        seen.lock().unwrap().entry(key).or_default().push(carried);
+        let single_put = head.uri.query().is_none_or(|q| !q.contains("partNumber="));
+        if single_put && strip.load(Ordering::SeqCst) {
+            Fault::StripChecksums
+        } else {
+            Fault::Forward
+        }
     })
     .await;
-    let (_home, engine) = engine_for(&proxy.endpoint).await;
-    let files = [
-        ("small.jpg", pattern(70_000, 17)),
-        ("three-parts.mov", pattern(20 * MIB + 5, 18)),
-    ]
-    .into();
-    for (id, (state, error)) in upload_and_wait(&engine, &files).await {
-        assert_eq!((state, error), (JobState::Done, None), "job {id}");
-    }
-    for (name, bytes) in &files {
+    (proxy, sent)
+}
+
+/// Uploads each file in turn (a job each, the next once the last is done): each is done
+/// and lands byte for byte.
+async fn upload_in_turn(engine: &Engine, upstream: &str, files: &[(&str, Vec<u8>)]) {
+    for (name, bytes) in files {
+        let one = BTreeMap::from([(*name, bytes.clone())]);
+        for (id, (state, error)) in upload_and_wait(engine, &one).await {
+            assert_eq!((state, error), (JobState::Done, None), "job {id}: {name}");
+        }
         assert!(object(upstream, name).await.0 == *bytes, "{name} whole");
     }
+}
+
+/// What a file in three parts and then one in a single PUT carried on their way to
+/// `upstream`.
+async fn digests_sent(upstream: &str) -> Carried {
+    let (proxy, sent) = recording_proxy(upstream, Arc::default()).await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let files = [
+        ("three-parts.mov", pattern(20 * MIB + 5, 18)),
+        ("small.jpg", pattern(70_000, 17)),
+    ];
+    upload_in_turn(&engine, upstream, &files).await;
     sent.lock().unwrap().clone()
 }
 
 #[tokio::test]
 async fn parts_carry_their_crc_where_the_server_checks_it_and_their_md5_elsewhere() {
-    const MD5: (bool, bool) = (true, false);
-    const CRC: (bool, bool) = (false, true);
-    let expect = |parts: &[(bool, bool)]| {
+    let expect = |parts: &[(bool, bool)], single: (bool, bool)| {
         BTreeMap::from([
-            ("small.jpg".to_string(), vec![MD5]),
+            ("small.jpg".to_string(), vec![single]),
             ("three-parts.mov".to_string(), parts.to_vec()),
         ])
     };
     // The built-in endpoint takes CRC64NVME at Create and names the first part's CRC in its
-    // answer: every part carries its CRC alone. The single PUT carries an MD5, as the profile
-    // is not one known to check CRCs (an "other" provider).
+    // answer: every part carries its CRC alone, and so does the single PUT after them,
+    // though the profile is not of a provider known to check CRCs (an "other" one).
     let (_dir, server) = serve_local().await;
-    assert_eq!(digests_sent(&server.url()).await, expect(&[CRC; 3]));
+    assert_eq!(digests_sent(&server.url()).await, expect(&[CRC; 3], CRC));
     // moto takes the algorithm but does not check the CRC (nor name it): after the first
     // part, the file goes up again as an upload of MD5-checked parts.
     let moto = Moto::start();
     assert_eq!(
         digests_sent(&moto.endpoint).await,
-        expect(&[CRC, MD5, MD5, MD5])
+        expect(&[CRC, MD5, MD5, MD5], MD5)
     );
     // s3s-fs does not answer with the algorithm: every body carries its MD5.
     let s3s = S3sFs::start().await;
-    assert_eq!(digests_sent(&s3s.endpoint).await, expect(&[MD5; 3]));
+    assert_eq!(digests_sent(&s3s.endpoint).await, expect(&[MD5; 3], MD5));
+}
+
+#[tokio::test]
+async fn a_server_whose_answer_stops_naming_the_crc_gets_md5s_again() {
+    let (_dir, server) = serve_local().await;
+    let strip = Arc::new(AtomicBool::new(false));
+    let (proxy, sent) = recording_proxy(&server.url(), Arc::clone(&strip)).await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    upload_in_turn(
+        &engine,
+        &server.url(),
+        &[("big.mov", pattern(20 * MIB + 5, 4))],
+    )
+    .await;
+    // The PUT went with its CRC; its answer names none, so its ETag is checked against the
+    // MD5 of the bytes (the upload still ends done), and the next PUT carries an MD5.
+    strip.store(true, Ordering::SeqCst);
+    upload_in_turn(&engine, &server.url(), &[("a.jpg", pattern(5000, 1))]).await;
+    strip.store(false, Ordering::SeqCst);
+    upload_in_turn(&engine, &server.url(), &[("b.jpg", pattern(6000, 2))]).await;
+    let sent = sent.lock().unwrap().clone();
+    assert_eq!((&sent["a.jpg"], &sent["b.jpg"]), (&vec![CRC], &vec![MD5]));
+    let checked = engine.activity_list(Some(10)).await.unwrap();
+    let a = checked
+        .iter()
+        .find(|a| a.source.ends_with("a.jpg"))
+        .unwrap();
+    assert_eq!(a.detail.as_deref(), Some("verified: ETag (MD5) matches"));
 }
 
 #[tokio::test]

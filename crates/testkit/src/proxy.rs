@@ -45,6 +45,9 @@ pub enum Fault {
     /// Flip a bit of the request's last body byte, then forward (bytes altered on the way
     /// to the server).
     CorruptRequest,
+    /// Forward, then remove the answer's `x-amz-checksum-*` headers (a server that keeps no
+    /// checksums, or does not name them).
+    StripChecksums,
 }
 
 /// Decides the fault for a request: its head and how many requests came before it.
@@ -237,6 +240,17 @@ async fn handle(
         .unwrap_or_default();
     if fault == Fault::Corrupt {
         body = flip_last_bit(body);
+    }
+    if fault == Fault::StripChecksums {
+        let named: Vec<_> = head
+            .headers
+            .keys()
+            .filter(|name| name.as_str().starts_with("x-amz-checksum-"))
+            .cloned()
+            .collect();
+        for name in named {
+            head.headers.remove(name);
+        }
     }
     if fault == Fault::StripContinuationToken {
         let text = String::from_utf8_lossy(&body).into_owned();

@@ -6,6 +6,7 @@
 
 mod checkpoint;
 mod content_type;
+mod crc_servers;
 mod download;
 mod file_writer;
 mod orphans;

@@ -4,9 +4,9 @@
 //! only the missing parts are sent.
 //!
 //! Every body carries a digest the server checks before it keeps the bytes: its CRC64NVME
-//! where the server takes one (a multipart upload offers the algorithm at Create and the
-//! server's answer says; a single PUT uses it with providers known to check it), else its
-//! Content-MD5, which costs several times more to compute. The finished object is checked by
+//! where the server checks one (a multipart upload offers the algorithm at Create and the
+//! answer to its first part says; a single PUT uses it where that was shown before, see
+//! [`super::crc_servers`]), else its Content-MD5, which costs several times more to compute. The finished object is checked by
 //! the whole-object CRC64NVME the server reports (S3 keeps one of every object), against the
 //! one combined here from the parts', else by its ETag against the parts' MD5s where the
 //! server's ETags are MD5-based.
@@ -317,7 +317,8 @@ impl Upload<'_> {
 
     /// A small file in one request; returns how it was checked and its ETag.
     async fn whole(&self, source: &Source) -> Result<(Verified, String)> {
-        let check = if self.account.profile.provider.checks_crc64nvme() {
+        let profile = &self.account.profile;
+        let check = if self.engine.checks_crc64nvme(profile).await? {
             BodyCheck::Crc64Nvme
         } else {
             BodyCheck::Md5
@@ -337,13 +338,23 @@ impl Upload<'_> {
             .set_metadata(self.metadata())
             .set_content_md5(piece.content_md5())
             .set_checksum_crc64_nvme(piece.claimed_crc())
-            .body(ByteStream::from(piece.data))
+            .body(ByteStream::from(piece.data.clone()))
             .customize();
         if self.account.profile.bodies_arrive_intact() {
             put = put.disable_payload_signing();
         }
         let put = put.send().await.map_err(|e| self.sdk_error(&e))?;
-        let expected = piece.md5.map(|digest| md5_hex(&digest));
+        let expected = match piece.md5 {
+            Some(digest) => Some(md5_hex(&digest)),
+            // Sent with its CRC to a server whose answer names none: it did not check it, so
+            // the ETag is checked against the bytes' MD5 instead, and the server forgotten.
+            None if put.checksum_crc64_nvme().is_none() => {
+                self.engine.learned_crc64nvme(profile, false).await?;
+                let data = piece.data;
+                Some(on_blocking_pool(move || Ok(md5_hex(&Md5::digest(&data)))).await?)
+            }
+            None => None,
+        };
         let verified = verify(
             put.checksum_crc64_nvme(),
             put.checksum_type(),
@@ -549,6 +560,9 @@ impl Upload<'_> {
         mut checkpoint: Checkpoint,
     ) -> Result<Checkpoint> {
         let (first, checked) = self.send_part(source, &checkpoint, 1).await?;
+        self.engine
+            .learned_crc64nvme(&self.account.profile, checked)
+            .await?;
         if checked {
             checkpoint.parts.insert(1, first);
             return Ok(checkpoint);
