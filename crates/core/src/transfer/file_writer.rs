@@ -40,7 +40,7 @@ impl FileWriter {
     }
 
     /// Writes out what the buffer holds.
-    pub(crate) async fn flush(&mut self) -> std::io::Result<()> {
+    async fn flush(&mut self) -> std::io::Result<()> {
         self.on_file(false).await
     }
 

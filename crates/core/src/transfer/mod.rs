@@ -37,7 +37,7 @@ pub const MULTIPART_FROM: u64 = 16 * MIB;
 /// Tries per request: parts are worth retrying harder than a listing.
 const TRANSFER_ATTEMPTS: u32 = 6;
 
-/// Parts in flight per transfer, at most.
+/// Parts in flight per upload, at most, unless the user asks for more.
 const PARALLEL_PARTS: u64 = 4;
 
 /// Part bytes one upload holds in memory at once (parts in flight × part size), at most,
@@ -103,25 +103,35 @@ impl UploadOptions {
     /// Refuses a part size or metadata S3 would refuse, or a parallelism that makes no sense.
     pub fn check(&self) -> Result<()> {
         crate::objects::edit::check_metadata(&self.metadata)?;
-        if let Some(mib) = self.part_size_mib
-            && !(5..=5120).contains(&mib)
-        {
-            return Err(Error::invalid(
-                "part_size",
-                format!("A part of {mib} MiB is outside what S3 accepts (5 MiB to 5 GiB)."),
-                "Give a part size from 5MiB to 5GiB, or leave it out.",
-            ));
-        }
-        if let Some(n) = self.parts_in_flight
-            && !(1..=32).contains(&n)
-        {
-            return Err(Error::invalid(
-                "concurrency",
-                format!("{n} parts at once is outside 1 to 32."),
-                "Give a concurrency from 1 to 32, or leave it out (4).",
-            ));
-        }
-        Ok(())
+        within(
+            self.part_size_mib,
+            5..=5120,
+            "part_size",
+            |mib| format!("A part of {mib} MiB is outside what S3 accepts (5 MiB to 5 GiB)."),
+            "Give a part size from 5MiB to 5GiB, or leave it out.",
+        )?;
+        within(
+            self.parts_in_flight,
+            1..=32,
+            "concurrency",
+            |n| format!("{n} parts at once is outside 1 to 32."),
+            "Give a concurrency from 1 to 32, or leave it out (4).",
+        )
+    }
+}
+
+/// Refuses a `value` given outside `range`: an invalid `field`, the value in `words`, and
+/// what to do.
+fn within(
+    value: Option<u32>,
+    range: std::ops::RangeInclusive<u32>,
+    field: &'static str,
+    words: impl FnOnce(u32) -> String,
+    hint: &str,
+) -> Result<()> {
+    match value {
+        Some(value) if !range.contains(&value) => Err(Error::invalid(field, words(value), hint)),
+        _ => Ok(()),
     }
 }
 

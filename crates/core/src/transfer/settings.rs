@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::jobs::UploadOptions;
 
 /// Each unset field is the engine's choice: up to 16 transfers at once within 128 MiB of
@@ -36,15 +36,13 @@ impl TransferSettings {
     }
 
     fn check(self) -> Result<()> {
-        if let Some(n) = self.at_once
-            && !(1..=64).contains(&n)
-        {
-            return Err(Error::invalid(
-                "at_once",
-                format!("{n} transfers at once is outside 1 to 64."),
-                "Give from 1 to 64, or leave it empty for Strata's choice (16 within 128 MiB).",
-            ));
-        }
+        super::within(
+            self.at_once,
+            1..=64,
+            "at_once",
+            |n| format!("{n} transfers at once is outside 1 to 64."),
+            "Give from 1 to 64, or leave it empty for Strata's choice (16 within 128 MiB).",
+        )?;
         self.fill(UploadOptions::default()).check()
     }
 }

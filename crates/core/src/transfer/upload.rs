@@ -6,10 +6,10 @@
 //! Every body carries a digest the server checks before it keeps the bytes: its CRC64NVME
 //! where the server checks one (a multipart upload offers the algorithm at Create and the
 //! answer to its first part says; a single PUT uses it where that was shown before, see
-//! [`super::crc_servers`]), else its Content-MD5, which costs several times more to compute. The finished object is checked by
-//! the whole-object CRC64NVME the server reports (S3 keeps one of every object), against the
-//! one combined here from the parts', else by its ETag against the parts' MD5s where the
-//! server's ETags are MD5-based.
+//! [`super::crc_servers`]), else its Content-MD5, which costs several times more to compute.
+//! The finished object is checked by the whole-object CRC64NVME the server reports (S3 keeps
+//! one of every object), against the one combined here from the parts', else by its ETag
+//! against the parts' MD5s where the server's ETags are MD5-based.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -340,7 +340,7 @@ impl Upload<'_> {
             .set_checksum_crc64_nvme(piece.claimed_crc())
             .body(ByteStream::from(piece.data.clone()))
             .customize();
-        if self.account.profile.bodies_arrive_intact() {
+        if profile.bodies_arrive_intact() {
             put = put.disable_payload_signing();
         }
         let put = put.send().await.map_err(|e| self.sdk_error(&e))?;
@@ -403,9 +403,7 @@ impl Upload<'_> {
         };
         let outcome = async {
             if checkpoint.check == BodyCheck::Crc64Nvme && checkpoint.parts.is_empty() {
-                checkpoint = self
-                    .first_part_proves_crc(source, checkpoint.clone())
-                    .await?;
+                self.first_part_proves_crc(source, &mut checkpoint).await?;
             }
             self.send_parts(source, &checkpoint).await
         }
@@ -557,22 +555,23 @@ impl Upload<'_> {
     async fn first_part_proves_crc(
         &self,
         source: &Source,
-        mut checkpoint: Checkpoint,
-    ) -> Result<Checkpoint> {
-        let (first, checked) = self.send_part(source, &checkpoint, 1).await?;
+        checkpoint: &mut Checkpoint,
+    ) -> Result<()> {
+        let (first, checked) = self.send_part(source, checkpoint, 1).await?;
         self.engine
             .learned_crc64nvme(&self.account.profile, checked)
             .await?;
         if checked {
             checkpoint.parts.insert(1, first);
-            return Ok(checkpoint);
+            return Ok(());
         }
         tracing::info!(
             job = self.job.id,
             "the server took CRC64NVME without checking it; the parts carry MD5s"
         );
         self.abort(&checkpoint.upload_id).await;
-        self.begin(source, false).await
+        *checkpoint = self.begin(source, false).await?;
+        Ok(())
     }
 
     /// Sends part `number` and records it once the server acknowledged it; returns it, and

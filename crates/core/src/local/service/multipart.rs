@@ -481,9 +481,9 @@ pub(super) async fn complete_multipart_upload(
                     part_sizes: Some(joined(|p| p.size.to_string(), 0)),
                     extents: (chosen.len() > 1).then(|| joined(|p| p.blob.clone(), 1)),
                 };
+                let (blob, sums) = (row.blob.clone(), checksums_of(row.checksums.as_deref()));
                 // As S3 does, a whole-object CRC the client names must be the one the parts make.
-                let made = checksums_of(row.checksums.as_deref());
-                if let (Some(claimed), Some(made)) = (&claimed_crc, made.get(Crc::Crc64Nvme.name()))
+                if let (Some(claimed), Some(made)) = (&claimed_crc, sums.get(Crc::Crc64Nvme.name()))
                     && claimed != made
                 {
                     return Err(s3_error!(
@@ -492,7 +492,6 @@ pub(super) async fn complete_multipart_upload(
                     ));
                 }
                 crate::failpoint::hit("complete:before-commit");
-                let (blob, sums) = (row.blob.clone(), checksums_of(row.checksums.as_deref()));
                 let mut released = put_row(tx, &bucket, row, &blob)?;
                 // The parts not chosen are freed; the chosen ones are the object's now.
                 released.extend(stored.into_values().map(|p| p.blob));
