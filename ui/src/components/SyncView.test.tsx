@@ -140,4 +140,23 @@ describe("SyncView", () => {
     await user.click(await within(await screen.findByRole("listitem", { name: "Pair /home/ana/Exports/wedding-smith" })).findByRole("button", { name: "Archive…" }));
     expect(asked).toEqual([["local:photos/clients/wedding-smith/", "wedding-smith"]]);
   });
+
+  it("shows the settings in seconds, minutes and hours and saves them in the engine's units", async () => {
+    const user = userEvent.setup();
+    const api = memorySync();
+    show(api);
+    const summary = await screen.findByText("Settings");
+    await user.click(summary);
+    const form = within(summary.closest("details")!);
+    const settle = form.getByLabelText<HTMLInputElement>("A file goes up once unchanged for (seconds)");
+    expect(settle.value).toBe("3");
+    expect(form.getByLabelText<HTMLInputElement>("Scan the folders every (minutes)").value).toBe("10");
+    await user.clear(settle);
+    await user.type(settle, "5");
+    await user.click(form.getByRole("button", { name: "Save" }));
+    expect(await form.findByText("Saved.")).toBeTruthy();
+    expect(await api.syncSettings()).toEqual({ settle_ms: 5000, rescan_secs: 600, reconcile_secs: 21600 });
+    await user.type(settle, "0");
+    expect(form.queryByText("Saved.")).toBeNull();
+  });
 });

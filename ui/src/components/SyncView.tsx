@@ -18,6 +18,7 @@ import { size } from "../objectListing";
 import { second } from "../time";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { ErrorNote } from "./ErrorNote";
+import { SettingsPanel } from "./SettingsPanel";
 import { TransferSettingsForm } from "./TransferSettingsForm";
 
 /** Activity lines shown per pair. */
@@ -350,43 +351,36 @@ function PlanList({ plan, onClose }: { plan: SyncPlan; onClose(): void }) {
 
 /** How long a file must rest before it goes up, and how often folders and the server are checked. */
 function SettingsForm({ api, onError }: { api: SyncApi; onError(error: ApiError): void }) {
-  const [settings, setSettings] = useState<SyncSettings | null>(null);
-  const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    api.syncSettings().then(setSettings, (thrown) => onError(errorOf(thrown)));
-  }, [api, onError]);
-  if (!settings) return null;
-  const field = (label: string, key: keyof SyncSettings, unit: number) => (
-    <label>
-      {label}
-      <input
-        type="number"
-        min={0}
-        step="any"
-        value={settings[key] / unit}
-        onChange={(e) => {
-          setSaved(false);
-          setSettings({ ...settings, [key]: Math.round(Number(e.target.value) * unit) });
-        }}
-      />
-    </label>
-  );
   return (
-    <details className="panel sync-settings">
-      <summary>Settings</summary>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          api.syncSettingsSet(settings).then(() => setSaved(true), (thrown) => onError(errorOf(thrown)));
-        }}
-      >
-        {field("A file goes up once unchanged for (seconds)", "settle_ms", 1000)}
-        {field("Scan the folders every (minutes)", "rescan_secs", 60)}
-        {field("Check the server for changes every (hours)", "reconcile_secs", 3600)}
-        <button type="submit">Save</button>
-        {saved && <span className="hint"> Saved.</span>}
-      </form>
-    </details>
+    <SettingsPanel
+      title="Settings"
+      className="sync-settings"
+      load={api.syncSettings}
+      save={api.syncSettingsSet}
+      onError={onError}
+    >
+      {(settings, edit) => {
+        const field = (label: string, key: keyof SyncSettings, unit: number) => (
+          <label>
+            {label}
+            <input
+              type="number"
+              min={0}
+              step="any"
+              value={settings[key] / unit}
+              onChange={(e) => edit({ ...settings, [key]: Math.round(Number(e.target.value) * unit) })}
+            />
+          </label>
+        );
+        return (
+          <>
+            {field("A file goes up once unchanged for (seconds)", "settle_ms", 1000)}
+            {field("Scan the folders every (minutes)", "rescan_secs", 60)}
+            {field("Check the server for changes every (hours)", "reconcile_secs", 3600)}
+          </>
+        );
+      }}
+    </SettingsPanel>
   );
 }
 
