@@ -192,6 +192,19 @@ async fn run_scenario(file: &Path, endpoint: &str) {
                 std::thread::sleep(std::time::Duration::from_millis(5));
                 write_files(&folder, arg.as_object().unwrap());
             }
+            "stamp" => {
+                // Whole-second times, as a camera card's files have.
+                for (path, secs) in arg.as_object().unwrap() {
+                    let at = std::time::UNIX_EPOCH
+                        + std::time::Duration::from_secs(secs.as_u64().unwrap());
+                    std::fs::File::options()
+                        .write(true)
+                        .open(folder.join(path))
+                        .unwrap()
+                        .set_modified(at)
+                        .unwrap();
+                }
+            }
             "remove" => {
                 for path in arg.as_array().unwrap() {
                     std::fs::remove_file(folder.join(path.as_str().unwrap())).unwrap();

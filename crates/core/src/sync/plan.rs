@@ -267,7 +267,8 @@ impl Engine {
         self.decide(pair, candidates, &index, &remote, &mut plan)
             .await;
         if pair.mirror_deletes {
-            find_moves(&mut plan.items, &index);
+            let proven = proven_moves(Path::new(&pair.local), &plan.items, &index).await;
+            apply_moves(&mut plan.items, &index, proven);
         }
         plan.items.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(plan)
@@ -435,9 +436,13 @@ impl Engine {
     }
 }
 
-/// Turns a new file and a deleted one with the same size and mtime (a rename keeps both)
-/// into one move, where the match is unique.
-fn find_moves(items: &mut Vec<PlanItem>, index: &HashMap<String, IndexedFile>) {
+/// Pairs of (new file, deleted file) with the same size and mtime, where the match is unique:
+/// a rename keeps both, but so does a burst of same-size files with whole-second times, so a
+/// pair is only a candidate until its bytes are proven the same.
+fn move_candidates(
+    items: &[PlanItem],
+    index: &HashMap<String, IndexedFile>,
+) -> Vec<(usize, usize)> {
     let mut deleted: BTreeMap<(u64, i64), Vec<usize>> = BTreeMap::new();
     for (at, item) in items.iter().enumerate() {
         if item.action == PlanAction::Delete
@@ -462,18 +467,54 @@ fn find_moves(items: &mut Vec<PlanItem>, index: &HashMap<String, IndexedFile>) {
                 .push(at);
         }
     }
-    let mut moved_from = Vec::new();
-    for (stamp, news) in new_by_stamp {
-        if let (Some(olds), [new]) = (deleted.get(&stamp), news.as_slice())
-            && let [old] = olds.as_slice()
-        {
-            let from = items[*old].path.clone();
-            items[*new].action = PlanAction::Move;
-            items[*new].reason = format!("renamed from {from}");
-            items[*new].remote_etag = Some(index[&from].etag.clone());
-            items[*new].other = Some(from);
-            moved_from.push(*old);
+    new_by_stamp
+        .into_iter()
+        .filter_map(
+            |(stamp, news)| match (deleted.get(&stamp)?.as_slice(), news.as_slice()) {
+                ([old], [new]) => Some((*new, *old)),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// The candidate moves whose new file holds the bytes the old object was uploaded with (by
+/// the ETag the index recorded). Anything unproven stays an upload and a delete: a wrong
+/// guess would put the old bytes under the new name and never send the new ones.
+async fn proven_moves(
+    folder: &Path,
+    items: &[PlanItem],
+    index: &HashMap<String, IndexedFile>,
+) -> Vec<(usize, usize)> {
+    let mut proven = Vec::new();
+    for (new, old) in move_candidates(items, index) {
+        let indexed = &index[&items[old].path];
+        let uploaded = RemoteObject {
+            size: indexed.size,
+            etag: indexed.etag.clone(),
+        };
+        let file = folder.join(&items[new].path);
+        if holds_same_bytes(&file, items[new].size, &uploaded).await {
+            proven.push((new, old));
         }
+    }
+    proven
+}
+
+/// Turns each proven (new, deleted) pair into one move.
+fn apply_moves(
+    items: &mut Vec<PlanItem>,
+    index: &HashMap<String, IndexedFile>,
+    moves: Vec<(usize, usize)>,
+) {
+    let mut moved_from = Vec::new();
+    for (new, old) in moves {
+        let from = items[old].path.clone();
+        items[new].action = PlanAction::Move;
+        items[new].reason = format!("renamed from {from}");
+        items[new].remote_etag = Some(index[&from].etag.clone());
+        items[new].other = Some(from);
+        moved_from.push(old);
     }
     moved_from.sort_unstable();
     for at in moved_from.into_iter().rev() {
@@ -564,7 +605,7 @@ mod tests {
     }
 
     #[test]
-    fn a_rename_with_a_unique_match_becomes_a_move() {
+    fn only_a_unique_match_of_size_and_mtime_is_a_move_candidate() {
         let stamp = LocalFile {
             size: 5,
             mtime_ns: 42,
@@ -580,9 +621,33 @@ mod tests {
         let mut items = vec![
             item("new.jpg", PlanAction::Upload, Some(stamp), "new"),
             item("old.jpg", PlanAction::Delete, None, "deleted here"),
+            item(
+                "burst/1.jpg",
+                PlanAction::Upload,
+                Some(LocalFile {
+                    size: 9,
+                    mtime_ns: 7,
+                }),
+                "new",
+            ),
+            item(
+                "burst/2.jpg",
+                PlanAction::Upload,
+                Some(LocalFile {
+                    size: 9,
+                    mtime_ns: 7,
+                }),
+                "new",
+            ),
         ];
-        find_moves(&mut items, &index);
-        assert_eq!(items.len(), 1);
+        let candidates = move_candidates(&items, &index);
+        assert_eq!(
+            candidates,
+            vec![(0, 1)],
+            "only the unique match is a candidate"
+        );
+        apply_moves(&mut items, &index, candidates);
+        assert_eq!(items.len(), 3);
         assert_eq!(items[0].action, PlanAction::Move);
         assert_eq!(items[0].other.as_deref(), Some("old.jpg"));
     }
