@@ -344,3 +344,37 @@ async fn open_uploads_are_listed_with_their_size_and_aborted_on_request() {
     assert_eq!(refused.code, 2);
     assert_eq!(refused.json()["error"]["code"], "invalid_input");
 }
+
+/// What has no end or no size is refused by name, never uploaded as an empty object.
+#[tokio::test]
+async fn put_refuses_devices_pipes_and_files_that_report_no_size() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let server = setup(h).await;
+    let pipe = h.join("camera.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let pipe = pipe.display().to_string();
+    for (source, said) in [
+        ("/proc/self/status", "makes up as it is read"),
+        ("/dev/zero", "is a device"),
+        (pipe.as_str(), "is a named pipe"),
+    ] {
+        let put = strata(h, &["--json", "put", source, "m:shoot/"], None).await;
+        assert_eq!(put.code, 1, "{source}: {}", put.stdout);
+        let message = put.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(message.contains(said), "{source}: {message}");
+    }
+    let listed = server
+        .served
+        .client()
+        .list_objects_v2()
+        .bucket("shoot")
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.contents().is_empty(), "nothing was uploaded");
+}

@@ -594,6 +594,54 @@ async fn a_cancelled_upload_leaves_no_parts_behind_and_a_missing_file_is_a_clear
     assert_eq!(missing.code, ErrorCode::Io);
 }
 
+/// A file deleted or cut short while its parts go up fails its job, and the parts already
+/// sent are aborted: a retry would start over, so they would only be billed.
+#[tokio::test]
+async fn an_upload_whose_source_goes_or_shrinks_mid_way_fails_and_leaves_no_parts() {
+    let (_dir, server) = serve_local().await;
+    let (proxy, _) = counting_proxy(&server.url()).await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let local = tempfile::tempdir().unwrap();
+    let mut events = engine.events();
+    for (name, spoil) in [("deleted.mov", true), ("truncated.mov", false)] {
+        let file = local.path().join(name);
+        std::fs::write(&file, pattern(72 * MIB, 3)).unwrap();
+        let options = UploadOptions {
+            parts_in_flight: Some(1),
+            ..UploadOptions::default()
+        };
+        let ids = engine
+            .upload_start(
+                std::slice::from_ref(&file),
+                &RemotePath::parse("p:uploads").unwrap(),
+                options,
+            )
+            .await
+            .unwrap();
+        until_bytes(&mut events, ids[0], 8 * MIB as u64).await;
+        if spoil {
+            std::fs::remove_file(&file).unwrap();
+        } else {
+            std::fs::File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_len(20 * MIB as u64)
+                .unwrap();
+        }
+        let (state, error) = ends(&mut events, &ids).await.remove(&ids[0]).unwrap();
+        assert_eq!(state, JobState::Failed, "{name}");
+        let error = error.unwrap();
+        assert_eq!(error.code, ErrorCode::Io, "{name}: {error:?}");
+        assert!(error.message.contains(name), "{}", error.message);
+        assert_eq!(
+            open_uploads(&server.url()).await,
+            Some(0),
+            "{name}: no parts left to be billed"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_server_whose_parts_cannot_be_listed_gets_the_whole_file_again() {
     let moto = Moto::start();

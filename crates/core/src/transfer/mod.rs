@@ -205,7 +205,8 @@ async fn walk(source: PathBuf) -> Result<Vec<(PathBuf, String)>> {
             .and_then(|n| n.to_str())
             .ok_or_else(|| not_unicode(&source))?
             .to_string();
-        if meta.is_file() {
+        if !meta.is_dir() {
+            uploadable(&source, &meta)?;
             return Ok(vec![(source, name)]);
         }
         let mut files = Vec::new();
@@ -249,6 +250,63 @@ async fn walk(source: PathBuf) -> Result<Vec<(PathBuf, String)>> {
             "Try again.",
         )
     })?
+}
+
+/// Refuses what is not a regular file with an end: a device, a pipe or a socket (read
+/// forever, or never), and a file that claims to be empty but is made up as it is read (those
+/// under `/proc`), whose bytes a size of 0 would silently drop.
+pub(crate) fn uploadable(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
+    use std::io::Read;
+    let refuse = |what: &str, hint: &str| {
+        Err(Error::new(
+            ErrorCode::Io,
+            format!(
+                "{} is {what}, not a file that can be uploaded.",
+                path.display()
+            ),
+            hint,
+        ))
+    };
+    if !meta.is_file() {
+        return refuse(
+            special_kind(meta),
+            "Upload regular files; to send what a device or a pipe gives, save it to a file first.",
+        );
+    }
+    if meta.len() == 0 {
+        let mut first = [0u8; 1];
+        let read = std::fs::File::open(path)
+            .and_then(|mut file| file.read(&mut first))
+            .map_err(|e| Error::io(format!("{} cannot be read", path.display()), &e))?;
+        if read > 0 {
+            return refuse(
+                "a file the system makes up as it is read (it reports no size)",
+                "Copy it to a regular file, then upload the copy.",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What a path that is neither a file nor a folder is, in words.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    "neither a file nor a folder"
 }
 
 fn not_unicode(path: &Path) -> Error {

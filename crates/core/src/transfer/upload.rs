@@ -52,13 +52,14 @@ async fn stat(local: &Path) -> Result<Source> {
 fn stat_now(local: &Path) -> Result<Source> {
     let meta = std::fs::metadata(local)
         .map_err(|e| Error::io(format!("{} cannot be read", local.display()), &e))?;
-    if !meta.is_file() {
+    if meta.is_dir() {
         return Err(Error::invalid(
             "path",
             format!("{} is not a file.", local.display()),
             "Upload files, or folders with the files in them.",
         ));
     }
+    super::uploadable(local, &meta)?;
     let mtime_ns = meta
         .modified()
         .ok()
@@ -80,6 +81,13 @@ async fn on_blocking_pool<T: Send + 'static>(
             "Try again.",
         )
     })?
+}
+
+/// Whether the file at `local` is gone or differs from `source` (its size or mtime).
+async fn source_moved_on(local: &Path, source: &Source) -> bool {
+    !stat(local)
+        .await
+        .is_ok_and(|now| now.size == source.size && now.mtime_ns == source.mtime_ns)
 }
 
 fn changed(local: &Path) -> Error {
@@ -411,6 +419,12 @@ impl Upload<'_> {
         match outcome {
             Err(err) if err.code == ErrorCode::Cancelled && !self.job.pausing() => {
                 // Cancelled, not paused: nothing is left behind to be billed.
+                self.abort(&checkpoint.upload_id).await;
+                Err(err)
+            }
+            // The file is gone, or is no longer the one whose parts were sent: any retry
+            // starts over, so the parts are aborted now rather than billed until then.
+            Err(err) if !self.job.pausing() && source_moved_on(self.local, source).await => {
                 self.abort(&checkpoint.upload_id).await;
                 Err(err)
             }
