@@ -9,11 +9,15 @@
 //!
 //! - [`FaultProxy`]: a proxy in front of any of them that fails requests or alters answers
 //!   on a test's rule.
+//! - [`ShapedLink`]: a TCP link in front of any of them with a bandwidth per direction, a
+//!   one-way delay, and a connection that stops moving mid-body.
 //!
 //! A missing server is a test failure that says how to install it, never a skip.
 
+mod link;
 mod proxy;
 
+pub use link::{LinkShape, ShapedLink};
 pub use proxy::{Fault, FaultProxy};
 
 use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};

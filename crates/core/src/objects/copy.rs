@@ -19,6 +19,7 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jobs::{Event, JobHandle};
 use crate::remote::RemotePath;
+use crate::s3::moving::{BodySigning, send_body, server_work, unbounded};
 use crate::s3::{self, Account};
 
 /// The largest object CopyObject copies in one request.
@@ -290,13 +291,15 @@ impl Engine {
             let from_header = from_header.clone();
             async move {
                 if pair.size <= SINGLE_COPY_MAX {
-                    client
+                    let copy = client
                         .copy_object()
                         .bucket(&target.bucket)
                         .key(&pair.target_key)
                         .copy_source(from_header)
                         .metadata_directive(MetadataDirective::Copy)
                         .set_storage_class(class.map(StorageClass::from))
+                        .customize();
+                    server_work(copy)
                         .send()
                         .await
                         .map_err(|e| s3::error_from_sdk(&e, &to.label()))?;
@@ -327,7 +330,7 @@ impl Engine {
                             if start >= pair.size {
                                 return Ok(None);
                             }
-                            let part = client
+                            let copy = client
                                 .upload_part_copy()
                                 .bucket(&target.bucket)
                                 .key(&pair.target_key)
@@ -335,6 +338,8 @@ impl Engine {
                                 .part_number(number as i32)
                                 .copy_source(from_header)
                                 .copy_source_range(format!("bytes={start}-{end}"))
+                                .customize();
+                            let part = server_work(copy)
                                 .send()
                                 .await
                                 .map_err(|e| s3::error_from_sdk(&e, &to.label()))?;
@@ -386,22 +391,29 @@ impl Engine {
             let data = reader.take(STREAM_PART as usize, job).await?;
             check_length(data.len() as u64, pair.size)?;
             let digest = md5_hex(&Md5::digest(&data));
+            let signing = BodySigning::of(&data, to.profile.bodies_arrive_intact()).await;
+            let label = to.label();
             self.on_bucket(to, &target.bucket, |client| {
                 let (data, content_type, metadata) =
                     (data.clone(), content_type.clone(), metadata.clone());
-                async move {
-                    client
+                let signing = &signing;
+                send_body(&label, data, move |body| {
+                    let put = client
                         .put_object()
                         .bucket(&target.bucket)
                         .key(&pair.target_key)
-                        .set_content_type(content_type)
-                        .set_metadata(metadata)
+                        .set_content_type(content_type.clone())
+                        .set_metadata(metadata.clone())
                         .set_storage_class(class.map(StorageClass::from))
-                        .body(ByteStream::from(data))
-                        .send()
-                        .await
-                        .map_err(|e| s3::error_from_sdk(&e, &to.label()))
-                }
+                        .body(body)
+                        .customize();
+                    let put = unbounded(put, signing);
+                    async move {
+                        put.send()
+                            .await
+                            .map_err(|e| s3::error_from_sdk(&e, &to.label()))
+                    }
+                })
             })
             .await?;
             digest
@@ -434,16 +446,25 @@ impl Engine {
                         }
                         state.3 += data.len() as u64;
                         state.1.push(Md5::digest(&data).into());
-                        let part = client
-                            .upload_part()
-                            .bucket(&target.bucket)
-                            .key(&pair.target_key)
-                            .upload_id(upload_id)
-                            .part_number(number as i32)
-                            .body(ByteStream::from(data))
-                            .send()
-                            .await
-                            .map_err(|e| s3::error_from_sdk(&e, &to.label()))?;
+                        let intact = to.profile.bodies_arrive_intact();
+                        let signing = BodySigning::of(&data, intact).await;
+                        let part = send_body(&to.label(), data, |body| {
+                            let part = client
+                                .upload_part()
+                                .bucket(&target.bucket)
+                                .key(&pair.target_key)
+                                .upload_id(&upload_id)
+                                .part_number(number as i32)
+                                .body(body)
+                                .customize();
+                            let part = unbounded(part, &signing);
+                            async move {
+                                part.send()
+                                    .await
+                                    .map_err(|e| s3::error_from_sdk(&e, &to.label()))
+                            }
+                        })
+                        .await?;
                         Ok(part.e_tag().map(str::to_string))
                     }
                 },
@@ -618,7 +639,7 @@ where
                 None => break,
             }
         }
-        client
+        let complete = client
             .complete_multipart_upload()
             .bucket(bucket)
             .key(key)
@@ -628,6 +649,8 @@ where
                     .set_parts(Some(completed))
                     .build(),
             )
+            .customize();
+        server_work(complete)
             .send()
             .await
             .map_err(|e| s3::error_from_sdk(&e, &account.label()))?;

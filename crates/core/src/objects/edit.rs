@@ -152,7 +152,7 @@ impl Engine {
                         ));
                     }
                     let metadata = metadata_headers(&edit.metadata);
-                    client
+                    let copy = client
                         .copy_object()
                         .bucket(&path.bucket)
                         .key(&path.key)
@@ -165,6 +165,8 @@ impl Engine {
                         .set_content_disposition(head.content_disposition().map(str::to_string))
                         .set_content_language(head.content_language().map(str::to_string))
                         .set_storage_class(head.storage_class().cloned())
+                        .customize();
+                    crate::s3::moving::server_work(copy)
                         .send()
                         .await
                         .map_err(|e| s3::error_from_sdk(&e, &account.label()))

@@ -28,13 +28,15 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
+pub(crate) mod moving;
 pub(crate) mod region;
 
 use crate::error::{Error, ErrorCode, Retry};
 use crate::profile::{AwsSource, Profile, Provider};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// A whole operation (all attempts) for metadata calls; transfers set their own.
+/// A whole operation (all attempts) for metadata calls; requests with bodies set their own
+/// ([`moving`]).
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a client authenticates.
@@ -208,7 +210,11 @@ where
                 target,
             )
         }
-        SdkError::TimeoutError(_) => unreachable_error(target, "no answer in time"),
+        SdkError::TimeoutError(_) => Error::new(
+            ErrorCode::EndpointUnreachable,
+            format!("{target} did not answer in time: the link is slow or stalled."),
+            "Check your network, VPN or proxy, then try again.",
+        ),
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
             if chain_has::<CredentialsError>(err) =>
         {

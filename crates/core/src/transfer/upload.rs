@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     ChecksumAlgorithm, ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart,
 };
@@ -34,6 +33,7 @@ use crate::jobs::{Event, JobHandle, UploadOptions};
 use crate::objects::checksum::Crc;
 use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex};
 use crate::remote::RemotePath;
+use crate::s3::moving::{BodySigning, send_body, server_work, unbounded};
 use crate::s3::{self, Account};
 use crate::sync::{IndexLink, IndexedFile};
 
@@ -337,21 +337,24 @@ impl Upload<'_> {
         }
         let content_type = self.content_type(&piece.data);
         self.job.check()?;
-        let mut put = self
-            .client
-            .put_object()
-            .bucket(&self.target.bucket)
-            .key(&self.target.key)
-            .content_type(content_type)
-            .set_metadata(self.metadata())
-            .set_content_md5(piece.content_md5())
-            .set_checksum_crc64_nvme(piece.claimed_crc())
-            .body(ByteStream::from(piece.data.clone()))
-            .customize();
-        if profile.bodies_arrive_intact() {
-            put = put.disable_payload_signing();
-        }
-        let put = put.send().await.map_err(|e| self.sdk_error(&e))?;
+        let signing = BodySigning::of(&piece.data, profile.bodies_arrive_intact()).await;
+        let (md5, crc) = (piece.content_md5(), piece.claimed_crc());
+        let put = send_body(&self.account.label(), piece.data.clone(), |body| {
+            let request = self
+                .client
+                .put_object()
+                .bucket(&self.target.bucket)
+                .key(&self.target.key)
+                .content_type(content_type)
+                .set_metadata(self.metadata())
+                .set_content_md5(md5.clone())
+                .set_checksum_crc64_nvme(crc.clone())
+                .body(body)
+                .customize();
+            let request = unbounded(request, &signing);
+            async move { request.send().await.map_err(|e| self.sdk_error(&e)) }
+        })
+        .await?;
         let expected = match piece.md5 {
             Some(digest) => Some(md5_hex(&digest)),
             // Sent with its CRC to a server whose answer names none: it did not check it, so
@@ -601,21 +604,25 @@ impl Upload<'_> {
         let len = checkpoint.part_size.min(source.size - offset);
         let piece = read_piece(self.local, offset, len, checkpoint.check).await?;
         let claimed = piece.claimed_crc();
-        let mut request = self
-            .client
-            .upload_part()
-            .bucket(&self.target.bucket)
-            .key(&self.target.key)
-            .upload_id(&checkpoint.upload_id)
-            .part_number(number as i32)
-            .set_content_md5(piece.content_md5())
-            .set_checksum_crc64_nvme(claimed.clone())
-            .body(ByteStream::from(piece.data))
-            .customize();
-        if self.account.profile.bodies_arrive_intact() {
-            request = request.disable_payload_signing();
-        }
-        let answer = request.send().await.map_err(|e| self.sdk_error(&e))?;
+        let intact = self.account.profile.bodies_arrive_intact();
+        let signing = BodySigning::of(&piece.data, intact).await;
+        let md5 = piece.content_md5();
+        let answer = send_body(&self.account.label(), piece.data, |body| {
+            let request = self
+                .client
+                .upload_part()
+                .bucket(&self.target.bucket)
+                .key(&self.target.key)
+                .upload_id(&checkpoint.upload_id)
+                .part_number(number as i32)
+                .set_content_md5(md5.clone())
+                .set_checksum_crc64_nvme(claimed.clone())
+                .body(body)
+                .customize();
+            let request = unbounded(request, &signing);
+            async move { request.send().await.map_err(|e| self.sdk_error(&e)) }
+        })
+        .await?;
         let part = Part {
             size: len,
             etag: answer.e_tag().unwrap_or_default().to_string(),
@@ -682,7 +689,7 @@ impl Upload<'_> {
             })
             .collect();
         self.job.check()?;
-        let finished = self
+        let complete = self
             .client
             .complete_multipart_upload()
             .bucket(&self.target.bucket)
@@ -695,6 +702,8 @@ impl Upload<'_> {
             )
             .set_checksum_crc64_nvme(claimed(ours))
             .set_checksum_type(by_crc.then_some(ChecksumType::FullObject))
+            .customize();
+        let finished = server_work(complete)
             .send()
             .await
             .map_err(|e| self.sdk_error(&e));
