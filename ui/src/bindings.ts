@@ -709,6 +709,11 @@ export type RestorePreview = {
 	waits: TierWait[],
 	/**  Where a copy back goes. */
 	copy_back_to: string,
+	/**
+	 *  Objects at the copy back's target (names below it) that differ from the archived ones:
+	 *  written since the archive, they stay, and the restored copies go beside them.
+	 */
+	kept_beside: string[],
 };
 
 /**  What a restore does once the objects are readable. */

@@ -215,6 +215,22 @@ struct Restored {
     project: Option<Project>,
 }
 
+/// The sentence on objects a copy back keeps (written at its target since the archive), or
+/// nothing when there are none.
+fn kept_beside(preview: &RestorePreview) -> String {
+    match preview.kept_beside.as_slice() {
+        [] => String::new(),
+        names => format!(
+            "{} object{} at {} changed since the archive ({}): kept, with the restored copies \
+             beside them as conflict copies.",
+            names.len(),
+            plural(names.len() as u32),
+            preview.copy_back_to,
+            names.join(", ")
+        ),
+    }
+}
+
 async fn restore(
     engine: &Engine,
     target: &str,
@@ -256,6 +272,10 @@ async fn restore(
         ),
     };
     output::note(json_mode, &announce);
+    let kept = kept_beside(&preview);
+    if request.copy_back && !kept.is_empty() {
+        output::note(json_mode, &kept);
+    }
     let job = engine
         .restore_start(project, path.as_ref(), request)
         .await?;
@@ -266,11 +286,16 @@ async fn restore(
     };
     let words = if request.copy_back {
         format!(
-            "{} object{} ({}) back in hot storage at {}.",
+            "{} object{} ({}) back in hot storage at {}.{}",
             preview.objects,
             plural(preview.objects),
             bytes(preview.bytes),
-            preview.copy_back_to
+            preview.copy_back_to,
+            if kept.is_empty() {
+                String::new()
+            } else {
+                format!(" {kept}")
+            }
         )
     } else {
         format!(

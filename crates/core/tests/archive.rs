@@ -250,6 +250,8 @@ async fn to_another_bucket(endpoint: &str) {
         "the archive keeps its date"
     );
 
+    newer_work_survives_a_restore(endpoint, &engine, &files).await;
+
     let logged: Vec<String> = engine
         .activity_list(None)
         .await
@@ -263,6 +265,57 @@ async fn to_another_bucket(endpoint: &str) {
             "{step} logged: {logged:?}"
         );
     }
+}
+
+/// The restored project is archived again; a new file is then written at one of its keys. The
+/// next restore keeps the new file, says so first, and puts the archived one beside it.
+async fn newer_work_survives_a_restore(
+    endpoint: &str,
+    engine: &Engine,
+    files: &BTreeMap<String, Vec<u8>>,
+) {
+    let source = format!("p:hot/{PROJECT}");
+    let again = archived(engine, &path(&source), &to("p:cold/second")).await;
+    let newer = "notes/ü ñ brief.txt";
+    let mut now = BTreeMap::from([(newer.to_string(), b"new work 1".to_vec())]);
+    put_all(endpoint, "hot", PROJECT, &now).await;
+
+    let preview = engine
+        .restore_preview(Some(again.id), None, &engine.new_job())
+        .await
+        .unwrap();
+    assert_eq!(preview.kept_beside, vec![newer.to_string()]);
+    let restore = engine
+        .restore_start(Some(again.id), None, COPY_BACK)
+        .await
+        .unwrap();
+    assert_eq!(run_to_end(engine, restore).await, (JobState::Done, None));
+
+    let mut back = contents(endpoint, "hot", PROJECT).await;
+    assert_eq!(
+        back.remove(newer),
+        now.remove(newer),
+        "the new work is kept"
+    );
+    let beside: Vec<String> = back
+        .keys()
+        .filter(|k| k.starts_with("notes/ü ñ brief (conflict "))
+        .cloned()
+        .collect();
+    assert_eq!(beside.len(), 1, "the archived copy beside it: {back:?}");
+    assert_eq!(back.remove(&beside[0]), files.get(newer).cloned());
+    let mut others = files.clone();
+    others.remove(newer);
+    assert_eq!(back, others, "every other byte is back");
+    let restored = engine.archive_get(again.id).await.unwrap();
+    assert!(
+        restored
+            .detail
+            .as_deref()
+            .is_some_and(|n| n.contains("1 object(s)")),
+        "{:?}",
+        restored.detail
+    );
 }
 
 /// Archives a project in place to GLACIER: unreadable until restored, then back to STANDARD.

@@ -34,6 +34,18 @@ describe("ProjectsView", () => {
     emit({ kind: "job_progress", job: 41, profile: "local", action: "restore", done: 12, items: 302, bytes: 0, total: null });
     expect(await screen.findByText("Restoring… 12 of 302 readable")).toBeTruthy();
   });
+
+  it("says before a copy back which newer objects it keeps, and not when it only makes them readable", async () => {
+    const user = userEvent.setup();
+    const api = memoryArchive([project(1, "local:photos/clients/2026/wedding-smith/")], [], ["notes/brief.txt"]);
+    renderWithEvents(<ProjectsView api={api} />);
+    await user.click(await screen.findByRole("button", { name: "Restore…" }));
+    const dialog = await screen.findByRole("dialog", { name: "Restore wedding-smith" });
+    const note = await within(dialog).findByRole("note");
+    expect(note.textContent).toMatch(/1 object there changed since the archive \(notes\/brief.txt\): kept/);
+    await user.click(within(dialog).getByLabelText(/Copy back to hot storage/));
+    expect(within(dialog).queryByRole("note")).toBeNull();
+  });
 });
 
 describe("ArchiveDialog", () => {

@@ -209,6 +209,14 @@ function RestoreDialog({
               <input type="checkbox" checked={copyBack} onChange={(e) => setCopyBack(e.target.checked)} />
               Copy back to hot storage at {preview.copy_back_to}
             </label>
+            {copyBack && preview.kept_beside.length > 0 && (
+              <p className="note note-warning" role="note">
+                {preview.kept_beside.length} object{preview.kept_beside.length === 1 ? "" : "s"} there changed since
+                the archive ({preview.kept_beside.slice(0, 5).join(", ")}
+                {preview.kept_beside.length > 5 ? ", …" : ""}): kept, with the restored copies beside them as
+                conflict copies.
+              </p>
+            )}
             {!copyBack && (
               <label>
                 Readable for (days)

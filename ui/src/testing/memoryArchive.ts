@@ -23,7 +23,8 @@ export function project(id: number, source: string, extra: Partial<Project> = {}
 }
 
 /** An in-memory stand-in for the archive commands; `calls` records what the views asked for. */
-export function memoryArchive(projects: Project[] = [], rules: LifecycleRule[] = []) {
+/** `keptBeside`: objects a copy back would keep (written at its target since the archive). */
+export function memoryArchive(projects: Project[] = [], rules: LifecycleRule[] = [], keptBeside: string[] = []) {
   const calls = {
     rulesSet: [] as LifecycleRule[][],
     started: [] as [string, ArchiveTarget][],
@@ -44,6 +45,7 @@ export function memoryArchive(projects: Project[] = [], rules: LifecycleRule[] =
       { tier: "bulk", wait: "within 48 hours" },
     ],
     copy_back_to: projects.find((p) => p.id === id)?.source ?? "",
+    kept_beside: keptBeside,
   });
   const api: ArchiveApi & { projects: Project[]; calls: typeof calls } = {
     projects,

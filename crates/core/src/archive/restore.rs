@@ -3,6 +3,7 @@
 //! `x-amz-restore`), then, when asked, a verified copy back to hot storage: to the project's
 //! source for an archive in another bucket, in place (to STANDARD) for a class change.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -93,6 +94,9 @@ pub struct RestorePreview {
     pub waits: Vec<TierWait>,
     /// Where a copy back goes.
     pub copy_back_to: String,
+    /// Objects at the copy back's target (names below it) that differ from the archived ones:
+    /// written since the archive, they stay, and the restored copies go beside them.
+    pub kept_beside: Vec<String>,
 }
 
 /// The usual wait of each tier for `class` at `provider`.
@@ -218,6 +222,13 @@ impl Engine {
         let (project, path) = self.restore_locate(project, path).await?;
         let account = self.account(&path.profile).await?;
         let objects = self.restore_objects(&account, &path, job).await?;
+        let target = copy_back_target(project.as_ref(), &path)?;
+        let there = self.copy_back_there(&path, &target, job).await?;
+        let kept_beside = objects
+            .iter()
+            .filter(|e| matches!(landing(e, &there), Landing::Beside))
+            .map(|e| e.name.clone())
+            .collect();
         let archived = needing_restore(&objects);
         let coldest = if archived.iter().any(|e| e.class() == "DEEP_ARCHIVE") {
             Some("DEEP_ARCHIVE")
@@ -235,7 +246,8 @@ impl Engine {
             waits: coldest
                 .map(|class| waits(account.profile.provider, class))
                 .unwrap_or_default(),
-            copy_back_to: copy_back_target(project.as_ref(), &path)?.to_string(),
+            copy_back_to: target.to_string(),
+            kept_beside,
         })
     }
 
@@ -351,9 +363,16 @@ impl Engine {
             ));
         }
         let target = copy_back_target(project.as_ref(), path)?;
-        self.copy_back(&account, path, &target, &objects, job)
+        let beside = self
+            .copy_back(&account, path, &target, &objects, job)
             .await?;
-        Ok(format!("Back in hot storage at {target}."))
+        Ok(match beside {
+            0 => format!("Back in hot storage at {target}."),
+            n => format!(
+                "Back in hot storage at {target}; {n} object(s) written there since the archive \
+                 were kept, with the restored copies beside them as conflict copies."
+            ),
+        })
     }
 
     /// Asks for every archived object to be made readable, and waits until all are.
@@ -480,8 +499,29 @@ impl Engine {
         .await
     }
 
+    /// The objects at a copy back's `target`, by name below it; none when it is in place.
+    async fn copy_back_there(
+        &self,
+        path: &RemotePath,
+        target: &RemotePath,
+        job: &JobHandle,
+    ) -> Result<HashMap<String, Entry>> {
+        if target == path {
+            return Ok(HashMap::new());
+        }
+        let to = self.account(&target.profile).await?;
+        Ok(self
+            .objects_under(&to, &target.bucket, &target.key, job)
+            .await?
+            .into_iter()
+            .map(|e| (e.name.clone(), e))
+            .collect())
+    }
+
     /// Copies the restored objects under `path` back to `target` (in place: to STANDARD),
-    /// each verified; objects already there as they are archived are skipped.
+    /// each verified; objects already there as they are archived are skipped, and an object
+    /// there that differs (written since the archive) is kept, the restored copy put beside
+    /// it. Returns how many were put beside.
     async fn copy_back(
         &self,
         account: &Account,
@@ -489,18 +529,10 @@ impl Engine {
         target: &RemotePath,
         objects: &[Entry],
         job: &JobHandle,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         let to = self.account(&target.profile).await?;
         let in_place = target == path;
-        let there: std::collections::HashMap<String, Entry> = if in_place {
-            Default::default()
-        } else {
-            self.objects_under(&to, &target.bucket, &target.key, job)
-                .await?
-                .into_iter()
-                .map(|e| (e.name.clone(), e))
-                .collect()
-        };
+        let there = self.copy_back_there(path, target, job).await?;
         let total: u64 = objects.iter().map(|e| e.size).sum();
         // Collected first, as a stream over a borrowing closure is not provably Send.
         let copies: Vec<_> = objects
@@ -509,36 +541,42 @@ impl Engine {
                 let (to, there) = (&to, &there);
                 async move {
                     job.check()?;
-                    let hot = if in_place {
-                        entry.class() == "STANDARD"
+                    let landing = if in_place {
+                        match entry.class() {
+                            "STANDARD" => Landing::AlreadyThere,
+                            _ => Landing::Own,
+                        }
                     } else {
-                        there.get(&entry.name).is_some_and(|t| {
-                            t.size == entry.size && t.etag.is_some() && t.etag == entry.etag
-                        })
+                        landing(entry, there)
                     };
-                    if !hot {
-                        let item = CopyItem {
-                            source_key: entry.key.clone(),
-                            target_key: format!("{}{}", target.key, entry.name),
-                            size: entry.size,
-                            etag: entry.etag.clone(),
-                        };
-                        let class = in_place.then_some("STANDARD");
-                        self.copy_one(account, to, path, target, &item, class, job)
-                            .await?;
-                    }
-                    Ok::<_, Error>((entry.size, !hot))
+                    let target_key = format!("{}{}", target.key, entry.name);
+                    let target_key = match landing {
+                        Landing::AlreadyThere => return Ok::<_, Error>((entry.size, false, false)),
+                        Landing::Own => target_key,
+                        Landing::Beside => crate::objects::conflict_copy_key(&target_key),
+                    };
+                    let item = CopyItem {
+                        source_key: entry.key.clone(),
+                        target_key,
+                        size: entry.size,
+                        etag: entry.etag.clone(),
+                    };
+                    let class = in_place.then_some("STANDARD");
+                    self.copy_one(account, to, path, target, &item, class, job)
+                        .await?;
+                    Ok((entry.size, true, matches!(landing, Landing::Beside)))
                 }
             })
             .collect();
         let mut copying =
             futures_util::stream::iter(copies).buffered(super::in_flight(path, target));
-        let (mut done, mut bytes, mut copied) = (0u32, 0u64, 0u64);
+        let (mut done, mut bytes, mut copied, mut beside) = (0u32, 0u64, 0u64, 0u64);
         while let Some(outcome) = copying.next().await {
-            let (size, was_copied) = outcome?;
+            let (size, was_copied, put_beside) = outcome?;
             done += 1;
             bytes += size;
             copied += u64::from(was_copied);
+            beside += u64::from(put_beside);
             job.report(Event::JobProgress {
                 job: job.id,
                 profile: target.profile.clone(),
@@ -553,14 +591,41 @@ impl Engine {
             Record::new("copy_back", &path.to_string())
                 .target(&target.to_string())
                 .counts(copied, bytes)
-                .detail("restored to hot storage, each copy verified"),
+                .detail(match beside {
+                    0 => "restored to hot storage, each copy verified".to_string(),
+                    n => format!(
+                        "restored to hot storage, each copy verified; {n} newer object(s) \
+                         kept, the restored copies beside them"
+                    ),
+                }),
         )
         .await;
         self.jobs().emit(Event::ObjectsChanged {
             profile: target.profile.clone(),
             bucket: target.bucket.clone(),
         });
-        Ok(())
+        Ok(beside)
+    }
+}
+
+/// Where a restored object goes at a copy back's target.
+enum Landing {
+    /// The target holds the archived object already: nothing to copy.
+    AlreadyThere,
+    /// Under its own name.
+    Own,
+    /// Beside another object at its name (written since the archive), which stays.
+    Beside,
+}
+
+/// Where `entry` goes, given the objects `there` at the target by name.
+fn landing(entry: &Entry, there: &HashMap<String, Entry>) -> Landing {
+    match there.get(&entry.name) {
+        None => Landing::Own,
+        Some(t) if t.size == entry.size && t.etag.is_some() && t.etag == entry.etag => {
+            Landing::AlreadyThere
+        }
+        Some(_) => Landing::Beside,
     }
 }
 

@@ -7,6 +7,7 @@
 //! carry (control characters, NUL) list, download and delete like any other key.
 
 pub(crate) mod checksum;
+mod conflict_copy;
 mod copy;
 mod download;
 pub(crate) mod edit;
@@ -20,6 +21,7 @@ mod usage;
 use aws_sdk_s3::types::EncodingType;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use conflict_copy::conflict_copy_key;
 pub(crate) use copy::CopyItem;
 pub use copy::CopyReport;
 use copy::copy_source;

@@ -14,6 +14,7 @@ use super::store::{self, PairRow};
 use super::{IndexedFile, SyncPair};
 use crate::engine::Engine;
 use crate::error::{ErrorCode, Result};
+use crate::objects::conflict_copy_key;
 use crate::objects::etag::{is_md5, md5_hex, multipart_etag, part_count};
 
 /// Changed files up to this many are checked on the server one HEAD each; more, by listing
@@ -98,30 +99,6 @@ struct RemoteObject {
 fn same_etag(a: &str, b: &str) -> bool {
     a.trim_matches('"')
         .eq_ignore_ascii_case(b.trim_matches('"'))
-}
-
-/// Where a conflicting file goes up: beside the object, named for when it was found.
-fn conflict_path(path: &str) -> String {
-    let stamp = time::OffsetDateTime::now_utc();
-    let stamp = format!(
-        "conflict {:04}-{:02}-{:02} {:02}.{:02}.{:02}",
-        stamp.year(),
-        u8::from(stamp.month()),
-        stamp.day(),
-        stamp.hour(),
-        stamp.minute(),
-        stamp.second()
-    );
-    let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
-    let named = match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => format!("{stem} ({stamp}).{ext}"),
-        _ => format!("{name} ({stamp})"),
-    };
-    if folder.is_empty() {
-        named
-    } else {
-        format!("{folder}/{named}")
-    }
 }
 
 /// What needs the server's word: files new or changed here, files deleted here (mirror), and
@@ -387,7 +364,7 @@ impl Engine {
                 }
             };
             if next.action == PlanAction::Conflict {
-                next.other = Some(conflict_path(&path));
+                next.other = Some(conflict_copy_key(&path));
             }
             next.remote_etag = there.map(|r| r.etag.clone());
             plan.items.push(next);
@@ -594,15 +571,6 @@ fn file_etag(local: &Path, part_size: u64, multipart: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_conflict_copy_keeps_the_folder_and_the_extension() {
-        let copy = conflict_path("2026/shoot/IMG_1.CR3");
-        assert!(copy.starts_with("2026/shoot/IMG_1 (conflict "), "{copy}");
-        assert!(copy.ends_with(").CR3"), "{copy}");
-        assert!(conflict_path(".profile").starts_with(".profile (conflict "));
-        assert!(conflict_path("notes").starts_with("notes (conflict "));
-    }
 
     #[test]
     fn only_a_unique_match_of_size_and_mtime_is_a_move_candidate() {
