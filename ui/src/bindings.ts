@@ -319,6 +319,8 @@ export type ErrorCode =
 "catalog" | 
 /**  A local file could not be read or written. */
 "io" | 
+/**  The local disk is full: free space on it, then resume. */
+"disk_full" | 
 /**  The bucket holds objects, versions or unfinished uploads; deleting it needs `--force`. */
 "bucket_not_empty" | 
 /**  The request went to another region than the bucket's. */

@@ -378,3 +378,81 @@ async fn put_refuses_devices_pipes_and_files_that_report_no_size() {
         .unwrap();
     assert!(listed.contents().is_empty(), "nothing was uploaded");
 }
+
+/// A 5 MiB file system mounted for one test (root mounts it, as `.ci/run` runs), unmounted
+/// when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path) -> Self {
+        std::fs::create_dir_all(at).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=5m", "tmpfs"])
+            .arg(at)
+            .status()
+            .unwrap();
+        assert!(
+            mounted.success(),
+            "this test mounts a 5 MiB tmpfs to fill it: run the tests as root, as .ci/run does"
+        );
+        Self(at.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// A download onto a disk too small for it fails saying the disk is full and how much it
+/// needs; the bytes fetched wait for a resume, and a cancel removes them.
+#[tokio::test]
+async fn a_download_onto_a_full_disk_says_what_it_needs_and_a_cancel_frees_the_space() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let server = setup(h).await;
+    server
+        .served
+        .client()
+        .put_object()
+        .bucket("shoot")
+        .key("big.bin")
+        .body(pattern(20 * MIB).into())
+        .send()
+        .await
+        .unwrap();
+    let disk = SmallDisk::mount(&h.join("disk"));
+    let into = disk.0.to_str().unwrap();
+
+    let get = strata(h, &["--json", "get", "m:shoot/big.bin", into], None).await;
+    assert_eq!(get.code, 1, "{}", get.stdout);
+    let error = &get.json()["error"];
+    assert_eq!(error["code"], "disk_full", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("is full"), "{message}");
+    assert!(message.contains("more"), "says what it needs: {message}");
+    let hint = error["hint"].as_str().unwrap();
+    assert!(hint.contains("Cancel"), "{hint}");
+    let left: Vec<String> = std::fs::read_dir(&disk.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        left.len() == 1 && left[0].starts_with(".big.bin.strata-"),
+        "the partial file waits for a resume: {left:?}"
+    );
+
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    let job = listed.json()[0]["id"].as_u64().unwrap().to_string();
+    let cancelled = strata(h, &["--json", "transfers", "cancel", &job], None).await;
+    assert_eq!(cancelled.code, 0, "{}", cancelled.stdout);
+    assert_eq!(
+        std::fs::read_dir(&disk.0).unwrap().count(),
+        0,
+        "the cancel freed the disk"
+    );
+}

@@ -50,6 +50,8 @@ pub enum ErrorCode {
     Catalog,
     /// A local file could not be read or written.
     Io,
+    /// The local disk is full: free space on it, then resume.
+    DiskFull,
     /// The bucket holds objects, versions or unfinished uploads; deleting it needs `--force`.
     BucketNotEmpty,
     /// The request went to another region than the bucket's.
@@ -142,6 +144,13 @@ impl Error {
     }
 
     pub fn io(what: impl std::fmt::Display, err: &std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::StorageFull {
+            return Self::new(
+                ErrorCode::DiskFull,
+                format!("{what}: the disk is full."),
+                "Free space on that disk, then try again.",
+            );
+        }
         Self::new(
             ErrorCode::Io,
             format!("{what}: {err}."),

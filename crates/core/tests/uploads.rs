@@ -594,6 +594,41 @@ async fn a_cancelled_upload_leaves_no_parts_behind_and_a_missing_file_is_a_clear
     assert_eq!(missing.code, ErrorCode::Io);
 }
 
+/// A paused upload cancelled later (no process runs it then) still leaves no parts behind.
+#[tokio::test]
+async fn a_paused_upload_cancelled_later_aborts_its_parts() {
+    let (_dir, server) = serve_local().await;
+    let (proxy, _) = counting_proxy(&server.url()).await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("paused.mov");
+    std::fs::write(&file, pattern(40 * MIB, 8)).unwrap();
+    let mut events = engine.events();
+    let ids = engine
+        .upload_start(
+            std::slice::from_ref(&file),
+            &RemotePath::parse("p:uploads").unwrap(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    until_bytes(&mut events, ids[0], 8 * MIB as u64).await;
+    engine.job_pause(ids[0]).await.unwrap();
+    let (state, _) = ends(&mut events, &ids).await.remove(&ids[0]).unwrap();
+    assert_eq!(state, JobState::Paused);
+    assert_eq!(
+        open_uploads(&server.url()).await,
+        Some(1),
+        "kept for a resume"
+    );
+    engine.job_cancel(ids[0]).await.unwrap();
+    assert_eq!(
+        engine.job_get(ids[0]).await.unwrap().state,
+        JobState::Cancelled
+    );
+    assert_eq!(open_uploads(&server.url()).await, Some(0));
+}
+
 /// A file deleted or cut short while its parts go up fails its job, and the parts already
 /// sent are aborted: a retry would start over, so they would only be billed.
 #[tokio::test]

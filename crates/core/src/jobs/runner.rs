@@ -510,7 +510,12 @@ impl Engine {
             })
             .await?;
         match marked {
-            Some(row) => self.job_announce(id, &row.spec, state, None),
+            Some(row) => {
+                if state == JobState::Cancelled {
+                    self.transfer_leftovers_clear(id, &row.spec).await;
+                }
+                self.job_announce(id, &row.spec, state, None)
+            }
             None => self
                 .jobs()
                 .stop_when_launched(id, state == JobState::Paused),

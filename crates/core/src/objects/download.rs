@@ -112,6 +112,18 @@ fn inside(root: &Path, relative: &Path) -> Result<PathBuf> {
     Ok(root.join(relative))
 }
 
+/// The file an object planned as `path` below `into` lands in: beside a folder of its name
+/// (`NAME~file`), never in place of it.
+pub(crate) async fn landing(into: &Path, path: &Path) -> Result<PathBuf> {
+    let mut target = inside(into, path)?;
+    if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
+        let mut name = target.file_name().unwrap_or_default().to_os_string();
+        name.push("~file");
+        target.set_file_name(name);
+    }
+    Ok(target)
+}
+
 /// The setting that remembers the folder the app downloads into.
 const DOWNLOAD_FOLDER_SETTING: &str = "download_folder";
 
@@ -317,12 +329,7 @@ impl Engine {
         path: &Path,
         job: &JobHandle,
     ) -> Result<()> {
-        let mut target = inside(into, path)?;
-        if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
-            let mut name = target.file_name().unwrap_or_default().to_os_string();
-            name.push("~file");
-            target.set_file_name(name);
-        }
+        let target = landing(into, path).await?;
         let dir = target.parent().unwrap_or(into).to_path_buf();
         tokio::fs::create_dir_all(&dir).await.map_err(|e| {
             Error::io(

@@ -25,6 +25,7 @@ pub(crate) use conflict_copy::conflict_copy_key;
 pub(crate) use copy::CopyItem;
 pub use copy::CopyReport;
 use copy::copy_source;
+pub(crate) use download::landing as download_landing;
 pub use download::{DownloadStarted, Renamed};
 pub use edit::ObjectEdit;
 pub(crate) use links::forget_profile_settings;

@@ -28,7 +28,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::checkpoint::download::{self as checkpoint, Checkpoint, Part};
 use super::file_writer::FileWriter;
-use super::{TRANSFER_ATTEMPTS, Verified};
+use super::{TRANSFER_ATTEMPTS, Verified, mib};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle};
@@ -232,9 +232,44 @@ impl Fetch<'_> {
     }
 
     fn io(&self, e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            return self.disk_full();
+        }
         Error::io(
             format!("{} could not be written", self.temporary.display()),
             &e,
+        )
+    }
+
+    /// The disk took no more: how much more the download needs, what is free, and that the
+    /// bytes fetched so far wait in the temporary file for a resume (a cancel removes them).
+    fn disk_full(&self) -> Error {
+        let folder = self.temporary.parent().unwrap_or(Path::new("."));
+        let done = self.done.load(Ordering::Relaxed);
+        let size = self.size.load(Ordering::Relaxed);
+        let needs = match size {
+            UNKNOWN => String::new(),
+            size => format!(
+                " {} needs {} more;",
+                self.source,
+                mib(size.saturating_sub(done))
+            ),
+        };
+        let free = super::free_space(folder)
+            .map(|free| format!(" {} is free there.", mib(free)))
+            .unwrap_or_default();
+        Error::new(
+            ErrorCode::DiskFull,
+            format!(
+                "The disk holding {} is full:{needs}{free}",
+                folder.display()
+            ),
+            format!(
+                "Free space on that disk, then resume: the {} fetched so far wait in {}. \
+                 Cancel the download to remove them.",
+                mib(done),
+                self.temporary.display()
+            ),
         )
     }
 

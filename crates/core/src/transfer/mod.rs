@@ -157,6 +157,34 @@ impl Engine {
         self.log_activity(record).await;
     }
 
+    /// Clears what transfer job `id` leaves behind when it is cancelled while no process
+    /// runs it (paused, failed, or left by a process that died): a download's temporary file,
+    /// an upload's parts on the server. Best effort: what stays is logged, and an upload's
+    /// parts are listed by `strata uploads ls`.
+    pub(crate) async fn transfer_leftovers_clear(&self, id: JobId, spec: &JobSpec) {
+        match spec {
+            JobSpec::Download { into, path, .. } => {
+                let Ok(target) =
+                    crate::objects::download_landing(Path::new(into), Path::new(path)).await
+                else {
+                    return;
+                };
+                let partial = download::temporary_path(&target, id);
+                match tokio::fs::remove_file(&partial).await {
+                    Ok(()) => tracing::info!(job = id, "removed {}", partial.display()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => tracing::warn!(job = id, "{} stays: {e}", partial.display()),
+                }
+            }
+            JobSpec::Upload { target, .. } => {
+                if let Ok(target) = RemotePath::parse(target) {
+                    self.upload_abandon(id, &target).await;
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Starts uploading files and folders into the folder `target` (`PROFILE:BUCKET[/PREFIX]`):
     /// a file as `PREFIX/NAME`, a folder with its structure as `PREFIX/FOLDER/...`. One job per
     /// file; returns their ids. Names that are not valid Unicode are refused, listed. What
@@ -250,6 +278,31 @@ async fn walk(source: PathBuf) -> Result<Vec<(PathBuf, String)>> {
             "Try again.",
         )
     })?
+}
+
+/// Bytes free for an ordinary user on the file system holding `path`, where the platform
+/// tells.
+pub(crate) fn free_space(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let stat = rustix::fs::statvfs(path).ok()?;
+        Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// `bytes` in MiB (one decimal place below 10 MiB), for messages.
+pub(crate) fn mib(bytes: u64) -> String {
+    let mib = bytes as f64 / MIB as f64;
+    if mib < 10.0 {
+        format!("{mib:.1} MiB")
+    } else {
+        format!("{mib:.0} MiB")
+    }
 }
 
 /// Refuses what is not a regular file with an end: a device, a pipe or a socket (read

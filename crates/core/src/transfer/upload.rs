@@ -29,7 +29,7 @@ use super::{
 use crate::activity::Record;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
-use crate::jobs::{Event, JobHandle, UploadOptions};
+use crate::jobs::{Event, JobHandle, JobId, UploadOptions};
 use crate::objects::checksum::Crc;
 use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex};
 use crate::remote::RemotePath;
@@ -278,6 +278,45 @@ impl Engine {
             etag,
             verified,
         })
+    }
+}
+
+impl Engine {
+    /// Aborts the multipart upload job `id` began at `target` and forgets its checkpoint: the
+    /// job was cancelled while no process ran it, so its parts would only be billed.
+    pub(super) async fn upload_abandon(&self, id: JobId, target: &RemotePath) {
+        let Ok(Some(held)) = self
+            .blocking(move |conn, _| checkpoint::load(conn, id))
+            .await
+        else {
+            return;
+        };
+        let aborted = async {
+            let account = self.account(&target.profile).await?;
+            let client = self
+                .bucket_client(&account, &target.bucket, TRANSFER_ATTEMPTS)
+                .await?;
+            client
+                .abort_multipart_upload()
+                .bucket(&target.bucket)
+                .key(&target.key)
+                .upload_id(&held.upload_id)
+                .send()
+                .await
+                .map_err(|e| s3::error_from_sdk(&e, &account.label()))
+        }
+        .await;
+        match aborted {
+            Ok(_) => tracing::info!(job = id, "aborted the cancelled upload's parts"),
+            Err(err) => tracing::warn!(
+                job = id,
+                "the cancelled upload's parts stay: {}",
+                err.message
+            ),
+        }
+        let _ = self
+            .blocking(move |conn, _| checkpoint::forget(conn, id))
+            .await;
     }
 }
 
