@@ -580,7 +580,12 @@ export type PlanAction =
  */
 "waiting" | 
 /**  Left as it is, for `reason`. */
-"kept";
+"kept" | 
+/**
+ *  It cannot be read here (`reason` says why): passed over, the rest syncs, and the pair
+ *  needs attention.
+ */
+"unreadable";
 
 /**  One file's part in a plan. */
 export type PlanItem = {
@@ -786,7 +791,8 @@ export type SyncPair = {
 	/**
 	 *  `new` (never synced), `syncing`, `idle` (everything is up), `waiting` (files still being
 	 *  written go up once they settle), `missing` (the folder is gone or its drive unmounted;
-	 *  nothing is deleted), `busy` (another Strata process syncs it), or `failed`.
+	 *  nothing is deleted), `busy` (another Strata process syncs it), `attention` (what could be
+	 *  read synced; some files or folders cannot be read, listed in the plan), or `failed`.
 	 */
 	status: string,
 	/**  The status in words. */
@@ -842,6 +848,8 @@ export type SyncReport = {
 	settles_in_ms?: number,
 	/**  Files left alone, with the reason in the plan. */
 	kept: number,
+	/**  Files and folders that cannot be read here, with the reason in the plan. */
+	unreadable?: number,
 	failed: number,
 	unchanged: number,
 	bytes: number,

@@ -154,6 +154,7 @@ fn describe_plan(plan: &SyncPlan, pair: &SyncPair) -> String {
             PlanAction::AlreadyThere => "already there",
             PlanAction::Waiting => "waiting",
             PlanAction::Kept => "keep",
+            PlanAction::Unreadable => "cannot read",
         };
         let other = item
             .other

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::{add, interrupt, spawn, strata};
+use common::{add, interrupt, spawn, strata, strata_unprivileged};
 use strata_testkit::ServeLocal;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -237,4 +237,121 @@ async fn sync_commands_refuse_bad_input_with_the_contract_exit_codes() {
     ];
     assert_eq!(twice[0].code, 0, "{}", twice[0].stderr);
     assert_eq!(twice[1].json()["error"]["code"], "already_exists");
+
+    // The data folder inside the pair, or the pair inside the data folder: refused.
+    for local in [h.to_path_buf(), h.join("data").join("local")] {
+        std::fs::create_dir_all(&local).unwrap();
+        let local = local.to_str().unwrap();
+        let holding = strata(h, &["--json", "sync", "add", local, "local:b/y"], None).await;
+        assert_eq!(holding.code, 2, "{local}: {}", holding.stdout);
+        let message = holding.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(message.contains("data folder"), "{message}");
+    }
+}
+
+/// A subfolder and a file that cannot be read are listed with why; the rest syncs, and the
+/// pair needs attention rather than failing.
+#[tokio::test]
+async fn what_cannot_be_read_is_listed_and_the_rest_syncs() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let store = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let served = ServeLocal::spawn(
+        env!("CARGO_BIN_EXE_strata"),
+        store.0.path(),
+        store.1.path(),
+        &[],
+    );
+    let client = served.client();
+    client
+        .create_bucket()
+        .bucket("watched")
+        .send()
+        .await
+        .unwrap();
+    let added = add(
+        h,
+        "m",
+        &served.endpoint,
+        &served.access_key_id,
+        &served.secret,
+    )
+    .await;
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let folder = h.join("card");
+    for (path, text) in [
+        ("ok.txt", "readable"),
+        ("locked/inside.raw", "behind a locked door"),
+        ("secret.raw", "mode 000"),
+    ] {
+        std::fs::create_dir_all(folder.join(path).parent().unwrap()).unwrap();
+        std::fs::write(folder.join(path), text).unwrap();
+        // Settled long ago, so the run sends them at once.
+        let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(folder.join(path))
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
+    let locked = |path: &str, mode: u32| {
+        std::fs::set_permissions(folder.join(path), std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    locked("locked", 0o000);
+    locked("secret.raw", 0o000);
+    let local = folder.to_str().unwrap();
+    let pair = strata(
+        h,
+        &[
+            "--json",
+            "sync",
+            "add",
+            local,
+            "m:watched/inbox",
+            "--mirror-deletes",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(pair.code, 0, "{}", pair.stderr);
+    let id = pair.json()["id"].as_u64().unwrap().to_string();
+
+    let plan = strata_unprivileged(h, &["--json", "sync", "run", &id, "--dry-run"]).await;
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let items = plan.json()["items"].as_array().unwrap().clone();
+    let unreadable: Vec<&str> = items
+        .iter()
+        .filter(|i| i["action"] == "unreadable")
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(unreadable, ["locked", "secret.raw"], "{items:?}");
+    assert!(
+        items.iter().all(|i| i["action"] != "unreadable"
+            || i["reason"].as_str().unwrap().contains("ermission denied")),
+        "each says why: {items:?}"
+    );
+
+    let run = strata_unprivileged(h, &["--json", "sync", "run", &id]).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let got = objects(&client, "inbox/").await;
+    assert_eq!(
+        got,
+        BTreeMap::from([("inbox/ok.txt".to_string(), "readable".to_string())])
+    );
+    let listed = strata(h, &["--json", "sync", "list"], None).await;
+    assert_eq!(listed.json()[0]["status"], "attention", "{}", listed.stdout);
+
+    // Readable again: it goes up, and nothing was ever taken for deleted.
+    locked("locked", 0o755);
+    locked("secret.raw", 0o644);
+    let run = strata_unprivileged(h, &["--json", "sync", "run", &id]).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(objects(&client, "inbox/").await.len(), 3);
+    let listed = strata(h, &["--json", "sync", "list"], None).await;
+    assert_eq!(listed.json()[0]["status"], "idle");
 }

@@ -34,9 +34,10 @@ fn folders(n: usize) -> &'static str {
     if n == 1 { "folder" } else { "folders" }
 }
 
-/// Whether a pair needs the user: its last sync failed, or its folder is gone.
+/// Whether a pair needs the user: its last sync failed or could not read everything, or its
+/// folder is gone.
 fn troubled(pair: &SyncPair) -> bool {
-    pair.active && matches!(pair.status.as_str(), "failed" | "missing")
+    pair.active && matches!(pair.status.as_str(), "failed" | "attention" | "missing")
 }
 
 impl Status {

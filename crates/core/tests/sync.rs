@@ -178,6 +178,7 @@ async fn run_scenario(file: &Path, endpoint: &str) {
                     ("already_there", report.already_there),
                     ("waiting", report.waiting),
                     ("kept", report.kept),
+                    ("unreadable", report.unreadable),
                 ];
                 for (what, count) in counts {
                     let expected = arg[what].as_u64().unwrap_or(0) as u32;
@@ -203,6 +204,35 @@ async fn run_scenario(file: &Path, endpoint: &str) {
                         .unwrap()
                         .set_modified(at)
                         .unwrap();
+                }
+            }
+            "symlink" => {
+                for (link, to) in arg.as_object().unwrap() {
+                    std::os::unix::fs::symlink(to.as_str().unwrap(), folder.join(link)).unwrap();
+                }
+            }
+            "fifo" => {
+                for path in arg.as_array().unwrap() {
+                    let made = std::process::Command::new("mkfifo")
+                        .arg(folder.join(path.as_str().unwrap()))
+                        .status()
+                        .unwrap();
+                    assert!(made.success());
+                }
+            }
+            "write_unnamed" => {
+                // `café.txt` in Latin-1: a name that is not UTF-8.
+                use std::os::unix::ffi::OsStrExt;
+                let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+                std::fs::write(folder.join(name), arg.as_str().unwrap()).unwrap();
+            }
+            "swap_for_folder" => {
+                // A file replaced by a folder of the same name, with a file in it.
+                for (path, text) in arg.as_object().unwrap() {
+                    let at = folder.join(path);
+                    std::fs::remove_file(&at).unwrap();
+                    std::fs::create_dir(&at).unwrap();
+                    std::fs::write(at.join("inner.txt"), text.as_str().unwrap()).unwrap();
                 }
             }
             "remove" => {

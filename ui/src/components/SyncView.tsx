@@ -31,6 +31,7 @@ const STATUS_WORDS: Record<string, string> = {
   waiting: "Waiting for files to settle",
   missing: "Folder missing",
   busy: "Synced by another Strata",
+  attention: "Needs attention: some files cannot be read",
   failed: "Needs attention",
 };
 
@@ -42,6 +43,7 @@ const ACTION_WORDS: Record<PlanItem["action"], string> = {
   already_there: "Already there",
   waiting: "Waiting",
   kept: "Keep",
+  unreadable: "Cannot read",
 };
 
 export function statusWords(pair: SyncPair): string {

@@ -29,7 +29,35 @@ pub async fn strata_env(
     stdin: Option<&str>,
     env: &[(&str, &str)],
 ) -> Run {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_strata"));
+    run_strata(home, &[], args, stdin, env).await
+}
+
+/// Runs `strata ARGS...` as a user who may not read what its mode forbids, even where the
+/// tests run as root (which reads every file): root's powers to override file permissions are
+/// dropped first, with `setpriv`.
+pub async fn strata_unprivileged(home: &Path, args: &[&str]) -> Run {
+    let drop = "-dac_override,-dac_read_search";
+    let wrapper = ["setpriv", "--bounding-set", drop, "--inh-caps", drop, "--"];
+    run_strata(home, &wrapper, args, None, &[]).await
+}
+
+/// `strata ARGS...`, behind `wrapper` (a program and its arguments) when one is given.
+async fn run_strata(
+    home: &Path,
+    wrapper: &[&str],
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> Run {
+    let strata = env!("CARGO_BIN_EXE_strata");
+    let mut command = match wrapper.split_first() {
+        Some((program, rest)) => {
+            let mut command = tokio::process::Command::new(program);
+            command.args(rest).arg(strata);
+            command
+        }
+        None => tokio::process::Command::new(strata),
+    };
     command
         .args(args)
         .env("STRATA_HOME", home.join("data"))

@@ -35,6 +35,9 @@ pub struct SyncReport {
     pub settles_in_ms: u32,
     /// Files left alone, with the reason in the plan.
     pub kept: u32,
+    /// Files and folders that cannot be read here, with the reason in the plan.
+    #[serde(default)]
+    pub unreadable: u32,
     pub failed: u32,
     pub unchanged: u32,
     #[specta(type = u32)] // a TS number: sizes stay far below 2^53
@@ -62,6 +65,7 @@ impl SyncReport {
             (self.already_there, "already there"),
             (self.waiting, "still being written"),
             (self.kept, "left alone"),
+            (self.unreadable, "cannot be read"),
             (self.failed, "failed"),
         ] {
             if count > 0 {
@@ -137,6 +141,7 @@ impl Engine {
         };
         let (status, detail) = match &outcome {
             Ok(report) if report.failed > 0 => ("failed", report.describe()),
+            Ok(report) if report.unreadable > 0 => ("attention", report.describe()),
             Ok(report) if report.waiting > 0 => ("waiting", report.describe()),
             Ok(report) => ("idle", report.describe()),
             Err(err) if err.code == ErrorCode::Cancelled => ("idle", "sync stopped".into()),
@@ -193,6 +198,7 @@ impl Engine {
             waiting: plan.count(PlanAction::Waiting) as u32,
             settles_in_ms: plan.settles_in_ms,
             kept: plan.count(PlanAction::Kept) as u32,
+            unreadable: plan.count(PlanAction::Unreadable) as u32,
             already_there: plan.count(PlanAction::AlreadyThere) as u32,
             ..SyncReport::default()
         };

@@ -43,7 +43,8 @@ pub struct SyncPair {
     pub active: bool,
     /// `new` (never synced), `syncing`, `idle` (everything is up), `waiting` (files still being
     /// written go up once they settle), `missing` (the folder is gone or its drive unmounted;
-    /// nothing is deleted), `busy` (another Strata process syncs it), or `failed`.
+    /// nothing is deleted), `busy` (another Strata process syncs it), `attention` (what could be
+    /// read synced; some files or folders cannot be read, listed in the plan), or `failed`.
     pub status: String,
     /// The status in words.
     pub status_detail: Option<String>,
@@ -139,6 +140,7 @@ impl Engine {
             ignore::check(pattern)?;
         }
         let (local, device) = scan::folder_of(&input.local)?;
+        scan::check_apart(&local, self.home().path())?;
         let prefix = remote.folder_prefix();
         if !prefix.is_empty() {
             crate::objects::check_key(&prefix)?;

@@ -42,6 +42,9 @@ pub enum PlanAction {
     Waiting,
     /// Left as it is, for `reason`.
     Kept,
+    /// It cannot be read here (`reason` says why): passed over, the rest syncs, and the pair
+    /// needs attention.
+    Unreadable,
 }
 
 /// One file's part in a plan.
@@ -139,10 +142,12 @@ impl Engine {
         let (local, device, ignore) = (pair.local.clone(), row.device, Ignore::new(&pair.ignore));
         let id = pair.id;
         let settle = self.sync_settings().await?.settle_ms;
+        let data = self.home().path().to_path_buf();
         let scan = tokio::task::spawn_blocking({
             let ignore = ignore.clone();
             move || {
                 scan::check_folder(&local, device)?;
+                scan::check_apart(&local, &data)?;
                 scan::scan(Path::new(&local), &ignore)
             }
         })
@@ -174,6 +179,15 @@ impl Engine {
                 None,
                 "its name is not valid Unicode, so it cannot be a key; rename it",
             ));
+        }
+        for skipped in &scan.skipped {
+            let action = if skipped.unreadable {
+                PlanAction::Unreadable
+            } else {
+                PlanAction::Kept
+            };
+            plan.items
+                .push(item(&skipped.path, action, None, &skipped.why));
         }
         let mut candidates = Candidates {
             changed: Vec::new(),
@@ -207,7 +221,7 @@ impl Engine {
             }
         }
         for (path, indexed) in &index {
-            if scan.files.contains_key(path) {
+            if scan.files.contains_key(path) || scan.passed_over(path) {
                 continue;
             }
             // Upload-only pairs keep the row: the object is still what was uploaded, so a file
@@ -228,6 +242,8 @@ impl Engine {
             plan.settles_in_ms =
                 (settled_at - crate::catalog::now_ms()).clamp(0, i64::from(u32::MAX)) as u32;
         }
+        self.set_aside_unreadable(Path::new(&pair.local), &mut candidates, &mut plan)
+            .await;
         let lookups: Vec<&str> = candidates
             .changed
             .iter()
@@ -249,6 +265,37 @@ impl Engine {
         }
         plan.items.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(plan)
+    }
+
+    /// Moves the changed files that cannot be opened out of `candidates`, into the plan as
+    /// unreadable: the rest of the folder syncs without them.
+    async fn set_aside_unreadable(
+        &self,
+        folder: &Path,
+        candidates: &mut Candidates,
+        plan: &mut SyncPlan,
+    ) {
+        let changed = std::mem::take(&mut candidates.changed);
+        let folder = folder.to_path_buf();
+        let checked = tokio::task::spawn_blocking(move || {
+            changed
+                .into_iter()
+                .map(|(path, file)| {
+                    let why = scan::unreadable(&folder.join(&path));
+                    (path, file, why)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        for (path, file, why) in checked {
+            match why {
+                Some(why) => plan
+                    .items
+                    .push(item(&path, PlanAction::Unreadable, Some(file), &why)),
+                None => candidates.changed.push((path, file)),
+            }
+        }
     }
 
     /// The objects at `paths`: a HEAD each when they are few, else the prefix's listing.

@@ -15,12 +15,72 @@ pub(crate) struct LocalFile {
     pub mtime_ns: i64,
 }
 
-/// The folder's files by `/`-separated path, and the names that cannot be keys.
+/// The folder's files by `/`-separated path, and what was passed over.
 #[derive(Debug, Default)]
 pub(crate) struct Scan {
     pub files: BTreeMap<String, LocalFile>,
     /// Paths (lossily shown) skipped because their names are not Unicode.
     pub unnamed: Vec<String>,
+    /// Paths passed over, each with why: links, pipes, what cannot be read.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A path the scan passed over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    /// `/`-separated below the pair's folder.
+    pub path: String,
+    pub why: String,
+    /// It could not be read (the user must act), rather than passed over by rule.
+    pub unreadable: bool,
+}
+
+impl Scan {
+    /// Whether `path` is, or lies in, something the scan passed over: what it holds is
+    /// unknown, so it is never taken for deleted.
+    pub(crate) fn passed_over(&self, path: &str) -> bool {
+        self.skipped.iter().any(|s| {
+            path == s.path
+                || path
+                    .strip_prefix(s.path.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+
+    fn skip(&mut self, path: &str, why: String, unreadable: bool) {
+        self.skipped.push(Skipped {
+            path: path.to_string(),
+            why,
+            unreadable,
+        });
+    }
+}
+
+/// Refuses a pair whose folder holds Strata's data folder, or lies inside it: it would
+/// upload the store's own files, which grow with every upload.
+pub(crate) fn check_apart(local: &str, data: &Path) -> Result<()> {
+    let data = std::fs::canonicalize(data).unwrap_or_else(|_| data.to_path_buf());
+    let local = Path::new(local);
+    if data.starts_with(local) || local.starts_with(&data) {
+        return Err(Error::invalid(
+            "local",
+            format!(
+                "{} and Strata's data folder {} hold one another: the pair would upload \
+                 Strata's own store, which grows with every upload.",
+                local.display(),
+                data.display()
+            ),
+            "Sync a folder outside the data folder, or move the data folder (STRATA_HOME).",
+        ));
+    }
+    Ok(())
+}
+
+/// Why the file at `path` cannot be uploaded, if it cannot be opened for reading.
+pub(crate) fn unreadable(path: &Path) -> Option<String> {
+    std::fs::File::open(path)
+        .err()
+        .map(|e| format!("cannot be read ({e}); the rest of the folder syncs"))
 }
 
 /// `local` made absolute, and the device it is on: a pair's folder must exist when made.
@@ -93,26 +153,36 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
         .map_or(0, |d| d.as_nanos() as i64)
 }
 
-/// The files under `root` that `ignore` lets through. Links to files are followed, links to
-/// folders are not (no loops); sockets and pipes are not files to upload.
+/// The files under `root` that `ignore` lets through. Symbolic links are not followed, to
+/// files or folders alike (a link can lead out of the folder, or in a loop); each is listed
+/// in `skipped`, as are pipes, sockets and devices, and subfolders that cannot be read.
 pub(crate) fn scan(root: &Path, ignore: &Ignore) -> Result<Scan> {
     let mut scan = Scan::default();
     let mut folders = vec![(root.to_path_buf(), String::new())];
     while let Some((folder, relative)) = folders.pop() {
-        let unreadable = |e: std::io::Error| {
-            Error::io(
-                format!("The folder {} cannot be read", folder.display()),
-                &e,
-            )
-        };
         let entries = match std::fs::read_dir(&folder) {
             Ok(entries) => entries,
             // A folder removed while it was being read holds nothing any more.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !relative.is_empty() => continue,
-            Err(e) => return Err(unreadable(e)),
+            Err(e) if relative.is_empty() => {
+                return Err(Error::io(
+                    format!("The folder {} cannot be read", folder.display()),
+                    &e,
+                ));
+            }
+            Err(e) => {
+                scan.skip(&relative, unreadable_folder(&e), true);
+                continue;
+            }
         };
         for entry in entries {
-            let entry = entry.map_err(unreadable)?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    scan.skip(&relative, unreadable_folder(&e), true);
+                    break;
+                }
+            };
             let path = entry.path();
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
                 scan.unnamed.push(path.display().to_string());
@@ -123,23 +193,22 @@ pub(crate) fn scan(root: &Path, ignore: &Ignore) -> Result<Scan> {
             } else {
                 format!("{relative}/{name}")
             };
-            let Ok(kind) = entry.file_type() else {
+            // Gone since it was listed: it is simply not there. Neither call follows links.
+            let (Ok(kind), Ok(meta)) = (entry.file_type(), entry.metadata()) else {
                 continue;
             };
+            if ignore.ignores(&child, kind.is_dir()) {
+                continue;
+            }
             if kind.is_dir() {
-                if !ignore.ignores(&child, true) {
-                    folders.push((path, child));
-                }
-                continue;
-            }
-            if ignore.ignores(&child, false) {
-                continue;
-            }
-            // Gone since it was listed: it is simply not there.
-            let Ok(meta) = std::fs::metadata(&path) else {
-                continue;
-            };
-            if meta.is_file() {
+                folders.push((path, child));
+            } else if kind.is_symlink() {
+                let to = std::fs::read_link(&path)
+                    .map(|to| format!(" to {}", to.display()))
+                    .unwrap_or_default();
+                let why = format!("a symbolic link{to}; links are not followed");
+                scan.skip(&child, why, false);
+            } else if meta.is_file() {
                 scan.files.insert(
                     child,
                     LocalFile {
@@ -147,10 +216,17 @@ pub(crate) fn scan(root: &Path, ignore: &Ignore) -> Result<Scan> {
                         mtime_ns: mtime_ns(&meta),
                     },
                 );
+            } else {
+                let why = "not a file (a pipe, socket or device); it has no bytes to upload";
+                scan.skip(&child, why.into(), false);
             }
         }
     }
     Ok(scan)
+}
+
+fn unreadable_folder(e: &std::io::Error) -> String {
+    format!("a folder that cannot be read ({e}); the rest of the folder syncs")
 }
 
 #[cfg(test)]
