@@ -705,10 +705,11 @@ async fn sync_pairs_leave_an_archived_project_alone() {
     use strata_core::sync::SyncPairInput;
     let (_dir, server) = serve_local().await;
     let endpoint = server.url();
-    let (home, engine) = engine_for(&endpoint).await;
+    let (_home, engine) = engine_for(&endpoint).await;
     create_buckets(&endpoint, ACCESS_KEY, SECRET_KEY, &["hot", "cold"]).await;
     common::settle_at_once(&engine).await;
-    let clients = home.path().join("Clients");
+    let folders = tempfile::tempdir().unwrap();
+    let clients = folders.path().join("Clients");
     let shoot = clients.join("2026/wedding-smith/raw");
     std::fs::create_dir_all(&shoot).unwrap();
     std::fs::write(shoot.join("IMG_0001.CR3"), "raw").unwrap();

@@ -132,6 +132,8 @@ impl Engine {
         job: &JobHandle,
     ) -> Result<SyncReport> {
         let row = self.reading(move |conn| store::get(conn, id)).await?;
+        // The pair reads as syncing while its job runs: say so as it starts, not only at its end.
+        self.sync_changed(id);
         let outcome = match pair_lock(self, id, "run") {
             Ok(_lock) => {
                 let full = full || self.reconcile_due(&row).await?;
