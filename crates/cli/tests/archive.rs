@@ -307,6 +307,48 @@ async fn a_crashed_archive_deletes_nothing_until_its_manifest_is_written() {
         assert_eq!(has_manifest().await, manifest_written, "{failpoint}");
     }
 
+    // The recorded manifest gone: the archive refuses to go on from a fresh listing, which
+    // would shrink it to what is left, and deletes nothing.
+    let kept = client
+        .get_object()
+        .bucket("cold")
+        .key(&manifest)
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .to_vec();
+    client
+        .delete_object()
+        .bucket("cold")
+        .key(&manifest)
+        .send()
+        .await
+        .unwrap();
+    let refused = strata(h, &args, None).await;
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    let message = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("manifest") && message.contains("gone"),
+        "{message}"
+    );
+    assert_eq!(objects(&client, "hot", PROJECT).await, photos);
+    assert!(!has_manifest().await, "no shrunken manifest written");
+    client
+        .put_object()
+        .bucket("cold")
+        .key(&manifest)
+        .body(kept.into())
+        .send()
+        .await
+        .unwrap();
+
     let finished = ok(&strata(h, &args, None).await);
     assert_eq!(finished["state"], "archived");
     assert!(objects(&client, "hot", PROJECT).await.is_empty());

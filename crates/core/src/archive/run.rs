@@ -76,7 +76,20 @@ impl Engine {
             .reading(move |conn| store::manifest_written(conn, id))
             .await?;
         let manifest = match written {
-            true => self.manifest_read(&location).await?,
+            // Sources may be deleted already: a new listing would record only what is left,
+            // and the manifest written from it would shrink the archive.
+            true => Some(self.manifest_read(&location).await?.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoSuchKey,
+                    format!(
+                        "The manifest of this archive ({location}{MANIFEST_NAME}) is gone, \
+                         and some sources may already be deleted; nothing more was done."
+                    ),
+                    "Put the manifest back (from a backup, or an earlier version of the \
+                     object) and resume; archiving from what is left would lose track of \
+                     the rest.",
+                )
+            })?),
             false => None,
         };
         let manifest = match manifest {
