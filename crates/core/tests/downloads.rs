@@ -347,6 +347,46 @@ async fn a_crashed_download_in_one_stream_resumes_from_its_synced_length() {
     assert_eq!(files(into.path()).len(), 1, "no temporary file left");
 }
 
+/// A resume whose server ignores the range and sends the object from its start never
+/// writes those bytes after the ones kept: the download fails as corrupt and leaves no file.
+#[tokio::test]
+async fn a_resume_answered_from_the_start_is_never_appended() {
+    // moto checks no signature, so the proxy may drop the (signed) Range header.
+    let moto = Moto::start();
+    let data = pattern(30 * MIB + 3, 7);
+    put(&moto.endpoint, "scan.tif", &data, None).await;
+    let ignore_ranges = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ignoring = Arc::clone(&ignore_ranges);
+    let proxy = FaultProxy::start(&moto.endpoint, move |head, _| {
+        let query = head.uri.query().unwrap_or_default();
+        if head.method != "GET" || query.contains("list-type") || query.contains("location") {
+            Fault::Forward
+        } else if ignoring.load(std::sync::atomic::Ordering::SeqCst) {
+            Fault::DropRange
+        } else {
+            Fault::Trickle {
+                chunk: 256 * 1024,
+                every_ms: 20,
+            }
+        }
+    })
+    .await;
+    let (home, first) = engine_for(&proxy.endpoint).await;
+    drop(first);
+    let into = tempfile::tempdir().unwrap();
+    let job = crash_mid_download(home.path(), "scan.tif", into.path(), 20 * MIB as u64).await;
+    ignore_ranges.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (state, error) = resume(home.path(), job).await;
+    assert_eq!(state, JobState::Failed);
+    let error = error.unwrap();
+    assert!(error.message.contains("from byte"), "{}", error.message);
+    assert!(
+        files(into.path()).is_empty(),
+        "no file under the final name, and no partial kept: {:?}",
+        files(into.path())
+    );
+}
+
 /// Puts `data` at `key` in one request with no checksum at all, as older clients do.
 async fn put_without_checksum(endpoint: &str, key: &str, data: &[u8]) {
     use aws_sdk_s3::config::RequestChecksumCalculation;

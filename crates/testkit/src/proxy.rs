@@ -45,6 +45,9 @@ pub enum Fault {
     /// Flip a bit of the request's last body byte, then forward (bytes altered on the way
     /// to the server).
     CorruptRequest,
+    /// Forward without the request's `Range` header (a server that ignores ranges and
+    /// answers with the whole object).
+    DropRange,
     /// Forward, then remove the answer's `x-amz-checksum-*` headers (a server that keeps no
     /// checksums, or does not name them).
     StripChecksums,
@@ -183,7 +186,7 @@ async fn handle(
     rule: &Rule,
     counter: &AtomicUsize,
 ) -> Response<Shaped> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let head_request = parts.method == hyper::Method::HEAD;
     let fault = rule(&parts, counter.fetch_add(1, Ordering::SeqCst));
     if let Fault::DelayMs(ms) = fault {
@@ -222,6 +225,9 @@ async fn handle(
         .unwrap_or_default();
     if fault == Fault::CorruptRequest {
         body = flip_last_bit(body);
+    }
+    if fault == Fault::DropRange {
+        parts.headers.remove("range");
     }
     let stream = TcpStream::connect(upstream).await.expect("upstream");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))

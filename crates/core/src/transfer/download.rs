@@ -553,7 +553,18 @@ impl Fetch<'_> {
             Some(answer) => answer.body,
             None if from < checkpoint.size => {
                 let rest = Some((from, checkpoint.size - 1));
-                self.get(None, rest, &checkpoint.etag).await?.body
+                let answer = self.get(None, rest, &checkpoint.etag).await?;
+                // A server that ignored the range would send the object from its start, to be
+                // written after the bytes kept.
+                let starts = answer.content_range().and_then(content_range);
+                if starts.is_none_or(|(first, _, total)| first != from || total != checkpoint.size)
+                {
+                    return Err(self.corrupt(&format!(
+                        "the rest from byte {from} came as {}",
+                        answer.content_range().unwrap_or("the whole object")
+                    )));
+                }
+                answer.body
             }
             None => ByteStream::from_static(b""),
         };
