@@ -39,19 +39,8 @@ async fn dispatch(engine: &Engine, command: Command, json_mode: bool) -> Result<
             let report = engine
                 .objects_delete(&targets, recursive, &engine.new_job())
                 .await?;
-            if let Some(first) = report.failed.first() {
-                return Err(Error::new(
-                    ErrorCode::S3,
-                    format!(
-                        "{} of {} objects could not be deleted (first: {} — {} {}).",
-                        report.failed.len(),
-                        report.failed.len() as u32 + report.deleted,
-                        first.key,
-                        first.code,
-                        first.message
-                    ),
-                    "Check the key's permissions (or object lock) and try again; the rest were deleted.",
-                ));
+            if let Some(failure) = report.failure() {
+                return Err(failure);
             }
             output::result(json_mode, &report, || {
                 format!(

@@ -510,3 +510,45 @@ async fn a_pair_another_process_is_syncing_is_left_to_it() {
     drop(held);
     assert_eq!(sync_once(&engine, pair).await.uploaded, 1);
 }
+
+/// A run whose upload the server refused is no success: the rest goes up, and the job ends
+/// failed with the refusal, as the pair's status does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_with_a_refused_upload_ends_failed_with_the_reason() {
+    let (_dir, server) = served_with_bucket().await;
+    let proxy = FaultProxy::start(&server.url(), |head, _| {
+        if head.method == "PUT" && head.uri.path().ends_with("/refused.txt") {
+            Fault::Refuse
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let (_home, engine) = common::engine_for(&proxy.endpoint).await;
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("fine.txt"), "fine").unwrap();
+    std::fs::write(folder.path().join("refused.txt"), "refused").unwrap();
+    let pair = pair_on(&engine, folder.path()).await;
+    let mut events = engine.events();
+    let job = engine.sync_start(pair, false).await.unwrap();
+    let (state, error) = ends(&mut events, &[job]).await.remove(&job).unwrap();
+    assert_eq!(state, JobState::Failed);
+    let error = error.unwrap();
+    assert_eq!(
+        error.code,
+        strata_core::ErrorCode::AccessDenied,
+        "{error:?}"
+    );
+    assert!(
+        error.message.starts_with("1 of the sync's files failed"),
+        "{}",
+        error.message
+    );
+    let now = engine.sync_get(pair).await.unwrap();
+    assert_eq!(now.status, "failed");
+    assert_eq!(now.last_run.unwrap().uploaded, 1);
+    assert_eq!(
+        remote_state(&server.url()).await,
+        BTreeMap::from([("fine.txt".to_string(), "fine".to_string())])
+    );
+}

@@ -363,10 +363,12 @@ impl Engine {
                 )
                 .await
             }
+            // Keys the server refused make the job fail, though the others went.
             JobSpec::Delete { paths } => self
                 .objects_delete(&parse_all(paths)?, true, job)
-                .await
-                .map(drop),
+                .await?
+                .failure()
+                .map_or(Ok(()), Err),
             JobSpec::Copy {
                 source,
                 target,

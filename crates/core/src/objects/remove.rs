@@ -8,7 +8,7 @@ use super::{Scope, check_key, list_page};
 use crate::activity::Record;
 use crate::buckets::check_name;
 use crate::engine::Engine;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::jobs::{Event, JobHandle};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
@@ -47,6 +47,25 @@ pub struct DeleteReport {
     #[specta(type = u32)] // a TS number: counts and sizes stay far below 2^53
     pub bytes: u64,
     pub failed: Vec<DeleteFailure>,
+}
+
+impl DeleteReport {
+    /// The keys the server refused, as one error; `None` when every key went.
+    pub fn failure(&self) -> Option<Error> {
+        let first = self.failed.first()?;
+        Some(Error::new(
+            ErrorCode::S3,
+            format!(
+                "{} of {} objects could not be deleted (first: {} — {} {}).",
+                self.failed.len(),
+                self.failed.len() as u32 + self.deleted,
+                first.key,
+                first.code,
+                first.message
+            ),
+            "Check the key's permissions (or object lock) and try again; the rest were deleted.",
+        ))
+    }
 }
 
 impl Engine {

@@ -46,6 +46,9 @@ pub struct SyncReport {
     pub requests: u32,
     /// The first failure, in words.
     pub error: Option<String>,
+    /// The first failure, whole: what the run's job fails with.
+    #[serde(skip)]
+    first_failure: Option<Error>,
 }
 
 impl SyncReport {
@@ -81,6 +84,18 @@ impl SyncReport {
     fn fail(&mut self, error: &Error) {
         self.failed += 1;
         self.error.get_or_insert_with(|| error.message.clone());
+        self.first_failure.get_or_insert_with(|| error.clone());
+    }
+
+    /// What the run's job fails with when files failed: their count and the first's reason.
+    fn failure(&self) -> Option<Error> {
+        let first = self.first_failure.as_ref()?;
+        let mut failure = first.clone();
+        failure.message = format!(
+            "{} of the sync's files failed; the first: {}",
+            self.failed, first.message
+        );
+        Some(failure)
     }
 }
 
@@ -187,7 +202,11 @@ impl Engine {
             self.log_activity(record).await;
         }
         self.sync_changed(id);
-        outcome
+        // A run with failed files is no success: its job ends failed, with the first reason.
+        match outcome {
+            Ok(report) => report.failure().map_or(Ok(report), Err),
+            Err(err) => Err(err),
+        }
     }
 
     async fn sync_apply(&self, row: &PairRow, full: bool, job: &JobHandle) -> Result<SyncReport> {
