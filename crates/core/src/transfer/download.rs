@@ -109,10 +109,20 @@ impl Hasher {
     }
 }
 
-/// The temporary file a job downloads `target` into.
+/// The longest file name most file systems take (ext4, APFS, NTFS: 255 bytes or units).
+const NAME_MAX: usize = 255;
+
+/// The temporary file a job downloads `target` into: `.NAME.strata-JOB.part`, with NAME cut
+/// short (at a character boundary) where the whole would pass [`NAME_MAX`].
 pub(crate) fn temporary_path(target: &Path, job: crate::jobs::JobId) -> PathBuf {
     let name = target.file_name().unwrap_or_default().to_string_lossy();
-    target.with_file_name(format!(".{name}.strata-{job}.part"))
+    let suffix = format!(".strata-{job}.part");
+    let room = NAME_MAX - 1 - suffix.len();
+    let mut end = name.len().min(room);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    target.with_file_name(format!(".{}{suffix}", &name[..end]))
 }
 
 impl Engine {
@@ -884,8 +894,25 @@ fn interrupted(err: impl std::fmt::Display) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::content_range;
     use crate::objects::etag::part_count;
+
+    #[test]
+    fn a_temporary_name_never_passes_255_bytes() {
+        let long = "ü".repeat(127) + ".CR3";
+        assert_eq!(long.len(), 258);
+        let partial = super::temporary_path(Path::new("/d").join(&long).as_path(), 4242);
+        let name = partial.file_name().unwrap().to_str().unwrap();
+        assert!(name.len() <= 255, "{} bytes", name.len());
+        assert!(
+            name.starts_with(".üü") && name.ends_with(".strata-4242.part"),
+            "{name}"
+        );
+        let short = super::temporary_path(Path::new("/d/a.jpg"), 7);
+        assert_eq!(short, Path::new("/d/.a.jpg.strata-7.part"));
+    }
 
     #[test]
     fn ranges_and_part_counts_are_read_from_the_answer() {
