@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{add, interrupt, spawn, strata, strata_unprivileged};
@@ -53,10 +54,15 @@ async fn until(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_uploads_what_lands_in_the_folder_once_it_settles() {
-    let home = tempfile::tempdir().unwrap();
-    let h = home.path();
+/// `strata serve-local` on folders of its own, with a bucket `watched`, and profile `m` for it
+/// in the test's data folder under `h`; keep all three for the test's length.
+async fn served_with_profile(
+    h: &Path,
+) -> (
+    ServeLocal,
+    aws_sdk_s3::Client,
+    (tempfile::TempDir, tempfile::TempDir),
+) {
     let store = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let served = ServeLocal::spawn(
         env!("CARGO_BIN_EXE_strata"),
@@ -80,6 +86,14 @@ async fn watch_uploads_what_lands_in_the_folder_once_it_settles() {
     )
     .await;
     assert_eq!(added.code, 0, "{}", added.stderr);
+    (served, client, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_uploads_what_lands_in_the_folder_once_it_settles() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (_served, client, _store) = served_with_profile(h).await;
     let folder = h.join("Exports Ü");
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(folder.join("before.txt"), "there before the watch").unwrap();
@@ -259,29 +273,7 @@ async fn what_cannot_be_read_is_listed_and_the_rest_syncs() {
     use std::os::unix::fs::PermissionsExt;
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
-    let store = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let served = ServeLocal::spawn(
-        env!("CARGO_BIN_EXE_strata"),
-        store.0.path(),
-        store.1.path(),
-        &[],
-    );
-    let client = served.client();
-    client
-        .create_bucket()
-        .bucket("watched")
-        .send()
-        .await
-        .unwrap();
-    let added = add(
-        h,
-        "m",
-        &served.endpoint,
-        &served.access_key_id,
-        &served.secret,
-    )
-    .await;
-    assert_eq!(added.code, 0, "{}", added.stderr);
+    let (_served, client, _store) = served_with_profile(h).await;
     let folder = h.join("card");
     for (path, text) in [
         ("ok.txt", "readable"),

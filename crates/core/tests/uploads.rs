@@ -552,6 +552,28 @@ async fn an_upload_the_server_forgot_starts_over() {
     assert!(got == std::fs::read(&stopped.file).unwrap());
 }
 
+/// Starts uploading `file` into bucket `uploads`; returns the events, subscribed before the
+/// start, and the upload's job.
+async fn start_upload(
+    engine: &Engine,
+    file: &Path,
+    options: UploadOptions,
+) -> (
+    tokio::sync::broadcast::Receiver<strata_core::jobs::Event>,
+    Vec<JobId>,
+) {
+    let events = engine.events();
+    let ids = engine
+        .upload_start(
+            &[file.to_path_buf()],
+            &RemotePath::parse("p:uploads").unwrap(),
+            options,
+        )
+        .await
+        .unwrap();
+    (events, ids)
+}
+
 #[tokio::test]
 async fn a_cancelled_upload_leaves_no_parts_behind_and_a_missing_file_is_a_clear_failure() {
     let (_dir, server) = serve_local().await;
@@ -560,15 +582,7 @@ async fn a_cancelled_upload_leaves_no_parts_behind_and_a_missing_file_is_a_clear
     let local = tempfile::tempdir().unwrap();
     let file = local.path().join("big.bin");
     std::fs::write(&file, pattern(40 * MIB, 5)).unwrap();
-    let mut events = engine.events();
-    let ids = engine
-        .upload_start(
-            std::slice::from_ref(&file),
-            &RemotePath::parse("p:uploads").unwrap(),
-            UploadOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (mut events, ids) = start_upload(&engine, &file, UploadOptions::default()).await;
     until_bytes(&mut events, ids[0], 1).await;
     engine.job_cancel(ids[0]).await.unwrap();
     let (state, _) = ends(&mut events, &ids).await.remove(&ids[0]).unwrap();
@@ -603,15 +617,7 @@ async fn a_paused_upload_cancelled_later_aborts_its_parts() {
     let local = tempfile::tempdir().unwrap();
     let file = local.path().join("paused.mov");
     std::fs::write(&file, pattern(40 * MIB, 8)).unwrap();
-    let mut events = engine.events();
-    let ids = engine
-        .upload_start(
-            std::slice::from_ref(&file),
-            &RemotePath::parse("p:uploads").unwrap(),
-            UploadOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (mut events, ids) = start_upload(&engine, &file, UploadOptions::default()).await;
     until_bytes(&mut events, ids[0], 8 * MIB as u64).await;
     engine.job_pause(ids[0]).await.unwrap();
     let (state, _) = ends(&mut events, &ids).await.remove(&ids[0]).unwrap();
@@ -637,7 +643,6 @@ async fn an_upload_whose_source_goes_or_shrinks_mid_way_fails_and_leaves_no_part
     let (proxy, _) = counting_proxy(&server.url()).await;
     let (_home, engine) = engine_for(&proxy.endpoint).await;
     let local = tempfile::tempdir().unwrap();
-    let mut events = engine.events();
     for (name, spoil) in [("deleted.mov", true), ("truncated.mov", false)] {
         let file = local.path().join(name);
         std::fs::write(&file, pattern(72 * MIB, 3)).unwrap();
@@ -645,14 +650,7 @@ async fn an_upload_whose_source_goes_or_shrinks_mid_way_fails_and_leaves_no_part
             parts_in_flight: Some(1),
             ..UploadOptions::default()
         };
-        let ids = engine
-            .upload_start(
-                std::slice::from_ref(&file),
-                &RemotePath::parse("p:uploads").unwrap(),
-                options,
-            )
-            .await
-            .unwrap();
+        let (mut events, ids) = start_upload(&engine, &file, options).await;
         until_bytes(&mut events, ids[0], 8 * MIB as u64).await;
         if spoil {
             std::fs::remove_file(&file).unwrap();
