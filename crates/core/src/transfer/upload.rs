@@ -291,28 +291,56 @@ impl Engine {
         else {
             return;
         };
-        let aborted = async {
+        let reached = async {
             let account = self.account(&target.profile).await?;
             let client = self
                 .bucket_client(&account, &target.bucket, TRANSFER_ATTEMPTS)
                 .await?;
-            client
-                .abort_multipart_upload()
-                .bucket(&target.bucket)
-                .key(&target.key)
-                .upload_id(&held.upload_id)
-                .send()
-                .await
-                .map_err(|e| s3::error_from_sdk(&e, &account.label()))
+            Ok::<_, Error>((account, client))
         }
         .await;
-        match aborted {
-            Ok(_) => tracing::info!(job = id, "aborted the cancelled upload's parts"),
-            Err(err) => tracing::warn!(
+        match reached {
+            Ok((account, client)) => {
+                self.upload_abort(&client, &account, target, &held.upload_id, id)
+                    .await
+            }
+            Err(err) => {
+                tracing::warn!(
+                    job = id,
+                    "the cancelled upload's parts stay: {}",
+                    err.message
+                );
+                let _ = self
+                    .blocking(move |conn, _| checkpoint::forget(conn, id))
+                    .await;
+            }
+        }
+    }
+
+    /// Aborts multipart upload `upload_id` of job `id` at `target` and forgets the job's
+    /// checkpoint. Best effort: one left behind is listed with its age by `strata uploads ls`
+    /// and expires by the bucket's lifecycle rules.
+    async fn upload_abort(
+        &self,
+        client: &aws_sdk_s3::Client,
+        account: &Account,
+        target: &RemotePath,
+        upload_id: &str,
+        id: JobId,
+    ) {
+        let aborted = client
+            .abort_multipart_upload()
+            .bucket(&target.bucket)
+            .key(&target.key)
+            .upload_id(upload_id)
+            .send()
+            .await;
+        if let Err(err) = aborted {
+            tracing::info!(
                 job = id,
-                "the cancelled upload's parts stay: {}",
-                err.message
-            ),
+                "a multipart upload could not be aborted: {}",
+                s3::error_from_sdk(&err, &account.label()).message
+            );
         }
         let _ = self
             .blocking(move |conn, _| checkpoint::forget(conn, id))
@@ -827,27 +855,16 @@ impl Upload<'_> {
         Some((head.e_tag()?.trim_matches('"').to_string(), verified))
     }
 
-    /// Aborts a multipart upload, best effort: one left behind is listed with its age by
-    /// `strata uploads ls` and expires by the bucket's lifecycle rules.
+    /// Aborts a multipart upload of this job (see [`Engine::upload_abort`]).
     async fn abort(&self, upload_id: &str) {
-        let aborted = self
-            .client
-            .abort_multipart_upload()
-            .bucket(&self.target.bucket)
-            .key(&self.target.key)
-            .upload_id(upload_id)
-            .send()
-            .await;
-        if let Err(err) = aborted {
-            tracing::info!(
-                "a stale multipart upload could not be aborted: {}",
-                self.sdk_error(&err).message
-            );
-        }
-        let id = self.job.id;
-        let _ = self
-            .engine
-            .blocking(move |conn, _| checkpoint::forget(conn, id))
+        self.engine
+            .upload_abort(
+                &self.client,
+                self.account,
+                self.target,
+                upload_id,
+                self.job.id,
+            )
             .await;
     }
 }
