@@ -212,30 +212,45 @@ impl Engine {
     }
 
     /// What restoring project `project` (or the objects under `path`) involves: objects,
-    /// bytes, those needing a restore request, and each tier's usual wait.
+    /// bytes, those needing a restore request, each tier's usual wait, and the objects at the
+    /// copy back's target that it would keep.
     pub async fn restore_preview(
         &self,
         project: Option<u32>,
         path: Option<&RemotePath>,
         job: &JobHandle,
     ) -> Result<RestorePreview> {
-        let (project, path) = self.restore_locate(project, path).await?;
-        let account = self.account(&path.profile).await?;
-        let objects = self.restore_objects(&account, &path, job).await?;
-        let target = copy_back_target(project.as_ref(), &path)?;
+        let (mut preview, objects) = self.restore_summary(project, path, job).await?;
+        let path = RemotePath::parse(&preview.path)?;
+        let target = RemotePath::parse(&preview.copy_back_to)?;
         let there = self.copy_back_there(&path, &target, job).await?;
-        let kept_beside = objects
+        preview.kept_beside = objects
             .iter()
             .filter(|e| matches!(landing(e, &there), Landing::Beside))
             .map(|e| e.name.clone())
             .collect();
+        Ok(preview)
+    }
+
+    /// The preview without the copy back's target (`kept_beside` empty), which `restore_start`
+    /// needs no listing of; and the objects under the archive.
+    async fn restore_summary(
+        &self,
+        project: Option<u32>,
+        path: Option<&RemotePath>,
+        job: &JobHandle,
+    ) -> Result<(RestorePreview, Vec<Entry>)> {
+        let (project, path) = self.restore_locate(project, path).await?;
+        let account = self.account(&path.profile).await?;
+        let objects = self.restore_objects(&account, &path, job).await?;
+        let target = copy_back_target(project.as_ref(), &path)?;
         let archived = needing_restore(&objects);
         let coldest = if archived.iter().any(|e| e.class() == "DEEP_ARCHIVE") {
             Some("DEEP_ARCHIVE")
         } else {
             archived.first().map(|e| e.class())
         };
-        Ok(RestorePreview {
+        let preview = RestorePreview {
             path: path.to_string(),
             project: project.as_ref().map(|p| p.id),
             objects: objects.len() as u32,
@@ -247,8 +262,9 @@ impl Engine {
                 .map(|class| waits(account.profile.provider, class))
                 .unwrap_or_default(),
             copy_back_to: target.to_string(),
-            kept_beside,
-        })
+            kept_beside: Vec::new(),
+        };
+        Ok((preview, objects))
     }
 
     /// Starts restoring project `project` (or the objects under `path`).
@@ -265,7 +281,7 @@ impl Engine {
                 "Give between 1 and 36500 days.",
             ));
         }
-        let preview = self.restore_preview(project, path, &self.new_job()).await?;
+        let (preview, _) = self.restore_summary(project, path, &self.new_job()).await?;
         if preview
             .waits
             .iter()
