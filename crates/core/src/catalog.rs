@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_sync.sql"),
     include_str!("../migrations/0012_archives.sql"),
     include_str!("../migrations/0013_part_checks.sql"),
+    include_str!("../migrations/0014_download_etag_kind.sql"),
 ];
 
 /// Opens the catalog of a data folder.

@@ -13,7 +13,9 @@ use common::{MIB, WITHIN, ends, pattern, serve_local, then_die, until_bytes};
 use strata_core::jobs::{JobId, JobState, UploadOptions};
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
-use strata_testkit::{ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, sdk_client};
+use strata_testkit::{
+    ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, create_kms_bucket, sdk_client,
+};
 
 /// An engine with profile `p` for `endpoint`, which has a bucket `uploads`.
 async fn engine_for(endpoint: &str) -> (tempfile::TempDir, Engine) {
@@ -162,6 +164,16 @@ async fn uploads_land_whole_on_the_built_in_endpoint() {
 async fn uploads_land_whole_on_moto() {
     let moto = Moto::start();
     uploads_land_whole(&moto.endpoint, "verified: ETag (MD5) matches").await;
+}
+
+/// On S3, the ETag of an object encrypted with KMS is not its MD5: such uploads are checked by
+/// a checksum where the server gives one, else by their length, and never called altered.
+#[tokio::test]
+async fn uploads_to_a_kms_encrypted_bucket_land_whole() {
+    let moto = Moto::start_sse_kms();
+    create_kms_bucket(&moto.endpoint, "uploads").await;
+    let length_only = "length checked; the server gives no checksum to verify";
+    uploads_land_whole(&moto.endpoint, length_only).await;
 }
 
 #[tokio::test]

@@ -111,21 +111,53 @@ impl Moto {
         Self::spawn(Some(open_requests), None)
     }
 
+    /// moto whose SSE-KMS objects have ETags that are not their MD5, as on S3 (moto's own
+    /// are MD5s): `servers/moto_sse_kms.py`. A bucket with default encryption `aws:kms`
+    /// makes every object written to it such an object.
+    pub fn start_sse_kms() -> Self {
+        Self::spawn_with(Some("moto_sse_kms.py"), None, None)
+    }
+
     /// Starts moto on a free port. The port is free when chosen but may be taken before moto
     /// binds it (by a parallel test): moto then exits, and another port is tried.
     fn spawn(open_requests: Option<u32>, log: Option<&std::path::Path>) -> Self {
+        Self::spawn_with(None, open_requests, log)
+    }
+
+    /// Starts moto's server, or the script in `servers/` named `patched`, which changes it.
+    fn spawn_with(
+        patched: Option<&str>,
+        open_requests: Option<u32>,
+        log: Option<&std::path::Path>,
+    ) -> Self {
         for _ in 0..5 {
-            if let Some(moto) = Self::try_spawn(open_requests, log) {
+            if let Some(moto) = Self::try_spawn(patched, open_requests, log) {
                 return moto;
             }
         }
         panic!("moto_server could not bind a port on 127.0.0.1 in 5 tries");
     }
 
-    fn try_spawn(open_requests: Option<u32>, log: Option<&std::path::Path>) -> Option<Self> {
+    fn try_spawn(
+        patched: Option<&str>,
+        open_requests: Option<u32>,
+        log: Option<&std::path::Path>,
+    ) -> Option<Self> {
         let binary = moto_binary();
         let port = free_port();
-        let mut command = Command::new(&binary);
+        let mut command = match patched {
+            // The Python that runs moto_server has moto installed.
+            Some(script) => {
+                let mut python = Command::new(binary.with_file_name("python3"));
+                python.arg(
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("servers")
+                        .join(script),
+                );
+                python
+            }
+            None => Command::new(&binary),
+        };
         command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
@@ -376,6 +408,60 @@ pub async fn create_buckets(endpoint: &str, access_key: &str, secret: &str, name
             .await
             .unwrap_or_else(|e| panic!("create bucket {name} at {endpoint}: {e:?}"));
     }
+}
+
+/// Creates `bucket` at `endpoint` (the test key pair) with default encryption SSE-KMS, so that
+/// every object written to it is encrypted with KMS; on [`Moto::start_sse_kms`] their ETags
+/// are then not MD5s. Checks that they are not, so a test cannot pass on MD5 ETags.
+pub async fn create_kms_bucket(endpoint: &str, bucket: &str) {
+    use aws_sdk_s3::types::{
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+    let client = sdk_client(endpoint, ACCESS_KEY, SECRET_KEY);
+    create_buckets(endpoint, ACCESS_KEY, SECRET_KEY, &[bucket]).await;
+    let by_default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::AwsKms)
+        .build()
+        .expect("an algorithm");
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(by_default)
+        .build();
+    let configuration = ServerSideEncryptionConfiguration::builder()
+        .rules(rule)
+        .build()
+        .expect("a rule");
+    client
+        .put_bucket_encryption()
+        .bucket(bucket)
+        .server_side_encryption_configuration(configuration)
+        .send()
+        .await
+        .expect("default encryption");
+    let probe = client
+        .put_object()
+        .bucket(bucket)
+        .key("kms-probe")
+        .body(b"probe".to_vec().into())
+        .send()
+        .await
+        .expect("a probe object");
+    assert_eq!(
+        probe.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert_ne!(
+        probe.e_tag().map(|e| e.trim_matches('"')),
+        Some("8da843ff65205a61374b09b81ed0fa35"),
+        "the probe's ETag is the MD5 of its bytes: start the server with Moto::start_sse_kms"
+    );
+    client
+        .delete_object()
+        .bucket(bucket)
+        .key("kms-probe")
+        .send()
+        .await
+        .expect("delete the probe");
 }
 
 /// A plain HTTP/1.1 request (no signing), for presigned URLs and anonymous access.

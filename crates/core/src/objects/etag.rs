@@ -1,6 +1,19 @@
 //! What an ETag says about the bytes behind it, where the server makes it from their MD5.
 
+use aws_sdk_s3::types::ServerSideEncryption;
 use md5::{Digest, Md5};
+
+/// Whether the server made an object's ETag from its bytes' MD5, by the encryption its answer
+/// names: S3 does for plain and SSE-S3 (`AES256`) objects, but the ETag of an object encrypted
+/// with KMS (`aws:kms`, `aws:kms:dsse`) or a customer's key (SSE-C) is opaque, so comparing it
+/// with an MD5 would call every such object corrupt.
+pub(crate) fn etag_is_digest(
+    encryption: Option<&ServerSideEncryption>,
+    customer_key_algorithm: Option<&str>,
+) -> bool {
+    customer_key_algorithm.is_none()
+        && encryption.is_none_or(|e| matches!(e, ServerSideEncryption::Aes256))
+}
 
 /// Whether an ETag (quotes trimmed) is a plain MD5: 32 hex digits.
 pub(crate) fn is_md5(etag: &str) -> bool {

@@ -184,6 +184,8 @@ pub(crate) mod download {
     #[derive(Clone)]
     pub(crate) struct Checkpoint {
         pub etag: String,
+        /// Whether the server made `etag` from the bytes (see `objects::etag::etag_is_digest`).
+        pub etag_is_digest: bool,
         pub size: u64,
         /// Pieces fetched one GET each (parts, or ranges); 0 when the object comes in one
         /// stream.
@@ -212,8 +214,8 @@ pub(crate) mod download {
     pub(crate) fn load(conn: &Connection, job: JobId) -> Result<Option<Checkpoint>> {
         let Some(mut checkpoint) = conn
             .prepare_cached(
-                "SELECT etag, size, parts, durable, checksum, range_size FROM downloads
-                 WHERE job_id = ?1",
+                "SELECT etag, size, parts, durable, checksum, range_size, etag_is_digest
+                 FROM downloads WHERE job_id = ?1",
             )?
             .query_row([job], |r| {
                 Ok(Checkpoint {
@@ -223,6 +225,7 @@ pub(crate) mod download {
                     durable: r.get::<_, i64>(3)? as u64,
                     checksum: r.get(4)?,
                     range_size: r.get::<_, i64>(5)? as u64,
+                    etag_is_digest: r.get(6)?,
                     synced: BTreeMap::new(),
                 })
             })
@@ -256,8 +259,9 @@ pub(crate) mod download {
         tx.prepare_cached("DELETE FROM downloads WHERE job_id = ?1")?
             .execute([job])?;
         tx.prepare_cached(
-            "INSERT INTO downloads (job_id, etag, size, parts, durable, checksum, range_size)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+            "INSERT INTO downloads
+             (job_id, etag, size, parts, durable, checksum, range_size, etag_is_digest)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7)",
         )?
         .execute(params![
             job,
@@ -265,7 +269,8 @@ pub(crate) mod download {
             checkpoint.size as i64,
             checkpoint.parts,
             checkpoint.checksum,
-            checkpoint.range_size as i64
+            checkpoint.range_size as i64,
+            checkpoint.etag_is_digest
         ])?;
         tx.commit()?;
         Ok(())

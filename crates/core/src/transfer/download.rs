@@ -33,7 +33,7 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle};
 use crate::objects::checksum::Crc;
-use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex, part_count};
+use crate::objects::etag::{etag_is_digest, is_md5, md5_hex, multipart_etag_of_hex, part_count};
 use crate::remote::RemotePath;
 use crate::s3::{self, Account};
 
@@ -422,7 +422,11 @@ impl Fetch<'_> {
             None => self.begin().await?,
         };
         let mut verified = self.check(&checkpoint, &fetched)?;
-        if verified == Verified::Length && checkpoint.range_size > 0 && is_md5(&checkpoint.etag) {
+        if verified == Verified::Length
+            && checkpoint.range_size > 0
+            && checkpoint.etag_is_digest
+            && is_md5(&checkpoint.etag)
+        {
             verified = self.check_file_md5(&checkpoint).await?;
         }
         self.report(1);
@@ -448,6 +452,10 @@ impl Fetch<'_> {
         let checksum = self.server_crc(&etag, size).await?;
         let mut checkpoint = Checkpoint {
             etag,
+            etag_is_digest: etag_is_digest(
+                first.server_side_encryption(),
+                first.sse_customer_algorithm(),
+            ),
             size,
             parts: 0,
             durable: 0,
@@ -786,6 +794,7 @@ impl Fetch<'_> {
         // A stream of an object that has several parts (a server that ignores `partNumber`)
         // has no MD5 per part to rebuild its ETag from: only its length is checked.
         let expected = match fetched {
+            _ if !checkpoint.etag_is_digest => None,
             Fetched::Whole { digest } if is_md5(&etag) => Some(digest.clone()),
             Fetched::Whole { digest } if part_count(&etag) == Some(1) => {
                 Some(multipart_etag_of_hex([digest.as_str()]))

@@ -31,7 +31,7 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result, Retry};
 use crate::jobs::{Event, JobHandle, JobId, UploadOptions};
 use crate::objects::checksum::Crc;
-use crate::objects::etag::{is_md5, md5_hex, multipart_etag_of_hex};
+use crate::objects::etag::{etag_is_digest, is_md5, md5_hex, multipart_etag_of_hex};
 use crate::remote::RemotePath;
 use crate::s3::moving::{BodySigning, send_body, server_work, unbounded};
 use crate::s3::{self, Account};
@@ -438,7 +438,9 @@ impl Upload<'_> {
             put.checksum_type(),
             Some(piece.crc),
             put.e_tag(),
-            expected.as_deref(),
+            expected.as_deref().filter(|_| {
+                etag_is_digest(put.server_side_encryption(), put.sse_customer_algorithm())
+            }),
             self.target,
         )?;
         self.report(1, source.size);
@@ -789,7 +791,9 @@ impl Upload<'_> {
             finished.checksum_type(),
             ours,
             finished.e_tag(),
-            expected.as_deref(),
+            expected
+                .as_deref()
+                .filter(|_| etag_is_digest(finished.server_side_encryption(), None)),
             self.target,
         )?;
         crate::failpoint::hit("upload:after-complete");
@@ -847,7 +851,9 @@ impl Upload<'_> {
             head.checksum_type(),
             whole_crc(parts),
             head.e_tag(),
-            expected.as_deref(),
+            expected.as_deref().filter(|_| {
+                etag_is_digest(head.server_side_encryption(), head.sse_customer_algorithm())
+            }),
             self.target,
         )
         .ok()
