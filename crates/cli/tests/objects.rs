@@ -6,7 +6,10 @@ mod common;
 use aws_sdk_s3::primitives::ByteStream;
 use common::{add, strata};
 use serde_json::Value;
-use strata_testkit::{ACCESS_KEY, Moto, SECRET_KEY, http_request, sdk_client};
+use strata_testkit::{
+    ACCESS_KEY, Fault, FaultProxy, Moto, SECRET_KEY, ServeLocal, create_kms_bucket, http_request,
+    sdk_client,
+};
 
 async fn put(client: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &[u8]) {
     client
@@ -212,5 +215,250 @@ async fn the_first_run_profile_browses_the_built_in_endpoint() {
     assert_eq!(
         (du.json()["objects"].as_u64(), du.json()["bytes"].as_u64()),
         (Some(0), Some(0))
+    );
+}
+
+/// Copy limits that take objects of a few MiB down the paths of objects of many GiB: a
+/// server-side copy above 8 MiB goes in parts of 6 MiB; a streamed one in parts of 5 MiB.
+const SMALL_COPY_LIMITS: [(&str, &str); 1] = [("STRATA_COPY_LIMITS", "8,6,5")];
+
+/// Bytes that differ at every offset, so a part copied to the wrong place shows.
+fn take_bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 13) as u8 ^ seed)
+        .collect()
+}
+
+/// `strata get` of one object: its bytes.
+async fn fetched(h: &std::path::Path, remote: &str) -> Vec<u8> {
+    let into = tempfile::tempdir().unwrap();
+    let file = into.path().join("fetched");
+    let got = strata(h, &["get", remote, file.to_str().unwrap()], None).await;
+    assert_eq!(got.code, 0, "get {remote}: {}", got.stderr);
+    std::fs::read(file).unwrap()
+}
+
+/// Runs `strata --json ARGS` with the small copy limits; its JSON document.
+async fn copying(h: &std::path::Path, args: &[&str]) -> common::Run {
+    let args = [&["--json"], args].concat();
+    common::strata_env(h, &args, None, &SMALL_COPY_LIMITS).await
+}
+
+#[tokio::test]
+async fn copies_in_parts_verify_whatever_the_part_layout() {
+    let moto = Moto::start();
+    let client = sdk_client(&moto.endpoint, ACCESS_KEY, SECRET_KEY);
+    client.create_bucket().bucket("far").send().await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert_eq!(
+        add(h, "m", &moto.endpoint, ACCESS_KEY, SECRET_KEY)
+            .await
+            .code,
+        0
+    );
+    for bucket in ["local:hot", "local:cold"] {
+        assert_eq!(strata(h, &["bucket", "mk", bucket], None).await.code, 0);
+    }
+    let take = take_bytes(12 << 20, 7);
+    let file = home.path().join("take.mov");
+    std::fs::write(&file, &take).unwrap();
+    let args = [
+        "put",
+        "--part-size",
+        "5MiB",
+        file.to_str().unwrap(),
+        "local:hot/",
+    ];
+    let put = strata(h, &args, None).await;
+    assert_eq!(put.code, 0, "{}", put.stderr);
+
+    // On the server, in parts of 6 MiB from a source of parts of 5 MiB: the copy's ETag is
+    // not the source's, and still the copy verifies (it used to fail as "ETag differs").
+    let cp = copying(h, &["cp", "local:hot/take.mov", "local:cold/"]).await;
+    assert_eq!(cp.code, 0, "{}", cp.stdout);
+    // Streamed to another profile in parts of 5 MiB, the source read part by part against
+    // its ETag, then the source deleted.
+    let mv = copying(h, &["mv", "local:cold/take.mov", "m:far/"]).await;
+    assert_eq!(mv.code, 0, "{}", mv.stdout);
+    assert_eq!(mv.json()["moved"], true);
+    let cold = strata(h, &["--json", "ls", "local:cold"], None).await;
+    assert_eq!(cold.json(), serde_json::json!([]), "the source went");
+    // And back: moto sends the object whole whatever part is asked.
+    let back = copying(h, &["cp", "m:far/take.mov", "local:hot/back.mov"]).await;
+    assert_eq!(back.code, 0, "{}", back.stdout);
+
+    for remote in ["local:hot/take.mov", "m:far/take.mov", "local:hot/back.mov"] {
+        assert!(fetched(h, remote).await == take, "{remote} holds the take");
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_copy_that_reads_altered_bytes_deletes_nothing() {
+    let moto = Moto::start();
+    let client = sdk_client(&moto.endpoint, ACCESS_KEY, SECRET_KEY);
+    client.create_bucket().bucket("far").send().await.unwrap();
+    let take = take_bytes(7 << 20, 3);
+    put(&client, "far", "take.mov", &take).await;
+    // Every GET of the object arrives with one bit flipped on the way.
+    let proxy = FaultProxy::start(&moto.endpoint, |head, _| {
+        if head.method == "GET" && head.uri.path() == "/far/take.mov" {
+            Fault::Corrupt
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert_eq!(
+        add(h, "m", &proxy.endpoint, ACCESS_KEY, SECRET_KEY)
+            .await
+            .code,
+        0
+    );
+    assert_eq!(
+        strata(h, &["bucket", "mk", "local:hot"], None).await.code,
+        0
+    );
+
+    // 7 MiB goes in two streamed parts: the bytes read are checked against the source's MD5
+    // before the copy completes, not only counted.
+    let mv = copying(h, &["mv", "m:far/take.mov", "local:hot/"]).await;
+    assert_eq!(mv.code, 1, "{}", mv.stdout);
+    let message = mv.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("do not make its ETag"), "{message}");
+    assert!(message.contains("nothing was deleted"), "{message}");
+    let source = client
+        .get_object()
+        .bucket("far")
+        .key("take.mov")
+        .send()
+        .await;
+    let kept = source.unwrap().body.collect().await.unwrap().into_bytes();
+    assert!(kept == take, "the source is untouched");
+    let hot = strata(h, &["--json", "ls", "local:hot"], None).await;
+    assert_eq!(hot.json(), serde_json::json!([]), "no altered copy landed");
+    let open = strata(h, &["--json", "uploads", "ls", "local:hot"], None).await;
+    assert_eq!(open.json(), serde_json::json!([]), "no upload left open");
+}
+
+#[tokio::test]
+async fn a_source_replaced_during_a_copy_in_parts_is_never_mixed() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let data = tempfile::tempdir().unwrap();
+    let served = ServeLocal::on_data_folder(env!("CARGO_BIN_EXE_strata"), data.path());
+    let client = served.client();
+    client.create_bucket().bucket("clips").send().await.unwrap();
+    let (old, new) = (take_bytes(12 << 20, 1), take_bytes(12 << 20, 2));
+    put(&client, "clips", "take.mov", &old).await;
+    // The copy's second part waits 3 s in the proxy; meanwhile another tool replaces the
+    // source.
+    let second_part_waits = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&second_part_waits);
+    let proxy = FaultProxy::start(&served.endpoint, move |head, _| {
+        let range = head.headers.get("x-amz-copy-source-range");
+        if range.is_some_and(|r| r.as_bytes().starts_with(b"bytes=6291456-")) {
+            seen.store(true, Ordering::SeqCst);
+            return Fault::DelayMs(3000);
+        }
+        Fault::Forward
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (key, secret) = (&served.access_key_id, &served.secret);
+    assert_eq!(add(h, "s", &proxy.endpoint, key, secret).await.code, 0);
+
+    let replace = async {
+        while !second_part_waits.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        put(&client, "clips", "take.mov", &new).await;
+    };
+    let (cp, ()) = tokio::join!(
+        copying(h, &["cp", "s:clips/take.mov", "s:clips/copy.mov"]),
+        replace
+    );
+    assert_eq!(cp.code, 1, "{}", cp.stdout);
+    let message = cp.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("was replaced while it was being copied"),
+        "{message}"
+    );
+    let copy = client
+        .head_object()
+        .bucket("clips")
+        .key("copy.mov")
+        .send()
+        .await;
+    assert!(
+        copy.is_err(),
+        "no copy made of half the old take and half the new"
+    );
+    let open = client
+        .list_multipart_uploads()
+        .bucket("clips")
+        .send()
+        .await
+        .unwrap();
+    assert!(open.uploads().is_empty(), "the copy's upload was aborted");
+}
+
+#[tokio::test]
+async fn copies_into_within_and_out_of_a_kms_encrypted_bucket_verify() {
+    let moto = Moto::start_sse_kms();
+    create_kms_bucket(&moto.endpoint, "vault").await;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert_eq!(
+        add(h, "m", &moto.endpoint, ACCESS_KEY, SECRET_KEY)
+            .await
+            .code,
+        0
+    );
+    assert_eq!(
+        strata(h, &["bucket", "mk", "local:hot"], None).await.code,
+        0
+    );
+    let shoot = home.path().join("shoot");
+    std::fs::create_dir(&shoot).unwrap();
+    let files = [
+        ("note.txt", take_bytes(3000, 1)),
+        ("take.mov", take_bytes(9 << 20, 2)),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(shoot.join(name), bytes).unwrap();
+    }
+    let put = strata(h, &["put", shoot.to_str().unwrap(), "local:hot/"], None).await;
+    assert_eq!(put.code, 0, "{}", put.stderr);
+
+    // Into the vault (streamed: one PUT, and parts), within it (on the server: one copy, and
+    // parts), and out of it with a move: every ETag in the vault is opaque, none is taken for
+    // the MD5 it is not.
+    for args in [
+        ["cp", "local:hot/shoot/", "m:vault/"],
+        ["cp", "m:vault/shoot/", "m:vault/again/"],
+        ["mv", "m:vault/again/", "local:hot/back/"],
+    ] {
+        let run = copying(h, &args).await;
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stdout);
+    }
+    for (name, bytes) in &files {
+        for at in [
+            "local:hot/shoot",
+            "m:vault/shoot",
+            "local:hot/back/again/shoot",
+        ] {
+            let remote = format!("{at}/{name}");
+            assert!(fetched(h, &remote).await == *bytes, "{remote} holds {name}");
+        }
+    }
+    let vault = strata(h, &["--json", "ls", "m:vault"], None).await;
+    assert_eq!(
+        field(&vault.json(), "name"),
+        ["shoot/"],
+        "the moved copies left the vault"
     );
 }

@@ -1,17 +1,21 @@
 //! Copy, move and rename, within a bucket, across buckets and across profiles.
 //!
-//! Within one profile the server copies (CopyObject; UploadPartCopy above 5 GiB). Across
-//! profiles the bytes stream through Strata, one part at a time, so memory stays bounded
-//! whatever the size. Every copy is verified against the source (size, and the MD5 ETag where
-//! both sides have one) before anything else happens; a move deletes its sources only after
-//! every copy of the move verified, so a failed copy never loses a source.
+//! Within one profile the server copies (CopyObject; UploadPartCopy above 5 GiB), naming the
+//! listed ETag (`x-amz-copy-source-if-match`) so a source replaced meanwhile is never copied
+//! half old, half new. Across profiles the bytes stream through Strata, one part at a time, so
+//! memory stays bounded whatever the size, and are checked against the source's ETag on the
+//! way (see [`SourceReader`]). Every copy is then checked at the target (its size, and its
+//! ETag against what was written) before anything else happens; a move deletes its sources
+//! only after every copy of the move verified, so a failed copy never loses a source.
 
-use aws_sdk_s3::primitives::ByteStream;
+use std::sync::OnceLock;
+
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective, StorageClass};
 use md5::{Digest, Md5};
 use serde::Serialize;
 
-use super::etag::{is_md5, md5_hex, multipart_etag};
+use super::etag::{etag_is_digest, is_md5, md5_hex, multipart_etag, multipart_etag_of_hex};
+use super::source_reader::{SourceReader, source_error};
 use super::{check_key, head_error};
 use crate::activity::Record;
 use crate::buckets::check_name;
@@ -22,12 +26,58 @@ use crate::remote::RemotePath;
 use crate::s3::moving::{BodySigning, send_body, server_work, unbounded};
 use crate::s3::{self, Account};
 
-/// The largest object CopyObject copies in one request.
-const SINGLE_COPY_MAX: u64 = 5 << 30;
-/// Part size for server-side copies of larger objects.
-const COPY_PART: u64 = 512 << 20;
-/// Part size (and so the memory held) for copies streamed through Strata.
-const STREAM_PART: u64 = 16 << 20;
+/// Where a copy changes its way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CopyLimits {
+    /// The largest object CopyObject copies in one request; larger ones go in parts.
+    single_copy_max: u64,
+    /// Part size for server-side copies of larger objects.
+    copy_part: u64,
+    /// Part size (and so the memory held) for copies streamed through Strata; a source no
+    /// larger goes up in one PUT.
+    stream_part: u64,
+}
+
+impl CopyLimits {
+    const S3: Self = Self {
+        single_copy_max: 5 << 30,
+        copy_part: 512 << 20,
+        stream_part: 16 << 20,
+    };
+
+    /// S3's limits, or the ones `STRATA_COPY_LIMITS=SINGLE,PART,STREAM` names in MiB: how a
+    /// test takes the paths of objects of many GiB with objects of a few MiB.
+    fn get() -> Self {
+        static LIMITS: OnceLock<CopyLimits> = OnceLock::new();
+        *LIMITS.get_or_init(|| {
+            std::env::var("STRATA_COPY_LIMITS")
+                .ok()
+                .and_then(|text| Self::parse(&text))
+                .unwrap_or(Self::S3)
+        })
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let mib: Vec<u64> = text
+            .split(',')
+            .map(|n| {
+                n.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|&n| n >= 5)
+                    .map(|n| n << 20)
+            })
+            .collect::<Option<_>>()?;
+        let [single_copy_max, copy_part, stream_part] = mib[..] else {
+            return None;
+        };
+        Some(Self {
+            single_copy_max,
+            copy_part,
+            stream_part,
+        })
+    }
+}
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct CopyReport {
@@ -286,76 +336,101 @@ impl Engine {
         class: Option<&str>,
         job: &JobHandle,
     ) -> Result<Option<String>> {
+        let limits = CopyLimits::get();
         let from_header = copy_source(&source.bucket, &pair.source_key);
-        self.on_bucket(to, &target.bucket, |client| {
-            let from_header = from_header.clone();
-            async move {
-                if pair.size <= SINGLE_COPY_MAX {
-                    let copy = client
-                        .copy_object()
+        let if_match = pair
+            .etag
+            .as_ref()
+            .map(|e| format!("\"{}\"", e.trim_matches('"')));
+        let from = RemotePath {
+            key: pair.source_key.clone(),
+            ..source.clone()
+        };
+        let written = self
+            .on_bucket(to, &target.bucket, |client| {
+                let (from_header, if_match, from) = (from_header.clone(), if_match.clone(), &from);
+                async move {
+                    if pair.size <= limits.single_copy_max {
+                        let copy = client
+                            .copy_object()
+                            .bucket(&target.bucket)
+                            .key(&pair.target_key)
+                            .copy_source(from_header)
+                            .set_copy_source_if_match(if_match)
+                            .metadata_directive(MetadataDirective::Copy)
+                            .set_storage_class(class.map(StorageClass::from))
+                            .customize();
+                        let copied = server_work(copy)
+                            .send()
+                            .await
+                            .map_err(|e| source_error(&e, to, from))?;
+                        let etag = copied.copy_object_result().and_then(|r| r.e_tag());
+                        return Ok(Written {
+                            etag: etag.map(str::to_string),
+                            content: None,
+                        });
+                    }
+                    let part_size = limits.copy_part.max(pair.size.div_ceil(10_000));
+                    let create = client
+                        .create_multipart_upload()
                         .bucket(&target.bucket)
                         .key(&pair.target_key)
-                        .copy_source(from_header)
-                        .metadata_directive(MetadataDirective::Copy)
-                        .set_storage_class(class.map(StorageClass::from))
-                        .customize();
-                    server_work(copy)
-                        .send()
-                        .await
-                        .map_err(|e| s3::error_from_sdk(&e, &to.label()))?;
-                    return Ok(());
-                }
-                let parts = pair
-                    .size
-                    .div_ceil(COPY_PART.max(pair.size.div_ceil(10_000)));
-                let part_size = pair.size.div_ceil(parts);
-                let create = client
-                    .create_multipart_upload()
-                    .bucket(&target.bucket)
-                    .key(&pair.target_key)
-                    .set_storage_class(class.map(StorageClass::from));
-                multipart(
-                    create,
-                    &client,
-                    to,
-                    &target.bucket,
-                    &pair.target_key,
-                    job,
-                    |number, upload_id| {
-                        let client = client.clone();
-                        let from_header = from_header.clone();
-                        let start = (u64::from(number) - 1) * part_size;
-                        let end = (start + part_size).min(pair.size) - 1;
-                        async move {
-                            if start >= pair.size {
-                                return Ok(None);
+                        .set_storage_class(class.map(StorageClass::from));
+                    let sent = multipart(
+                        create,
+                        &client,
+                        to,
+                        &target.bucket,
+                        &pair.target_key,
+                        job,
+                        |number, upload_id| {
+                            let client = client.clone();
+                            let (from_header, if_match) = (from_header.clone(), if_match.clone());
+                            let start = (u64::from(number) - 1) * part_size;
+                            let end = (start + part_size).min(pair.size) - 1;
+                            async move {
+                                if start >= pair.size {
+                                    return Ok(None);
+                                }
+                                let copy = client
+                                    .upload_part_copy()
+                                    .bucket(&target.bucket)
+                                    .key(&pair.target_key)
+                                    .upload_id(upload_id)
+                                    .part_number(number as i32)
+                                    .copy_source(from_header)
+                                    .copy_source_range(format!("bytes={start}-{end}"))
+                                    .set_copy_source_if_match(if_match)
+                                    .customize();
+                                let part = server_work(copy)
+                                    .send()
+                                    .await
+                                    .map_err(|e| source_error(&e, to, from))?;
+                                Ok(part
+                                    .copy_part_result()
+                                    .and_then(|r| r.e_tag())
+                                    .map(str::to_string))
                             }
-                            let copy = client
-                                .upload_part_copy()
-                                .bucket(&target.bucket)
-                                .key(&pair.target_key)
-                                .upload_id(upload_id)
-                                .part_number(number as i32)
-                                .copy_source(from_header)
-                                .copy_source_range(format!("bytes={start}-{end}"))
-                                .customize();
-                            let part = server_work(copy)
-                                .send()
-                                .await
-                                .map_err(|e| s3::error_from_sdk(&e, &to.label()))?;
-                            Ok(part
-                                .copy_part_result()
-                                .and_then(|r| r.e_tag())
-                                .map(str::to_string))
-                        }
-                    },
-                )
-                .await
-            }
-        })
-        .await?;
-        self.verify(to, target, pair, pair.etag.clone(), class)
-            .await
+                        },
+                    )
+                    .await?;
+                    // Each part's ETag is the MD5 of the bytes the server copied into it (where
+                    // it makes ETags from MD5s): the copy must be the object those parts make,
+                    // whatever part layout the source had.
+                    let part_etags: Vec<&str> =
+                        sent.parts.iter().map(|e| e.trim_matches('"')).collect();
+                    let content = part_etags
+                        .iter()
+                        .all(|e| is_md5(e))
+                        .then(|| multipart_etag_of_hex(part_etags));
+                    Ok(Written {
+                        etag: sent.etag,
+                        content,
+                    })
+                }
+            })
+            .await?;
+        self.verify(to, target, pair, written, class).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -369,59 +444,56 @@ impl Engine {
         class: Option<&str>,
         job: &JobHandle,
     ) -> Result<Option<String>> {
-        let object = self
-            .on_bucket(from, &source.bucket, |client| async move {
-                client
-                    .get_object()
-                    .bucket(&source.bucket)
-                    .key(&pair.source_key)
-                    .send()
-                    .await
-                    .map_err(|e| s3::error_from_sdk(&e, &from.label()))
-            })
+        let stream_part = CopyLimits::get().stream_part;
+        let reading = self
+            .bucket_client(from, &source.bucket, crate::s3::region::BUCKET_ATTEMPTS)
             .await?;
-        let content_type = object.content_type().map(str::to_string);
-        let metadata = object.metadata().cloned();
-        let mut reader = PartReader {
-            body: object.body,
-            pending: bytes::BytesMut::new(),
+        let from_path = RemotePath {
+            key: pair.source_key.clone(),
+            ..source.clone()
         };
-        let whole = Md5::new();
-        let expected_etag = if pair.size <= STREAM_PART {
-            let data = reader.take(STREAM_PART as usize, job).await?;
-            check_length(data.len() as u64, pair.size)?;
-            let digest = md5_hex(&Md5::digest(&data));
+        let mut reader = SourceReader::open(reading, from, from_path, pair.etag.as_deref()).await?;
+        let content_type = reader.content_type.clone();
+        let metadata = reader.metadata.clone();
+        let written = if pair.size <= stream_part {
+            let data = reader.take(stream_part as usize + 1, job).await?;
+            reader.check(pair.size)?;
+            let content = md5_hex(&Md5::digest(&data));
             let signing = BodySigning::of(&data, to.profile.bodies_arrive_intact()).await;
             let label = to.label();
-            self.on_bucket(to, &target.bucket, |client| {
-                let (data, content_type, metadata) =
-                    (data.clone(), content_type.clone(), metadata.clone());
-                let signing = &signing;
-                send_body(&label, data, move |body| {
-                    let put = client
-                        .put_object()
-                        .bucket(&target.bucket)
-                        .key(&pair.target_key)
-                        .set_content_type(content_type.clone())
-                        .set_metadata(metadata.clone())
-                        .set_storage_class(class.map(StorageClass::from))
-                        .body(body)
-                        .customize();
-                    let put = unbounded(put, signing);
-                    async move {
-                        put.send()
-                            .await
-                            .map_err(|e| s3::error_from_sdk(&e, &to.label()))
-                    }
+            let put = self
+                .on_bucket(to, &target.bucket, |client| {
+                    let (data, content_type, metadata) =
+                        (data.clone(), content_type.clone(), metadata.clone());
+                    let signing = &signing;
+                    send_body(&label, data, move |body| {
+                        let put = client
+                            .put_object()
+                            .bucket(&target.bucket)
+                            .key(&pair.target_key)
+                            .set_content_type(content_type.clone())
+                            .set_metadata(metadata.clone())
+                            .set_storage_class(class.map(StorageClass::from))
+                            .body(body)
+                            .customize();
+                        let put = unbounded(put, signing);
+                        async move {
+                            put.send()
+                                .await
+                                .map_err(|e| s3::error_from_sdk(&e, &to.label()))
+                        }
+                    })
                 })
-            })
-            .await?;
-            digest
+                .await?;
+            Written {
+                etag: put.e_tag().map(str::to_string),
+                content: Some(content),
+            }
         } else {
             let client = self
                 .bucket_client(to, &target.bucket, crate::s3::region::BUCKET_ATTEMPTS)
                 .await?;
-            let reader = tokio::sync::Mutex::new((reader, Vec::<[u8; 16]>::new(), whole, 0u64));
+            let state = tokio::sync::Mutex::new((reader, Vec::<[u8; 16]>::new()));
             let create = client
                 .create_multipart_upload()
                 .bucket(&target.bucket)
@@ -429,7 +501,7 @@ impl Engine {
                 .set_content_type(content_type)
                 .set_metadata(metadata)
                 .set_storage_class(class.map(StorageClass::from));
-            multipart(
+            let sent = multipart(
                 create,
                 &client,
                 to,
@@ -437,14 +509,16 @@ impl Engine {
                 &pair.target_key,
                 job,
                 |number, upload_id| {
-                    let (client, reader) = (client.clone(), &reader);
+                    let (client, state) = (client.clone(), &state);
                     async move {
-                        let mut state = reader.lock().await;
-                        let data = state.0.take(STREAM_PART as usize, job).await?;
+                        let mut state = state.lock().await;
+                        let data = state.0.take(stream_part as usize, job).await?;
                         if data.is_empty() {
+                            // Checked before the upload completes: bytes that are not the
+                            // source's never become an object.
+                            state.0.check(pair.size)?;
                             return Ok(None);
                         }
-                        state.3 += data.len() as u64;
                         state.1.push(Md5::digest(&data).into());
                         let intact = to.profile.bodies_arrive_intact();
                         let signing = BodySigning::of(&data, intact).await;
@@ -470,34 +544,23 @@ impl Engine {
                 },
             )
             .await?;
-            let state = reader.into_inner();
-            check_length(state.3, pair.size)?;
-            multipart_etag(&state.1)
+            Written {
+                etag: sent.etag,
+                content: Some(multipart_etag(&state.into_inner().1)),
+            }
         };
-        // The bytes read must be the source's (where its ETag is their MD5)...
-        if let Some(etag) = pair.etag.as_deref().filter(|e| is_md5(e))
-            && pair.size <= STREAM_PART
-            && !etag.eq_ignore_ascii_case(&expected_etag)
-        {
-            return Err(mismatch(
-                target,
-                pair,
-                "the bytes read differ from the source's MD5",
-            ));
-        }
-        // ...and the target must hold exactly the bytes sent.
-        self.verify(to, target, pair, Some(expected_etag), class)
-            .await
+        self.verify(to, target, pair, written, class).await
     }
 
-    /// Checks the copy at `target`: the size, the ETag where `expected` is comparable, and
-    /// the storage class where one was asked for.
+    /// Checks the copy at `target`: its size; its ETag against the one the write was answered
+    /// with (another write since replaced it) and against the ETag the bytes written make,
+    /// where the server makes ETags from MD5s; the storage class where one was asked for.
     async fn verify(
         &self,
         to: &Account,
         target: &RemotePath,
         pair: &CopyItem,
-        expected: Option<String>,
+        written: Written,
         class: Option<&str>,
     ) -> Result<Option<String>> {
         let head = self
@@ -523,15 +586,25 @@ impl Engine {
                 &format!("{size} bytes instead of {}", pair.size),
             ));
         }
-        let stored = head
-            .e_tag()
-            .map(|e| e.trim_matches('"').to_ascii_lowercase());
-        if let (Some(stored), Some(expected)) = (stored, expected.map(|e| e.to_ascii_lowercase()))
-            && (is_md5(&stored) && is_md5(&expected)
-                || stored.contains('-') && expected.contains('-'))
-            && stored != expected
+        let trimmed = |etag: &str| etag.trim_matches('"').to_ascii_lowercase();
+        let stored = head.e_tag().map(trimmed);
+        if let (Some(stored), Some(answered)) = (&stored, written.etag.as_deref().map(trimmed))
+            && *stored != answered
         {
-            return Err(mismatch(target, pair, "its ETag differs"));
+            return Err(mismatch(target, pair, "another write replaced it"));
+        }
+        let comparable =
+            |a: &str, b: &str| is_md5(a) && is_md5(b) || a.contains('-') && b.contains('-');
+        if let (Some(stored), Some(content)) = (&stored, written.content.as_deref().map(trimmed))
+            && etag_is_digest(head.server_side_encryption(), head.sse_customer_algorithm())
+            && comparable(stored, &content)
+            && *stored != content
+        {
+            return Err(mismatch(
+                target,
+                pair,
+                "its ETag differs from the bytes written",
+            ));
         }
         let kept = head.storage_class().map_or("STANDARD", |c| c.as_str());
         if let Some(class) = class.filter(|&class| class != kept) {
@@ -539,6 +612,15 @@ impl Engine {
         }
         Ok(head.e_tag().map(|e| e.trim_matches('"').to_string()))
     }
+}
+
+/// What a copy's write says the target must be.
+struct Written {
+    /// The ETag the server answered the write (or its Complete) with.
+    etag: Option<String>,
+    /// The ETag the bytes written make where ETags are MD5s: their MD5, or the MD5 of the
+    /// parts' MD5s.
+    content: Option<String>,
 }
 
 /// The server stored a copy in another class than asked: it does not have that class.
@@ -553,18 +635,6 @@ fn class_not_kept(to: &Account, class: &str, kept: &str) -> Error {
     )
 }
 
-fn check_length(read: u64, size: u64) -> Result<()> {
-    if read == size {
-        return Ok(());
-    }
-    Err(Error::new(
-        ErrorCode::S3,
-        format!("The source sent {read} bytes of {size}; nothing was deleted."),
-        "The source may have changed during the copy; try again.",
-    )
-    .with_retry(crate::error::Retry::Transient))
-}
-
 fn mismatch(target: &RemotePath, pair: &CopyItem, what: &str) -> Error {
     Error::new(
         ErrorCode::S3,
@@ -576,32 +646,10 @@ fn mismatch(target: &RemotePath, pair: &CopyItem, what: &str) -> Error {
     )
 }
 
-/// Reads a streamed body in parts of a fixed size.
-struct PartReader {
-    body: ByteStream,
-    pending: bytes::BytesMut,
-}
-
-impl PartReader {
-    /// Up to `size` bytes (fewer only at the end of the body).
-    async fn take(&mut self, size: usize, job: &JobHandle) -> Result<bytes::Bytes> {
-        while self.pending.len() < size {
-            job.check()?;
-            match self.body.next().await {
-                Some(Ok(chunk)) => self.pending.extend_from_slice(&chunk),
-                Some(Err(e)) => {
-                    return Err(super::body_interrupted(
-                        "Reading the source",
-                        e,
-                        "Try again; no source was deleted.",
-                    ));
-                }
-                None => break,
-            }
-        }
-        let n = size.min(self.pending.len());
-        Ok(self.pending.split_to(n).freeze())
-    }
+/// What a multipart upload's server answered: each part's ETag, and the object's.
+struct Sent {
+    parts: Vec<String>,
+    etag: Option<String>,
 }
 
 /// Runs the multipart upload `create` starts: `part(number, upload_id)` sends part `number`
@@ -615,7 +663,7 @@ async fn multipart<F, Fut>(
     key: &str,
     job: &JobHandle,
     mut part: F,
-) -> Result<()>
+) -> Result<Sent>
 where
     F: FnMut(u32, String) -> Fut,
     Fut: Future<Output = Result<Option<String>>>,
@@ -627,15 +675,19 @@ where
     let upload_id = upload.upload_id().unwrap_or_default().to_string();
     let sent = async {
         let mut completed = Vec::new();
+        let mut parts = Vec::new();
         for number in 1..=10_000u32 {
             job.check()?;
             match part(number, upload_id.clone()).await? {
-                Some(etag) => completed.push(
-                    CompletedPart::builder()
-                        .part_number(number as i32)
-                        .e_tag(etag)
-                        .build(),
-                ),
+                Some(etag) => {
+                    completed.push(
+                        CompletedPart::builder()
+                            .part_number(number as i32)
+                            .e_tag(&etag)
+                            .build(),
+                    );
+                    parts.push(etag);
+                }
                 None => break,
             }
         }
@@ -650,11 +702,14 @@ where
                     .build(),
             )
             .customize();
-        server_work(complete)
+        let finished = server_work(complete)
             .send()
             .await
             .map_err(|e| s3::error_from_sdk(&e, &account.label()))?;
-        Ok(())
+        Ok(Sent {
+            parts,
+            etag: finished.e_tag().map(str::to_string),
+        })
     }
     .await;
     if sent.is_err() {
@@ -672,7 +727,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::{copy_source, target_base};
+    use super::{CopyLimits, copy_source, target_base};
     use crate::remote::RemotePath;
 
     fn p(text: &str) -> RemotePath {
@@ -687,6 +742,17 @@ mod tests {
         assert_eq!(target_base(&p("a:b/x/"), &p("a:c/in/")), "in/x/");
         assert_eq!(target_base(&p("a:b/x/"), &p("a:b/renamed")), "renamed/");
         assert_eq!(target_base(&p("a:b"), &p("a:c/")), "b/");
+    }
+
+    #[test]
+    fn copy_limits_are_mib_and_never_below_a_part() {
+        let limits = CopyLimits::parse("8, 6,5").unwrap();
+        assert_eq!(
+            (limits.single_copy_max, limits.copy_part, limits.stream_part),
+            (8 << 20, 6 << 20, 5 << 20)
+        );
+        assert_eq!(CopyLimits::parse("8,4,5"), None);
+        assert_eq!(CopyLimits::parse("8,6"), None);
     }
 
     #[test]

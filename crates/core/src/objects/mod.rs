@@ -16,6 +16,7 @@ mod links;
 mod preview;
 mod recent;
 pub(crate) mod remove;
+mod source_reader;
 mod usage;
 
 use aws_sdk_s3::types::EncodingType;

@@ -370,6 +370,18 @@ fn retry_class(code: &str, status: u16) -> Retry {
 /// What S3 calls a request sent to the wrong region; a HEAD gets only its status, 301.
 const REDIRECT: &str = "PermanentRedirect";
 
+/// Whether a GET that asked for `partNumber` was refused for asking it: by a server that takes
+/// no part numbers, or for an empty object, which has no part 1. Such a GET is asked again
+/// for the whole object.
+pub(crate) fn part_number_refused<E: ProvideErrorMetadata>(
+    err: &SdkError<E, HttpResponse>,
+) -> bool {
+    matches!(
+        service_code(err),
+        Some("InvalidPartNumber" | "InvalidArgument" | "InvalidRange" | "NotImplemented")
+    )
+}
+
 /// The S3 error code of a service error (`PermanentRedirect` for a bodiless 301).
 pub(crate) fn service_code<E: ProvideErrorMetadata>(
     err: &SdkError<E, HttpResponse>,

@@ -370,16 +370,7 @@ impl Fetch<'_> {
         self.job.check()?;
         match self.send(Some(1), None, None).await {
             Ok(answer) => Ok(answer),
-            Err(err)
-                if matches!(
-                    s3::service_code(&err),
-                    Some(
-                        "InvalidPartNumber" | "InvalidArgument" | "InvalidRange" | "NotImplemented"
-                    )
-                ) =>
-            {
-                self.get(None, None, "").await
-            }
+            Err(err) if s3::part_number_refused(&err) => self.get(None, None, "").await,
             Err(err) => Err(self.error(&err)),
         }
     }

@@ -199,6 +199,32 @@ pub(super) fn etag_matches(condition: &ETagCondition, etag: &str) -> bool {
     }
 }
 
+/// A copy's preconditions on its source (CopyObject, UploadPartCopy): a copy that names the
+/// ETag it expects never copies another version of the source.
+pub(super) fn check_copy_source(
+    source: &ObjectRow,
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+) -> S3Result<()> {
+    if let Some(cond) = if_match
+        && !etag_matches(cond, &source.etag)
+    {
+        return Err(s3_error!(
+            PreconditionFailed,
+            "The source's ETag does not match x-amz-copy-source-if-match."
+        ));
+    }
+    if let Some(cond) = if_none_match
+        && etag_matches(cond, &source.etag)
+    {
+        return Err(s3_error!(
+            PreconditionFailed,
+            "The source's ETag matches x-amz-copy-source-if-none-match."
+        ));
+    }
+    Ok(())
+}
+
 /// GET/HEAD preconditions (RFC 9110 order): If-Match, If-Unmodified-Since, If-None-Match,
 /// If-Modified-Since.
 pub(super) fn check_preconditions(

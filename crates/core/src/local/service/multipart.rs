@@ -171,6 +171,11 @@ pub(super) async fn upload_part_copy(
     })
     .await?;
     let (source, file) = open_object(&s3.store, &source_bucket, &source_key).await?;
+    check_copy_source(
+        &source,
+        input.copy_source_if_match.as_ref(),
+        input.copy_source_if_none_match.as_ref(),
+    )?;
     let (start, len) = copy_range(input.copy_source_range.as_deref(), source.size)?;
     let temp = s3.store.blobs.temp_path();
     let copied = async {
