@@ -334,7 +334,9 @@ export type ErrorCode =
 /**  The server does not offer this (a storage class, lifecycle rules, restores). */
 "unsupported" | 
 /**  The object is in an archival storage class and must be restored before it is read. */
-"not_restored";
+"not_restored" | 
+/**  Strata itself failed (a bug): the work stopped, and says where. */
+"internal";
 
 /**  Everything the engine reports while it works. Serialized as `{"kind": "...", ...}`. */
 export type Event = 

@@ -456,3 +456,28 @@ async fn a_download_onto_a_full_disk_says_what_it_needs_and_a_cancel_frees_the_s
         "the cancel freed the disk"
     );
 }
+
+#[tokio::test]
+async fn a_job_stopped_by_a_bug_ends_failed_and_its_retry_lands() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let server = setup(h).await;
+    let file = h.join("bug.mov");
+    let data = pattern(MIB + 3);
+    std::fs::write(&file, &data).unwrap();
+    // A panic in the job's task stands in for a bug.
+    let args = ["--json", "put", file.to_str().unwrap(), "m:shoot/"];
+    let bug = [("STRATA_FAILPOINT", "panic@job:running")];
+    let put = strata_env(h, &args, None, &bug).await;
+    assert_eq!(put.code, 1, "{}", put.stdout);
+    assert_eq!(put.json()["error"]["code"], "internal", "{}", put.stdout);
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    assert_eq!(states(&listed.json()), ["failed"], "not left running");
+    let id = listed.json()[0]["id"].to_string();
+
+    let retried = strata(h, &["--json", "transfers", "retry", &id], None).await;
+    assert_eq!(retried.code, 0, "{}", retried.stdout);
+    assert!(object(&server, "bug.mov").await == data);
+    let listed = strata(h, &["--json", "transfers", "list"], None).await;
+    assert_eq!(states(&listed.json()), ["done"]);
+}

@@ -66,6 +66,8 @@ pub enum ErrorCode {
     Unsupported,
     /// The object is in an archival storage class and must be restored before it is read.
     NotRestored,
+    /// Strata itself failed (a bug): the work stopped, and says where.
+    Internal,
 }
 
 /// Whether trying the same thing again can help, and how soon.

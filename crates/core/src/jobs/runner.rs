@@ -259,9 +259,7 @@ impl Engine {
                 () = handle.cancel.cancelled() => None,
             };
             let outcome = match turn {
-                // Boxed when its turn comes: the body of every kind of job is a large state
-                // machine, and thousands of queued tasks would each hold one while waiting.
-                Some(_) => Box::pin(engine.job_body(&spec, &handle)).await,
+                Some(_) => engine.job_run(id, &spec, &handle).await,
                 None => Err(super::cancelled()),
             };
             let (state, error) = match outcome {
@@ -302,6 +300,35 @@ impl Engine {
         });
     }
 
+    /// Runs the job's body on a task of its own, so that a bug that panics in it ends the job
+    /// as failed, saying so, instead of leaving it running for ever (and every later start
+    /// of the same work joined to it).
+    async fn job_run(&self, id: JobId, spec: &JobSpec, handle: &JobHandle) -> Result<()> {
+        let (engine, spec, handle) = (self.clone(), spec.clone(), handle.clone());
+        // Boxed when its turn comes: the body of every kind of job is a large state machine,
+        // and thousands of queued tasks would each hold one while waiting.
+        let body = tokio::spawn(async move { Box::pin(engine.job_body(&spec, &handle)).await });
+        match body.await {
+            Ok(outcome) => outcome,
+            Err(ended) => {
+                let why = match ended.try_into_panic() {
+                    Ok(panic) => panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic".into()),
+                    Err(_) => "its task was stopped".into(),
+                };
+                tracing::error!(job = id, "job {id} stopped on a bug: {why}");
+                Err(Error::new(
+                    ErrorCode::Internal,
+                    format!("Job {id} stopped on a bug in Strata ({why})."),
+                    "Retry it; if it stops again, report it with the log (strata log).",
+                ))
+            }
+        }
+    }
+
     fn job_announce(&self, id: JobId, spec: &JobSpec, state: JobState, error: Option<Error>) {
         self.jobs().emit(Event::JobState {
             job: id,
@@ -318,6 +345,7 @@ impl Engine {
         self.blocking(move |conn, _| store::set_state(conn, id, JobState::Running, None))
             .await?;
         self.job_announce(id, spec, JobState::Running, None);
+        crate::failpoint::hit("job:running");
         let work = self.job_work(spec, job);
         tokio::pin!(work);
         let mut save = tokio::time::interval(SAVE_EVERY);
