@@ -439,7 +439,8 @@ impl Jobs {
             .collect()
     }
 
-    fn runs(&self, id: JobId) -> bool {
+    /// Whether job `id` runs (or waits for its turn) in this process.
+    pub(crate) fn runs(&self, id: JobId) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         running.contains_key(&id)
     }

@@ -14,7 +14,7 @@ use super::SyncPair;
 use super::apply::pair_lock;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::jobs::{Event, JobId, JobState};
+use crate::jobs::{Event, JobId};
 
 /// How often the watcher looks at its pairs.
 const TICK: Duration = Duration::from_millis(250);
@@ -65,19 +65,20 @@ impl Engine {
                 }
                 event = events.recv() => match event {
                     Ok(Event::SyncChanged { .. }) => reload = true,
-                    Ok(Event::JobState { job, state, .. })
-                        if !matches!(state, JobState::Queued | JobState::Running) =>
-                    {
-                        if let Some(w) = watched.values_mut().find(|w| w.running == Some(job)) {
-                            w.running = None;
-                            reload = true;
-                        }
-                    }
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => reload = true,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
                 },
                 _ = tick.tick() => {
+                    // Asked of the jobs themselves, not learnt from their events: a watcher
+                    // that fell behind the event stream would miss a sync's end, and never
+                    // sync that pair again.
+                    for w in watched.values_mut() {
+                        if w.running.is_some_and(|job| !self.jobs().runs(job)) {
+                            w.running = None;
+                            reload = true;
+                        }
+                    }
                     if reload {
                         reload = false;
                         self.watch_reload(&mut watched, &tell).await;
