@@ -1,5 +1,6 @@
 //! Crash safety of the built-in endpoint: `strata serve-local` killed in the middle of a
-//! PutObject and of a CompleteMultipartUpload, then restarted on the same folder.
+//! PutObject and of a CompleteMultipartUpload, then restarted on the same folder; and several
+//! processes serving one store at once, as the app, a CLI command and `serve-local` do.
 //!
 //! Two ways to crash: SIGKILL while a body is still arriving (a real kill at a point the test
 //! waits for), and `STRATA_FAILPOINT`, which aborts the process between two named steps of a
@@ -13,6 +14,8 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use strata_testkit::{ServeLocal, count_files};
+
+mod common;
 use tokio::io::AsyncWriteExt;
 
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
@@ -266,4 +269,167 @@ async fn a_server_killed_while_a_body_arrives_recovers_cleanly() {
         .await
         .unwrap_err();
     assert_eq!(err.into_service_error().code(), Some("NoSuchKey"));
+}
+
+/// Bytes of one version of a file: `len` bytes that differ between `seed`s.
+fn version(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 11) as u8 ^ seed)
+        .collect()
+}
+
+/// What the embedded endpoint of a `strata` process logs when its store trips over another
+/// process's: a busy index, a blob gone between its read and its link, any internal error.
+fn tripped(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.contains("database is locked")
+                || l.contains("cannot place a blob")
+                || l.contains("local endpoint:")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn processes_sharing_one_store_never_trip_over_each_other() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let made = common::strata(h, &["bucket", "mk", "local:shared"], None).await;
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    // Two uploads, each a process with the store's endpoint in it...
+    let mut folders = Vec::new();
+    for name in ["a", "b"] {
+        let folder = h.join(name);
+        std::fs::create_dir(&folder).unwrap();
+        for i in 0..150 {
+            std::fs::write(folder.join(format!("{i}.jpg")), version(4096 + i, i as u8)).unwrap();
+        }
+        folders.push(folder);
+    }
+    // ...`serve-local` on the same store, through which another tool writes, lists, deletes
+    // and replaces the object a third process copies again and again.
+    let served = ServeLocal::on_data_folder(STRATA, &h.join("data"));
+    let client = served.client();
+    let versions: Vec<Vec<u8>> = (0..8).map(|seed| version(3 << 20, seed)).collect();
+    let put_version = |seed: usize| {
+        client
+            .put_object()
+            .bucket("shared")
+            .key("src.bin")
+            .body(ByteStream::from(versions[seed].clone()))
+            .send()
+    };
+    put_version(0).await.unwrap();
+
+    let upload = |folder: &Path| {
+        let args = [
+            "put".to_string(),
+            folder.display().to_string(),
+            "local:shared/".into(),
+        ];
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            common::strata(h, &args, None).await
+        }
+    };
+    let other_tool = async {
+        for i in 0..120usize {
+            let key = format!("c/{i}");
+            client
+                .put_object()
+                .bucket("shared")
+                .key(&key)
+                .body(ByteStream::from(version(1000, i as u8)))
+                .send()
+                .await
+                .unwrap();
+            client
+                .list_objects_v2()
+                .bucket("shared")
+                .prefix("c/")
+                .send()
+                .await
+                .unwrap();
+            client
+                .delete_object()
+                .bucket("shared")
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
+            if i % 15 == 0 {
+                put_version(i / 15 % versions.len()).await.unwrap();
+            }
+        }
+    };
+    let copies = async {
+        let mut runs = Vec::new();
+        for n in 0..10 {
+            let target = format!("local:shared/copies/{n}.bin");
+            runs.push(
+                common::strata(h, &["--json", "cp", "local:shared/src.bin", &target], None).await,
+            );
+        }
+        runs
+    };
+    let (a, b, (), copies) =
+        tokio::join!(upload(&folders[0]), upload(&folders[1]), other_tool, copies);
+
+    for (put, name) in [(&a, "a"), (&b, "b")] {
+        assert_eq!(put.code, 0, "upload {name}: {}", put.stderr);
+        assert_eq!(tripped(&put.stderr), Vec::<&str>::new(), "upload {name}");
+    }
+    for (n, cp) in copies.iter().enumerate() {
+        assert!(
+            cp.code == 0 || cp.stdout.contains("was replaced while it was being copied"),
+            "copy {n}: {}",
+            cp.stdout
+        );
+        assert_eq!(tripped(&cp.stderr), Vec::<&str>::new(), "copy {n}");
+        if cp.code == 0 {
+            let copy = client
+                .get_object()
+                .bucket("shared")
+                .key(format!("copies/{n}.bin"))
+                .send()
+                .await
+                .unwrap();
+            let bytes = copy.body.collect().await.unwrap().into_bytes();
+            assert!(
+                versions.iter().any(|v| *v == bytes),
+                "copy {n} is one whole version"
+            );
+        }
+    }
+    for (name, folder) in ["a", "b"].iter().zip(&folders) {
+        let listed = client
+            .list_objects_v2()
+            .bucket("shared")
+            .prefix(format!("{name}/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.key_count(), Some(150), "every file of {name}");
+        for object in listed.contents() {
+            let file = folder.join(
+                object
+                    .key()
+                    .unwrap()
+                    .trim_start_matches(&format!("{name}/")),
+            );
+            assert_eq!(
+                object.size(),
+                Some(std::fs::metadata(file).unwrap().len() as i64)
+            );
+        }
+    }
+    let left = client
+        .list_objects_v2()
+        .bucket("shared")
+        .prefix("c/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.key_count(), Some(0), "every delete held");
 }

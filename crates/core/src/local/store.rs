@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use s3s::{S3Error, S3ErrorCode, S3Result};
 
 use super::blobs::{BlobStore, random_id};
@@ -27,6 +27,15 @@ pub(crate) enum Source {
     Temp(PathBuf),
     /// Existing blobs, each hard-linked as a new one (blobs are immutable).
     Link(Vec<String>),
+}
+
+/// Begins a transaction that takes the index's write lock at once. Several processes share
+/// one store: a transaction that read first and wrote later would fail at once ("database is
+/// locked") when another process wrote in between, where this one waits its turn (up to the
+/// connection's busy timeout).
+fn write(conn: &mut Connection) -> S3Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(internal)
 }
 
 pub(crate) fn internal(err: impl std::fmt::Display) -> S3Error {
@@ -116,11 +125,19 @@ impl Store {
             if let Source::Temp(temp) = &source {
                 let _ = std::fs::remove_file(temp);
             }
+            // A blob to link that is gone was released by a writer that replaced or deleted
+            // its object after the caller read the row: the caller reads it again.
+            if matches!(source, Source::Link(_)) && e.kind() == std::io::ErrorKind::NotFound {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::NoSuchKey,
+                    "The source was replaced or deleted while it was being copied.",
+                ));
+            }
             return Err(internal(format!("cannot place a blob: {e}")));
         }
         crate::failpoint::hit(failpoint_name);
         let outcome = (|| {
-            let tx = conn.transaction().map_err(internal)?;
+            let tx = write(&mut conn)?;
             let (value, replaced) = write_rows(&tx, &blobs)?;
             for old in &replaced {
                 index::add_pending(&tx, old, &writer).map_err(internal)?;
@@ -160,7 +177,7 @@ impl Store {
     ) -> S3Result<T> {
         let writer = self.blobs.writer().to_string();
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(internal)?;
+        let tx = write(&mut conn)?;
         let (value, released) = f(&tx)?;
         for blob in &released {
             index::add_pending(&tx, blob, &writer).map_err(internal)?;

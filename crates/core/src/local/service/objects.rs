@@ -338,96 +338,101 @@ pub(super) async fn copy_object(
     let input = req.input;
     check_key(&input.key)?;
     let (source_bucket, source_key) = copy_source(&input.copy_source)?;
-    let bucket = input.bucket.clone();
-    let source = {
-        let (sb, sk) = (source_bucket.clone(), source_key.as_bytes().to_vec());
-        s3.index(move |s| {
-            bucket_for(s, &bucket, signed.as_deref(), false)?;
-            db(index::bucket_region(&s.conn(), &sb))?
-                .ok_or_else(|| s3_error!(NoSuchBucket, "The source bucket {sb} does not exist."))?;
-            db(index::get_object(&s.conn(), &sb, &sk))
-        })
-        .await?
-        .ok_or_else(|| s3_error!(NoSuchKey, "The source key {source_key} does not exist."))?
+    // A source that another process replaces or deletes between this read and the link of
+    // its bytes is read again (and its preconditions checked again).
+    let mut tries = 0;
+    let result_row = loop {
+        tries += 1;
+        let bucket = input.bucket.clone();
+        let source = {
+            let (sb, sk) = (source_bucket.clone(), source_key.as_bytes().to_vec());
+            let signed = signed.clone();
+            s3.index(move |s| {
+                bucket_for(s, &bucket, signed.as_deref(), false)?;
+                db(index::bucket_region(&s.conn(), &sb))?.ok_or_else(|| {
+                    s3_error!(NoSuchBucket, "The source bucket {sb} does not exist.")
+                })?;
+                db(index::get_object(&s.conn(), &sb, &sk))
+            })
+            .await?
+            .ok_or_else(|| s3_error!(NoSuchKey, "The source key {source_key} does not exist."))?
+        };
+        archive::check_readable(s3, &source_bucket, &source).await?;
+        check_copy_source(
+            &source,
+            input.copy_source_if_match.as_ref(),
+            input.copy_source_if_none_match.as_ref(),
+        )?;
+        let replace = input
+            .metadata_directive
+            .as_ref()
+            .is_some_and(|d| d.as_str() == "REPLACE");
+        let storage_class = storage_class_of(input.storage_class.as_ref())?;
+        let same_object = source_bucket == input.bucket && source_key == input.key;
+        if same_object && !replace && input.storage_class.is_none() {
+            return Err(s3_error!(
+                InvalidRequest,
+                "This copy request is illegal because it is trying to copy an object to itself without changing the \
+                 object's metadata, storage class, website redirect location or encryption attributes."
+            ));
+        }
+        let (headers, user_metadata) = if replace {
+            let headers = content_headers(
+                input.content_type.as_ref(),
+                input.content_encoding.as_ref(),
+                input.content_disposition.as_ref(),
+                input.content_language.as_ref(),
+                input.cache_control.as_ref(),
+            );
+            (headers, metadata_json(input.metadata.as_ref()))
+        } else {
+            (source.headers.clone(), source.user_metadata.clone())
+        };
+        let replace_tags = input
+            .tagging_directive
+            .as_ref()
+            .is_some_and(|d| d.as_str() == "REPLACE");
+        let tags = if replace_tags {
+            tags_of_header(input.tagging.as_deref())?
+        } else {
+            source.tags.clone()
+        };
+        let row = ObjectRow {
+            key: input.key.as_bytes().to_vec(),
+            modified_ms: now_ms(),
+            storage_class,
+            headers,
+            user_metadata,
+            tags,
+            ..source.clone()
+        };
+        let bucket = input.bucket.clone();
+        let source_blobs = source.blob_ids();
+        let result_row = row.clone();
+        let committed = s3
+            .index(move |s| {
+                s.commit(
+                    Source::Link(source_blobs),
+                    "copy:after-install",
+                    |tx, blobs| {
+                        let row = ObjectRow {
+                            extents: row.extents.as_ref().map(|_| blobs[1..].join(",")),
+                            ..row
+                        };
+                        let replaced = put_row(tx, &bucket, row, &blobs[0])?;
+                        Ok(((), replaced))
+                    },
+                )
+            })
+            .await;
+        match committed {
+            Err(e) if *e.code() == S3ErrorCode::NoSuchKey && tries < 3 => continue,
+            other => {
+                other?;
+                break result_row;
+            }
+        }
     };
-    archive::check_readable(s3, &source_bucket, &source).await?;
-    if let Some(cond) = &input.copy_source_if_match
-        && !etag_matches(cond, &source.etag)
-    {
-        return Err(s3_error!(
-            PreconditionFailed,
-            "The source's ETag does not match x-amz-copy-source-if-match."
-        ));
-    }
-    if let Some(cond) = &input.copy_source_if_none_match
-        && etag_matches(cond, &source.etag)
-    {
-        return Err(s3_error!(
-            PreconditionFailed,
-            "The source's ETag matches x-amz-copy-source-if-none-match."
-        ));
-    }
-    let replace = input
-        .metadata_directive
-        .as_ref()
-        .is_some_and(|d| d.as_str() == "REPLACE");
-    let storage_class = storage_class_of(input.storage_class.as_ref())?;
-    let same_object = source_bucket == input.bucket && source_key == input.key;
-    if same_object && !replace && input.storage_class.is_none() {
-        return Err(s3_error!(
-            InvalidRequest,
-            "This copy request is illegal because it is trying to copy an object to itself without changing the \
-             object's metadata, storage class, website redirect location or encryption attributes."
-        ));
-    }
-    let (headers, user_metadata) = if replace {
-        let headers = content_headers(
-            input.content_type.as_ref(),
-            input.content_encoding.as_ref(),
-            input.content_disposition.as_ref(),
-            input.content_language.as_ref(),
-            input.cache_control.as_ref(),
-        );
-        (headers, metadata_json(input.metadata.as_ref()))
-    } else {
-        (source.headers.clone(), source.user_metadata.clone())
-    };
-    let replace_tags = input
-        .tagging_directive
-        .as_ref()
-        .is_some_and(|d| d.as_str() == "REPLACE");
-    let tags = if replace_tags {
-        tags_of_header(input.tagging.as_deref())?
-    } else {
-        source.tags.clone()
-    };
-    let row = ObjectRow {
-        key: input.key.as_bytes().to_vec(),
-        modified_ms: now_ms(),
-        storage_class,
-        headers,
-        user_metadata,
-        tags,
-        ..source.clone()
-    };
-    let bucket = input.bucket.clone();
-    let source_blobs = source.blob_ids();
-    let result_row = row.clone();
-    s3.index(move |s| {
-        s.commit(
-            Source::Link(source_blobs),
-            "copy:after-install",
-            |tx, blobs| {
-                let row = ObjectRow {
-                    extents: row.extents.as_ref().map(|_| blobs[1..].join(",")),
-                    ..row
-                };
-                let replaced = put_row(tx, &bucket, row, &blobs[0])?;
-                Ok(((), replaced))
-            },
-        )
-    })
-    .await?;
     let output = CopyObjectOutput {
         copy_object_result: Some(CopyObjectResult {
             e_tag: Some(quoted(&result_row.etag)),
