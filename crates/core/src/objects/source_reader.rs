@@ -162,7 +162,7 @@ impl<'a> SourceReader<'a> {
             return Err(Error::new(
                 ErrorCode::S3,
                 format!(
-                    "{} sent {} bytes of {size}; nothing was deleted.",
+                    "{} sent {} bytes of {size}; no source was deleted.",
                     self.source, self.read
                 ),
                 "The source may have changed during the copy; try again.",
@@ -188,8 +188,8 @@ impl<'a> SourceReader<'a> {
             return Err(Error::new(
                 ErrorCode::S3,
                 format!(
-                    "The bytes read from {} do not make its ETag: they were altered on the way; \
-                     nothing was deleted.",
+                    "The bytes read from {} differ from its ETag: they were altered on the way; \
+                     no source was deleted.",
                     self.source
                 ),
                 "Try again; if it persists, something between Strata and the source alters data.",
@@ -216,7 +216,7 @@ where
     if s3::service_code(err) == Some("PreconditionFailed") {
         return Error::new(
             ErrorCode::S3,
-            format!("{source} was replaced while it was being copied; nothing was deleted."),
+            format!("{source} was replaced while it was being copied; no source was deleted."),
             "Run it again: it copies the object as it is now.",
         );
     }
