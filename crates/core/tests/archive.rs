@@ -753,3 +753,64 @@ async fn sync_pairs_leave_an_archived_project_alone() {
         ["invoice.pdf"]
     );
 }
+
+/// Another tool writes a new version of a source after the archive listed it for deletion:
+/// the delete names the archived version's ETag, so the new one is kept, and said so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_rewritten_just_before_its_delete_is_kept() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (_dir, server) = serve_local().await;
+    let endpoint = server.url();
+    create_buckets(&endpoint, ACCESS_KEY, SECRET_KEY, &["hot", "cold"]).await;
+    let files = project_files(20);
+    put_all(&endpoint, "hot", PROJECT, &files).await;
+    // The batch delete of the sources waits 2 s on its way; meanwhile another tool rewrites
+    // one of them.
+    let delete_waits = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&delete_waits);
+    let proxy = FaultProxy::start(&endpoint, move |req, _| {
+        if req.method == hyper::Method::POST && req.uri.query() == Some("delete") {
+            seen.store(true, Ordering::SeqCst);
+            return Fault::DelayMs(2000);
+        }
+        Fault::Forward
+    })
+    .await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let rewritten = format!("{PROJECT}raw/IMG_0003.CR3");
+    let rewrite = async {
+        while !delete_waits.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        sdk_client(&endpoint, ACCESS_KEY, SECRET_KEY)
+            .put_object()
+            .bucket("hot")
+            .key(&rewritten)
+            .body(b"new work".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    };
+    let started = engine
+        .archive_start(&path(&format!("p:hot/{PROJECT}")), &to("p:cold/smith"))
+        .await
+        .unwrap();
+    let (ended, ()) = tokio::join!(run_to_end(&engine, started.job), rewrite);
+    assert_eq!(ended, (JobState::Done, None));
+
+    let left = contents(&endpoint, "hot", PROJECT).await;
+    assert_eq!(
+        left,
+        BTreeMap::from([("raw/IMG_0003.CR3".to_string(), b"new work".to_vec())]),
+        "the new version stays; every archived source went"
+    );
+    let archived_at = format!("smith/hot/{PROJECT}");
+    assert_eq!(&contents(&endpoint, "cold", &archived_at).await, &files);
+    let project = engine.archive_get(started.project.id).await.unwrap();
+    let detail = project.detail.unwrap_or_default();
+    assert!(
+        detail.contains("1 source(s) changed after they were archived"),
+        "{detail}"
+    );
+}

@@ -552,3 +552,74 @@ async fn a_run_with_a_refused_upload_ends_failed_with_the_reason() {
         BTreeMap::from([("fine.txt".to_string(), "fine".to_string())])
     );
 }
+
+/// A file deleted here, whose object another tool rewrites between the plan and the delete:
+/// the delete names the ETag the index recorded, so the new version stays on the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mirrored_delete_keeps_an_object_rewritten_since_the_plan() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (_dir, server) = served_with_bucket().await;
+    let delete_waits = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&delete_waits);
+    let proxy = FaultProxy::start(&server.url(), move |head, _| {
+        if head.method == "POST" && head.uri.query() == Some("delete") {
+            seen.store(true, Ordering::SeqCst);
+            return Fault::DelayMs(2000);
+        }
+        Fault::Forward
+    })
+    .await;
+    let (_home, engine) = common::engine_for(&proxy.endpoint).await;
+    common::settle_at_once(&engine).await;
+    let folder = tempfile::tempdir().unwrap();
+    for name in ["gone.txt", "edited-elsewhere.txt"] {
+        std::fs::write(folder.path().join(name), "first").unwrap();
+    }
+    let pair = engine
+        .sync_add(SyncPairInput {
+            local: folder.path().display().to_string(),
+            remote: format!("p:{BUCKET}/{PREFIX}"),
+            mirror_deletes: true,
+            ignore: None,
+        })
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(sync_once(&engine, pair).await.uploaded, 2);
+
+    for name in ["gone.txt", "edited-elsewhere.txt"] {
+        std::fs::remove_file(folder.path().join(name)).unwrap();
+    }
+    let rewrite = async {
+        while !delete_waits.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        remote_put(
+            &server.url(),
+            "edited-elsewhere.txt",
+            "second laptop's edit",
+        )
+        .await;
+    };
+    let (report, ()) = tokio::join!(sync_once(&engine, pair), rewrite);
+    assert_eq!(report.deleted, 1, "{report:?}");
+    assert_eq!(
+        remote_state(&server.url()).await,
+        BTreeMap::from([(
+            "edited-elsewhere.txt".to_string(),
+            "second laptop's edit".to_string()
+        )])
+    );
+    // The next run sees the new version and keeps it too.
+    let plan = engine.sync_plan(pair, None).await.unwrap();
+    let kept: Vec<_> = plan
+        .items
+        .iter()
+        .map(|i| (i.path.as_str(), i.action))
+        .collect();
+    assert_eq!(
+        kept,
+        [("edited-elsewhere.txt", strata_core::sync::PlanAction::Kept)]
+    );
+}

@@ -19,6 +19,7 @@ use crate::activity::Record;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jobs::{Event, JobHandle};
+use crate::objects::remove::Doomed;
 use crate::objects::{CopyItem, Entry};
 use crate::remote::RemotePath;
 
@@ -300,20 +301,21 @@ impl Engine {
                     _ => current.last_modified == entry.modified,
                 };
             if same {
-                doomed.push(RemotePath {
-                    key: current.key,
-                    ..source.clone()
-                });
+                // And deleted only if it is still so when the delete arrives.
+                doomed.push(Doomed::key(current.key, Some(current.size)).if_still(current.etag));
             } else {
                 changed += 1;
             }
         }
         let added = now.len();
-        let count = doomed.len();
-        let deleted = self.delete_exact(&from, source, doomed, job).await?;
+        let mut deleted = self.delete_exact(&from, source, doomed, job).await?;
+        // Rewritten by another writer between the listing and the delete: kept, as above.
+        let rewritten = deleted.failed.len();
+        deleted.failed.retain(|f| f.code != "PreconditionFailed");
+        changed += rewritten - deleted.failed.len();
         self.log_activity(
             Record::new("delete", &source.to_string())
-                .counts(count as u64, 0)
+                .counts(u64::from(deleted.deleted), deleted.bytes)
                 .detail("sources of a verified archive")
                 .partial(deleted.failed.len()),
         )

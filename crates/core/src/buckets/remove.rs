@@ -277,6 +277,7 @@ async fn versions(
                 key: text(key?).ok()?,
                 version: version.map(str::to_string),
                 size: size.map(|s| s.max(0) as u64),
+                etag: None,
             })
         })
         .collect())

@@ -15,6 +15,7 @@ use md5::{Digest, Md5};
 use serde::Serialize;
 
 use super::etag::{etag_is_digest, is_md5, md5_hex, multipart_etag, multipart_etag_of_hex};
+use super::remove::Doomed;
 use super::source_reader::{SourceReader, source_error};
 use super::{check_key, head_error};
 use crate::activity::Record;
@@ -229,12 +230,10 @@ impl Engine {
             });
         }
         if remove_source {
-            let sources: Vec<RemotePath> = pairs
+            // Each source only while it is the version that was copied.
+            let sources = pairs
                 .iter()
-                .map(|p| RemotePath {
-                    key: p.source_key.clone(),
-                    ..source.clone()
-                })
+                .map(|p| Doomed::key(p.source_key.clone(), None).if_still(p.etag.clone()))
                 .collect();
             let deleted = self.delete_exact(from, source, sources, job).await?;
             if !deleted.failed.is_empty() {
@@ -259,14 +258,10 @@ impl Engine {
         &self,
         account: &Account,
         source: &RemotePath,
-        keys: Vec<RemotePath>,
+        keys: Vec<Doomed>,
         job: &JobHandle,
     ) -> Result<super::DeleteReport> {
         let mut report = super::DeleteReport::default();
-        let keys = keys
-            .into_iter()
-            .map(|p| super::remove::Doomed::key(p.key, None))
-            .collect();
         self.delete_keys(account, source, keys, job, &mut report)
             .await?;
         Ok(report)

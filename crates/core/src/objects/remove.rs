@@ -29,6 +29,9 @@ pub(crate) struct Doomed {
     pub key: String,
     pub version: Option<String>,
     pub size: Option<u64>,
+    /// Delete only while the object still has this ETag (`If-Match`; the `ETag` of a
+    /// DeleteObjects entry): a version written since it was read is kept.
+    pub etag: Option<String>,
 }
 
 impl Doomed {
@@ -37,7 +40,30 @@ impl Doomed {
             key,
             version: None,
             size,
+            etag: None,
         }
+    }
+
+    /// The same, deleted only while it still has `etag` (where one is known).
+    pub fn if_still(self, etag: Option<String>) -> Self {
+        Self {
+            etag: etag.map(|e| e.trim_matches('"').to_string()),
+            ..self
+        }
+    }
+}
+
+/// A key the server refused to delete: kept because it changed since it was read, or for the
+/// server's reason.
+fn refusal(key: &str, code: &str, message: &str) -> DeleteFailure {
+    DeleteFailure {
+        key: key.to_string(),
+        code: code.to_string(),
+        message: if code == "PreconditionFailed" {
+            "it changed since it was read, so it was kept".to_string()
+        } else {
+            message.to_string()
+        },
     }
 }
 
@@ -177,25 +203,49 @@ impl Engine {
         let (keys, unsafe_keys): (Vec<_>, Vec<_>) = keys
             .into_iter()
             .partition(|d| !d.key.chars().any(char::is_control));
-        for Doomed { key, version, size } in unsafe_keys {
+        for Doomed {
+            key,
+            version,
+            size,
+            etag,
+        } in unsafe_keys
+        {
             job.check()?;
             check_key(&key)?;
-            self.on_bucket(account, &path.bucket, |client| {
-                let (key, version) = (key.clone(), version.clone());
-                async move {
-                    client
-                        .delete_object()
-                        .bucket(&path.bucket)
-                        .key(key)
-                        .set_version_id(version)
-                        .send()
-                        .await
-                        .map_err(|e| s3::error_from_sdk(&e, &account.label()))
+            let deleted = self
+                .on_bucket(account, &path.bucket, |client| {
+                    let (key, version) = (key.clone(), version.clone());
+                    let if_match = etag.as_ref().map(|e| format!("\"{e}\""));
+                    async move {
+                        match client
+                            .delete_object()
+                            .bucket(&path.bucket)
+                            .key(key)
+                            .set_version_id(version)
+                            .set_if_match(if_match)
+                            .send()
+                            .await
+                        {
+                            Ok(_) => Ok(Ok(())),
+                            Err(err) => match s3::service_code(&err) {
+                                Some(code @ ("PreconditionFailed" | "NoSuchKey")) => {
+                                    Ok(Err(code.to_string()))
+                                }
+                                _ => Err(s3::error_from_sdk(&err, &account.label())),
+                            },
+                        }
+                    }
+                })
+                .await?;
+            match deleted {
+                Ok(()) => {
+                    report.deleted += 1;
+                    report.bytes += size.unwrap_or(0);
                 }
-            })
-            .await?;
-            report.deleted += 1;
-            report.bytes += size.unwrap_or(0);
+                // Asked to delete only a version that another writer already deleted: gone.
+                Err(code) if code == "NoSuchKey" => {}
+                Err(code) => report.failed.push(refusal(&key, &code, "")),
+            }
         }
         for batch in keys.chunks(BATCH) {
             job.check()?;
@@ -208,6 +258,7 @@ impl Engine {
                     ObjectIdentifier::builder()
                         .key(&d.key)
                         .set_version_id(d.version.clone())
+                        .set_e_tag(d.etag.clone())
                         .build()
                 })
                 .collect::<std::result::Result<_, _>>()
@@ -234,10 +285,13 @@ impl Engine {
             let refused: Vec<DeleteFailure> = answer
                 .errors()
                 .iter()
-                .map(|e| DeleteFailure {
-                    key: e.key().unwrap_or_default().to_string(),
-                    code: e.code().unwrap_or("Unknown").to_string(),
-                    message: e.message().unwrap_or_default().to_string(),
+                .map(|e| {
+                    let key = e.key().unwrap_or_default();
+                    refusal(
+                        key,
+                        e.code().unwrap_or("Unknown"),
+                        e.message().unwrap_or_default(),
+                    )
                 })
                 .collect();
             for doomed in batch {
@@ -246,7 +300,10 @@ impl Engine {
                     report.bytes += doomed.size.unwrap_or(0);
                 }
             }
-            report.failed.extend(refused);
+            // Asked to delete only a version that another writer already deleted: gone.
+            report
+                .failed
+                .extend(refused.into_iter().filter(|r| r.code != "NoSuchKey"));
             job.report(Event::JobProgress {
                 job: job.id,
                 profile: path.profile.clone(),

@@ -461,6 +461,8 @@ impl Engine {
                     format!("{}{}", pair.prefix, i.path),
                     Some(i.size),
                 )
+                // Only the object the index recorded: one written since by another tool stays.
+                .if_still(i.remote_etag.clone())
             })
             .collect();
         let mut deleted = crate::objects::DeleteReport::default();
@@ -475,7 +477,13 @@ impl Engine {
         if let Err(err) = &outcome {
             report.fail(err);
         }
-        for failure in &deleted.failed {
+        // An object rewritten on the server since the plan stays, as the plan would have
+        // kept it had it seen the new version; the next run plans it so.
+        for failure in deleted
+            .failed
+            .iter()
+            .filter(|f| f.code != "PreconditionFailed")
+        {
             report.fail(&Error::new(ErrorCode::S3, failure.message.clone(), ""));
         }
         report.deleted += deleted.deleted;

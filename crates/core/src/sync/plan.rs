@@ -444,6 +444,7 @@ impl Engine {
                 Some(r) if same_etag(&indexed.etag, &r.etag) => {
                     let mut gone = item(&path, PlanAction::Delete, None, "deleted here");
                     gone.size = r.size;
+                    gone.remote_etag = Some(r.etag.clone());
                     plan.items.push(gone);
                 }
                 Some(_) => {

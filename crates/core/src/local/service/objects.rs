@@ -263,9 +263,20 @@ pub(super) async fn delete_object(
 ) -> S3Result<S3Response<DeleteObjectOutput>> {
     let (bucket, signed) = (req.input.bucket.clone(), signed_region(&req));
     let key = req.input.key.as_bytes().to_vec();
+    let if_match = req.input.if_match.clone();
     s3.index(move |s| {
         bucket_for(s, &bucket, signed.as_deref(), false)?;
         s.write(|tx| {
+            if let Some(cond) = &if_match {
+                let existing = db(index::get_object(tx, &bucket, &key))?
+                    .ok_or_else(|| s3_error!(NoSuchKey))?;
+                if !etag_matches(cond, &existing.etag) {
+                    return Err(s3_error!(
+                        PreconditionFailed,
+                        "The object is not the one If-Match names."
+                    ));
+                }
+            }
             Ok((
                 (),
                 db(index::delete_object(tx, &bucket, &key))?
@@ -284,12 +295,18 @@ pub(super) async fn delete_objects(
 ) -> S3Result<S3Response<DeleteObjectsOutput>> {
     let (bucket, signed) = (req.input.bucket.clone(), signed_region(&req));
     let quiet = req.input.delete.quiet.unwrap_or(false);
-    let keys: Vec<String> = req
+    // Each key with the ETag it must still have to be deleted, where one is given.
+    let keys: Vec<(String, Option<String>)> = req
         .input
         .delete
         .objects
         .iter()
-        .map(|o| o.key.clone())
+        .map(|o| {
+            (
+                o.key.clone(),
+                o.e_tag.as_ref().map(|e| e.value().to_string()),
+            )
+        })
         .collect();
     if keys.len() > 1000 {
         return Err(s3_error!(
@@ -302,7 +319,7 @@ pub(super) async fn delete_objects(
             bucket_for(s, &bucket, signed.as_deref(), false)?;
             s.write(|tx| {
                 let (mut deleted, mut errors, mut released) = (Vec::new(), Vec::new(), Vec::new());
-                for key in keys {
+                for (key, etag) in keys {
                     if key.len() > MAX_KEY_BYTES {
                         errors.push(Error {
                             code: Some("KeyTooLongError".into()),
@@ -311,6 +328,25 @@ pub(super) async fn delete_objects(
                             version_id: None,
                         });
                         continue;
+                    }
+                    if let Some(etag) = &etag {
+                        let refused = match db(index::get_object(tx, &bucket, key.as_bytes()))? {
+                            None => Some(("NoSuchKey", "The object does not exist.")),
+                            Some(row) if row.etag != *etag => Some((
+                                "PreconditionFailed",
+                                "The object is not the one its ETag names.",
+                            )),
+                            Some(_) => None,
+                        };
+                        if let Some((code, message)) = refused {
+                            errors.push(Error {
+                                code: Some(code.into()),
+                                key: Some(key),
+                                message: Some(message.into()),
+                                version_id: None,
+                            });
+                            continue;
+                        }
                     }
                     released.extend(db(index::delete_object(tx, &bucket, key.as_bytes()))?);
                     deleted.push(DeletedObject {
