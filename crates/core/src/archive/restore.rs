@@ -400,11 +400,11 @@ impl Engine {
         request: RestoreRequest,
         job: &JobHandle,
     ) -> Result<()> {
-        // Looked at (and asked for) several at once; collected first, as a stream over a
-        // borrowing closure is not provably Send.
-        let looks: Vec<_> = archived
-            .iter()
-            .map(|entry| async move {
+        // Looked at (and asked for) several at once, each made as the stream asks for it. By
+        // index: a stream of futures of a closure that takes a reference is not provably Send.
+        let looks = (0..archived.len()).map(|at| {
+            let entry = &archived[at];
+            async move {
                 job.check()?;
                 let head = self
                     .object_head(&path.profile, &path.bucket, &entry.key)
@@ -418,8 +418,8 @@ impl Engine {
                         Some((entry.key.clone(), true))
                     }
                 })
-            })
-            .collect();
+            }
+        });
         let mut looked = futures_util::stream::iter(looks).buffered(super::in_flight(path, path));
         let (mut pending, mut asked) = (Vec::new(), 0u64);
         while let Some(look) = looked.next().await {
@@ -550,40 +550,38 @@ impl Engine {
         let in_place = target == path;
         let there = self.copy_back_there(path, target, job).await?;
         let total: u64 = objects.iter().map(|e| e.size).sum();
-        // Collected first, as a stream over a borrowing closure is not provably Send.
-        let copies: Vec<_> = objects
-            .iter()
-            .map(|entry| {
-                let (to, there) = (&to, &there);
-                async move {
-                    job.check()?;
-                    let landing = if in_place {
-                        match entry.class() {
-                            "STANDARD" => Landing::AlreadyThere,
-                            _ => Landing::Own,
-                        }
-                    } else {
-                        landing(entry, there)
-                    };
-                    let target_key = format!("{}{}", target.key, entry.name);
-                    let target_key = match landing {
-                        Landing::AlreadyThere => return Ok::<_, Error>((entry.size, false, false)),
-                        Landing::Own => target_key,
-                        Landing::Beside => crate::objects::conflict_copy_key(&target_key),
-                    };
-                    let item = CopyItem {
-                        source_key: entry.key.clone(),
-                        target_key,
-                        size: entry.size,
-                        etag: entry.etag.clone(),
-                    };
-                    let class = in_place.then_some("STANDARD");
-                    self.copy_one(account, to, path, target, &item, class, job)
-                        .await?;
-                    Ok((entry.size, true, matches!(landing, Landing::Beside)))
-                }
-            })
-            .collect();
+        // Each made as the stream asks for it, so only the few in flight exist at once. By
+        // index: a stream of futures of a closure that takes a reference is not provably Send.
+        let copies = (0..objects.len()).map(|at| {
+            let (entry, to, there) = (&objects[at], &to, &there);
+            async move {
+                job.check()?;
+                let landing = if in_place {
+                    match entry.class() {
+                        "STANDARD" => Landing::AlreadyThere,
+                        _ => Landing::Own,
+                    }
+                } else {
+                    landing(entry, there)
+                };
+                let target_key = format!("{}{}", target.key, entry.name);
+                let target_key = match landing {
+                    Landing::AlreadyThere => return Ok::<_, Error>((entry.size, false, false)),
+                    Landing::Own => target_key,
+                    Landing::Beside => crate::objects::conflict_copy_key(&target_key),
+                };
+                let item = CopyItem {
+                    source_key: entry.key.clone(),
+                    target_key,
+                    size: entry.size,
+                    etag: entry.etag.clone(),
+                };
+                let class = in_place.then_some("STANDARD");
+                self.copy_one(account, to, path, target, &item, class, job)
+                    .await?;
+                Ok((entry.size, true, matches!(landing, Landing::Beside)))
+            }
+        });
         let mut copying =
             futures_util::stream::iter(copies).buffered(super::in_flight(path, target));
         let (mut done, mut bytes, mut copied, mut beside) = (0u32, 0u64, 0u64, 0u64);

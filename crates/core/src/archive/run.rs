@@ -173,43 +173,43 @@ impl Engine {
         };
         let total: u64 = sources.iter().map(|e| e.size).sum();
         let mut manifest = Manifest::new(source, location, class.clone());
-        // Collected first: a stream over a borrowing closure is not provably Send.
-        let copies: Vec<_> = sources
-            .iter()
-            .map(|entry| {
-                let (from, to, class, there) = (&from, &to, class.as_deref(), &there);
-                async move {
-                    job.check()?;
-                    let archived = if in_place {
-                        Some(entry).filter(|e| class == Some(e.class()))
-                    } else {
-                        there
-                            .get(&entry.name)
-                            .filter(|copy| already_archived(entry, copy, class))
-                    };
-                    let etag = match archived {
-                        Some(copy) => copy.etag.clone(),
-                        None => {
-                            let item = CopyItem {
-                                source_key: entry.key.clone(),
-                                target_key: format!("{}{}", location.key, entry.name),
-                                size: entry.size,
-                                etag: entry.etag.clone(),
-                            };
-                            self.copy_one(from, to, source, location, &item, class, job)
-                                .await?
-                        }
-                    };
-                    Ok::<_, Error>(ManifestEntry {
-                        key: entry.name.clone(),
-                        size: entry.size,
-                        etag,
-                        source_etag: entry.etag.clone(),
-                        modified: entry.last_modified.clone(),
-                    })
-                }
-            })
-            .collect();
+        // Made as the stream asks for them, so only the few in flight exist at once whatever
+        // the object count. By index: a stream of futures of a closure that takes a reference
+        // is not provably Send.
+        let copies = (0..sources.len()).map(|at| {
+            let (entry, from, to, class, there) =
+                (&sources[at], &from, &to, class.as_deref(), &there);
+            async move {
+                job.check()?;
+                let archived = if in_place {
+                    Some(entry).filter(|e| class == Some(e.class()))
+                } else {
+                    there
+                        .get(&entry.name)
+                        .filter(|copy| already_archived(entry, copy, class))
+                };
+                let etag = match archived {
+                    Some(copy) => copy.etag.clone(),
+                    None => {
+                        let item = CopyItem {
+                            source_key: entry.key.clone(),
+                            target_key: format!("{}{}", location.key, entry.name),
+                            size: entry.size,
+                            etag: entry.etag.clone(),
+                        };
+                        self.copy_one(from, to, source, location, &item, class, job)
+                            .await?
+                    }
+                };
+                Ok::<_, Error>(ManifestEntry {
+                    key: entry.name.clone(),
+                    size: entry.size,
+                    etag,
+                    source_etag: entry.etag.clone(),
+                    modified: entry.last_modified.clone(),
+                })
+            }
+        });
         let mut copied =
             futures_util::stream::iter(copies).buffered(super::in_flight(source, location));
         while let Some(entry) = copied.next().await {
