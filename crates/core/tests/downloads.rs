@@ -615,3 +615,52 @@ async fn a_download_rides_out_500s_503s_and_cut_connections() {
     assert_eq!(got.len(), 2, "no temporary file left: {:?}", got.keys());
     assert!(got["faults/parted.mov"] == parted && got["faults/whole.jpg"] == whole);
 }
+
+/// Keys that make one file name on disk (a backslash and an underscore; two names too long
+/// for the file system cut to one start; a key that is a file where another key needs a
+/// folder) each land in a file of their own, and the download says which were renamed.
+#[tokio::test]
+async fn keys_that_make_one_name_on_disk_land_in_files_of_their_own() {
+    let (_dir, server) = serve_local().await;
+    let long = "é".repeat(140);
+    let keys = [
+        "shoot/a_b.jpg".to_string(),
+        "shoot/a\\b.jpg".to_string(),
+        "shoot/x".to_string(),
+        "shoot/x/y.jpg".to_string(),
+        format!("shoot/{long}1.jpg"),
+        format!("shoot/{long}2.jpg"),
+    ];
+    for key in &keys {
+        put(&server.url(), key, key.as_bytes(), None).await;
+    }
+    let (_home, engine) = engine_for(&server.url()).await;
+    let into = tempfile::tempdir().unwrap();
+    let mut events = engine.events();
+    let started = engine
+        .download_start(
+            &[RemotePath::parse(&format!("p:{BUCKET}/shoot/")).unwrap()],
+            into.path(),
+        )
+        .await
+        .unwrap();
+    for (id, (state, error)) in ends(&mut events, &started.jobs).await {
+        assert_eq!(state, JobState::Done, "job {id}: {error:?}");
+    }
+    let got = files(into.path());
+    assert_eq!(got.len(), keys.len(), "one file per key: {:?}", got.keys());
+    let contents: BTreeSet<&[u8]> = got.values().map(Vec::as_slice).collect();
+    let expected: BTreeSet<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+    assert_eq!(contents, expected, "each file holds its own key's bytes");
+    assert!(got.contains_key("shoot/x/y.jpg") && got.contains_key("shoot/x~file"));
+    assert!(
+        got.keys()
+            .all(|p| p.split('/').all(|name| name.len() <= 255))
+    );
+    let renamed: BTreeSet<&str> = started.renamed.iter().map(|r| r.key.as_str()).collect();
+    assert!(
+        renamed.contains("shoot/x") && renamed.len() >= 3,
+        "{:?}",
+        started.renamed
+    );
+}

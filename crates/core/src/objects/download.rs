@@ -3,6 +3,7 @@
 //! chosen folder, whatever it holds (`..`, a leading `/`, backslashes, NUL, names the file
 //! system refuses); such names are changed and reported.
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
@@ -74,23 +75,78 @@ fn safe_name(segment: &str) -> (String, Option<&'static str>) {
         return (cleaned, why);
     }
     // Too long for the file system: keep the start and the extension.
-    let extension = Path::new(&cleaned)
-        .extension()
-        .and_then(|e| e.to_str())
-        .filter(|e| e.len() < 16)
-        .map(|e| format!(".{e}"))
-        .unwrap_or_default();
-    let mut short = String::new();
-    for c in cleaned.chars() {
-        if short.len() + c.len_utf8() + extension.len() + 1 > NAME_MAX {
-            break;
-        }
-        short.push(c);
-    }
     (
-        format!("{short}~{extension}"),
+        with_suffix(&cleaned, "~"),
         Some("the name was longer than 255 bytes and was shortened"),
     )
+}
+
+/// `name` with `suffix` before its extension (one of under 16 bytes), the rest shortened so
+/// the whole stays within [`NAME_MAX`] bytes.
+fn with_suffix(name: &str, suffix: &str) -> String {
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() && extension.len() < 16 => {
+            (stem, format!(".{extension}"))
+        }
+        _ => (name, String::new()),
+    };
+    let mut cut = stem
+        .len()
+        .min(NAME_MAX.saturating_sub(suffix.len() + extension.len()));
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}{extension}", &stem[..cut])
+}
+
+/// `name` followed by `tail`, the name shortened so the whole stays within [`NAME_MAX`]
+/// bytes.
+fn with_tail(name: &str, tail: &str) -> String {
+    let mut cut = name.len().min(NAME_MAX.saturating_sub(tail.len()));
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{tail}", &name[..cut])
+}
+
+/// Gives every planned object a file of its own. Two keys can make one safe path (`a\\b`
+/// and `a_b`; two long names cut to one), and a key can name a file where another key needs
+/// a folder (`a` and `a/b`): the later one lands beside, as `NAME (2).EXT`, or as
+/// `NAME~file` where a folder needs the name, and says so.
+fn unique_paths(planned: &mut [Planned]) {
+    let folders: HashSet<PathBuf> = planned
+        .iter()
+        .flat_map(|p| p.relative.ancestors().skip(1).map(Path::to_path_buf))
+        .collect();
+    let mut taken = HashSet::new();
+    for plan in planned.iter_mut() {
+        let mut why = None;
+        let mut candidate = plan.relative.clone();
+        if folders.contains(&candidate) {
+            let name = candidate.file_name().unwrap_or_default().to_string_lossy();
+            candidate.set_file_name(with_tail(&name, "~file"));
+            why = Some("a folder of the download has its name");
+        }
+        let base = candidate
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let mut n = 1;
+        while taken.contains(&candidate) || folders.contains(&candidate) {
+            n += 1;
+            candidate.set_file_name(with_suffix(&base, &format!(" ({n})")));
+            why = Some("another key of the download has the same name on disk");
+        }
+        taken.insert(candidate.clone());
+        if let Some(why) = why {
+            plan.relative = candidate;
+            plan.reason = Some(match plan.reason.take() {
+                Some(earlier) => format!("{earlier}; {why}"),
+                None => why.to_string(),
+            });
+        }
+    }
 }
 
 /// `root/relative`, refusing anything that is not strictly below `root`.
@@ -117,9 +173,8 @@ fn inside(root: &Path, relative: &Path) -> Result<PathBuf> {
 pub(crate) async fn landing(into: &Path, path: &Path) -> Result<PathBuf> {
     let mut target = inside(into, path)?;
     if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
-        let mut name = target.file_name().unwrap_or_default().to_os_string();
-        name.push("~file");
-        target.set_file_name(name);
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        target.set_file_name(with_tail(&name, "~file"));
     }
     Ok(target)
 }
@@ -233,8 +288,9 @@ impl Engine {
     async fn download_planned(
         &self,
         root: &Path,
-        planned: Vec<Planned>,
+        mut planned: Vec<Planned>,
     ) -> Result<DownloadStarted> {
+        unique_paths(&mut planned);
         let folder = utf8(root, "folder")?;
         let mut started = DownloadStarted {
             jobs: Vec::with_capacity(planned.len()),
