@@ -109,7 +109,7 @@ pub fn run() -> ExitCode {
         .manage(commands::transfers::Dropped::default())
         .manage(tray::Shown::default())
         .on_window_event(|window, event| match event {
-            // Remember what was dropped: the window may upload only those paths.
+            // Remember what was dropped: the window may upload only those paths, once.
             tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 let dropped = window.state::<commands::transfers::Dropped>();
                 *dropped.0.lock().unwrap_or_else(|p| p.into_inner()) = paths.clone();

@@ -120,6 +120,14 @@ async fn say(app: &AppHandle, engine: &Engine, gathered: &mut Gathered) {
     }
 }
 
+/// `text` as plain text in a notification body, which the desktop reads as markup: a key or a
+/// server's message never becomes a link or formatting.
+fn plain(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// What a finished restore job brought back, in words.
 async fn restored_words(engine: &Engine, job: strata_core::jobs::JobId) -> Option<String> {
     let spec = engine.job_get(job).await.ok()?.spec;
@@ -137,7 +145,19 @@ async fn restored_words(engine: &Engine, job: strata_core::jobs::JobId) -> Optio
 }
 
 fn show(app: &AppHandle, title: &str, body: &str) {
+    let body = plain(body);
     if let Err(err) = app.notification().builder().title(title).body(body).show() {
         tracing::info!("a notification could not be shown: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn server_text_is_never_markup_in_a_notification() {
+        assert_eq!(
+            super::plain("<a href=\"x\">IMG & 1</a>.jpg failed"),
+            "&lt;a href=\"x\"&gt;IMG &amp; 1&lt;/a&gt;.jpg failed"
+        );
     }
 }

@@ -93,6 +93,14 @@ def test_files_and_a_folder_dropped_on_the_window_upload_where_they_were_dropped
               for o in bucket.list_objects_v2(Bucket="shoot-2026")["Contents"]}
     assert landed == {key: hashlib.sha256(body).hexdigest() for key, body in sent.items()}
     assert bucket.list_multipart_uploads(Bucket="shoot-2026").get("Uploads", []) == []
+
+    # A drop uploads once: the page cannot send the same files again later.
+    again = app.execute_async_script(
+        "const done = arguments[2];"
+        "window.__TAURI_INTERNALS__.invoke('upload_dropped', {paths: arguments[0], folder: arguments[1]})"
+        ".then(ok => done({ok}), error => done({error}))",
+        [str(export)], {"profile": "studio", "bucket": "shoot-2026", "prefix": "again/", "metadata": []})
+    assert again["error"]["code"] == "invalid_input", again
     link.close()
 
 

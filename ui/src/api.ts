@@ -131,7 +131,7 @@ export interface ObjectApi extends DropApi {
   /** Starts a copy, or a move with `removeSource`, between remote paths; returns the job. */
   copyObjects(source: string, target: string, removeSource: boolean): Promise<number>;
   createFolder(profile: string, bucket: string, key: string): Promise<string>;
-  presign(profile: string, bucket: string, key: string, seconds: number, put: boolean): Promise<Link>;
+  presign(profile: string, bucket: string, key: string, seconds: number): Promise<Link>;
   usage(profile: string, bucket: string, prefix: string): Promise<Usage>;
   activity(limit: number | null): Promise<Activity[]>;
   cancelJob(job: number): Promise<void>;
@@ -259,7 +259,7 @@ export const tauriApi: Api = {
   editProfile: (name, patch) => unwrap(commands.profileEdit(name, patch)),
   removeProfile: (name) => unwrap(commands.profileRemove(name)).then(() => undefined),
   testProfile: (name) => unwrap(commands.profileTest(name)),
-  importAws: () => unwrap(commands.profileImportAws(null)),
+  importAws: () => unwrap(commands.profileImportAws()),
   restoreLocal: () => unwrap(commands.profileRestoreLocal()),
   bucketIndex: (profile, filter) => unwrap(commands.bucketIndex(profile, filter)),
   bucketList: (profile, filter, offset, limit) => unwrap(commands.bucketList(profile, filter, offset, limit)),
@@ -283,7 +283,7 @@ export const tauriApi: Api = {
   deleteObjects: (profile, bucket, keys) => unwrap(commands.objectsDelete(profile, bucket, keys)),
   copyObjects: (source, target, removeSource) => unwrap(commands.objectsCopy(source, target, removeSource)),
   createFolder: (profile, bucket, key) => unwrap(commands.folderCreate(profile, bucket, key)),
-  presign: (profile, bucket, key, seconds, put) => unwrap(commands.objectPresign(profile, bucket, key, seconds, put)),
+  presign: (profile, bucket, key, seconds) => unwrap(commands.objectPresign(profile, bucket, key, seconds)),
   usage: (profile, bucket, prefix) => unwrap(commands.objectUsage(profile, bucket, prefix)),
   activity: (limit) => unwrap(commands.activityList(limit)),
   uploadChoose: (folder) => unwrap(commands.uploadChoose(folder)),

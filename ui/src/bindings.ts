@@ -14,8 +14,11 @@ export const commands = {
 	profileEdit: (name: string, patch: ProfilePatch) => typedError<Profile, ApiError>(__TAURI_INVOKE("profile_edit", { name, patch })),
 	profileRemove: (name: string) => typedError<null, ApiError>(__TAURI_INVOKE("profile_remove", { name })),
 	profileTest: (name: string) => typedError<ConnectionReport, ApiError>(__TAURI_INVOKE("profile_test", { name })),
-	/**  Imports `~/.aws/config`, or `config_file` when given. */
-	profileImportAws: (configFile: string | null) => typedError<ImportReport, ApiError>(__TAURI_INVOKE("profile_import_aws", { configFile })),
+	/**
+	 *  Imports `~/.aws/config` (or `AWS_CONFIG_FILE`). The page names no file: a profile it
+	 *  could import from a file of its choosing might run a `credential_process` of its choosing.
+	 */
+	profileImportAws: () => typedError<ImportReport, ApiError>(__TAURI_INVOKE("profile_import_aws")),
 	/**  Brings back the built-in `local` profile after it was removed. */
 	profileRestoreLocal: () => typedError<Profile, ApiError>(__TAURI_INVOKE("profile_restore_local")),
 	/**  The size and A–Z index of a profile's filtered bucket list. */
@@ -84,8 +87,11 @@ export const commands = {
 	 */
 	objectsCopy: (source: string, target: string, removeSource: boolean) => typedError<number, ApiError>(__TAURI_INVOKE("objects_copy", { source, target, removeSource })),
 	folderCreate: (profile: string, bucket: string, key: string) => typedError<string, ApiError>(__TAURI_INVOKE("folder_create", { profile, bucket, key })),
-	/**  A presigned link valid for `seconds` (at most 7 days). */
-	objectPresign: (profile: string, bucket: string, key: string, seconds: number, put: boolean) => typedError<Link, ApiError>(__TAURI_INVOKE("object_presign", { profile, bucket, key, seconds, put })),
+	/**
+	 *  A presigned link that downloads the object, valid for `seconds` (at most 7 days). Links
+	 *  that upload are for the command line only: the window never asks for one.
+	 */
+	objectPresign: (profile: string, bucket: string, key: string, seconds: number) => typedError<Link, ApiError>(__TAURI_INVOKE("object_presign", { profile, bucket, key, seconds })),
 	/**  Objects and bytes under a folder or bucket, counted by listing. */
 	objectUsage: (profile: string, bucket: string, prefix: string) => typedError<Usage, ApiError>(__TAURI_INVOKE("object_usage", { profile, bucket, prefix })),
 	activityList: (limit: number | null) => typedError<Activity[], ApiError>(__TAURI_INVOKE("activity_list", { limit })),

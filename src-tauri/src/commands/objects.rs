@@ -168,7 +168,8 @@ pub async fn folder_create(
     engine.folder_create(&profile, &bucket, &key).await
 }
 
-/// A presigned link valid for `seconds` (at most 7 days).
+/// A presigned link that downloads the object, valid for `seconds` (at most 7 days). Links
+/// that upload are for the command line only: the window never asks for one.
 #[tauri::command]
 #[specta::specta]
 pub async fn object_presign(
@@ -177,7 +178,6 @@ pub async fn object_presign(
     bucket: String,
     key: String,
     seconds: u32,
-    put: bool,
 ) -> Result<Link, Error> {
     let path = RemotePath {
         profile,
@@ -185,7 +185,7 @@ pub async fn object_presign(
         key,
     };
     let lifetime = std::time::Duration::from_secs(u64::from(seconds));
-    engine.object_presign(&path, lifetime, put).await
+    engine.object_presign(&path, lifetime, false).await
 }
 
 /// Objects and bytes under a folder or bucket, counted by listing.

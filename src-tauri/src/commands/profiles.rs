@@ -1,5 +1,3 @@
-use std::path::PathBuf;
-
 use strata_core::aws_import::ImportReport;
 use strata_core::profile::{Profile, ProfileInput, ProfilePatch, Provider, ProviderPreset};
 use strata_core::{ConnectionReport, Engine, Error};
@@ -50,16 +48,12 @@ pub async fn profile_test(
     engine.profile_test(&name).await
 }
 
-/// Imports `~/.aws/config`, or `config_file` when given.
+/// Imports `~/.aws/config` (or `AWS_CONFIG_FILE`). The page names no file: a profile it
+/// could import from a file of its choosing might run a `credential_process` of its choosing.
 #[tauri::command]
 #[specta::specta]
-pub async fn profile_import_aws(
-    engine: State<'_, Engine>,
-    config_file: Option<String>,
-) -> Result<ImportReport, Error> {
-    engine
-        .profile_import_aws(config_file.map(PathBuf::from))
-        .await
+pub async fn profile_import_aws(engine: State<'_, Engine>) -> Result<ImportReport, Error> {
+    engine.profile_import_aws(None).await
 }
 
 /// Brings back the built-in `local` profile after it was removed.

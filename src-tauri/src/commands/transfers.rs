@@ -82,7 +82,7 @@ pub async fn upload_dropped(
     let (folder, options) = folder.split()?;
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     {
-        let seen = dropped.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = dropped.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(unseen) = paths.iter().find(|p| !seen.contains(p)) {
             return Err(Error::invalid(
                 "paths",
@@ -90,6 +90,8 @@ pub async fn upload_dropped(
                 "Drop the files on the window, or use Upload….",
             ));
         }
+        // A drop uploads once: the page cannot send the same files again later.
+        seen.clear();
     }
     engine.upload_start(&paths, &folder, options).await
 }

@@ -238,7 +238,7 @@ export function ObjectBrowser({ api, place, onNavigate, onArchive, onLifecycle }
     setMenu(null);
     setError(null);
     try {
-      const link = await api.presign(profile, bucket, entry.key, LINK_SECONDS, false);
+      const link = await api.presign(profile, bucket, entry.key, LINK_SECONDS);
       setDialog({ kind: "link", link, copied: await copyText(link.url) });
     } catch (thrown) {
       setError(errorOf(thrown));

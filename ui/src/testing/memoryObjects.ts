@@ -91,9 +91,9 @@ export function memoryObjects(keys: Record<string, number>, pageSize = 1000) {
       store.set(`${key}/`, 0);
       return `${key}/`;
     },
-    presign: async (_profile, bucket, key, _seconds, put) => {
+    presign: async (_profile, bucket, key) => {
       calls.presigned.push(key);
-      return { url: `http://127.0.0.1:9/${bucket}/${key}?X-Amz-Signature=abc`, method: put ? "PUT" : "GET", expires_at: "2026-11-24T10:00:00Z" };
+      return { url: `http://127.0.0.1:9/${bucket}/${key}?X-Amz-Signature=abc`, method: "GET", expires_at: "2026-11-24T10:00:00Z" };
     },
     usage: async (profile, bucket, prefix) => {
       const under = [...store.entries()].filter(([k]) => k.startsWith(prefix));
