@@ -226,3 +226,101 @@ async fn a_link_that_never_moves_fails_the_upload_in_words_and_it_resumes_later(
     assert_eq!(state, JobState::Done, "{error:?}");
     assert!(object(&server.url(), "inbox", "card.raw").await == bytes);
 }
+
+#[tokio::test]
+async fn a_sync_run_finishes_on_a_slow_uplink() {
+    let (_dir, server) = serve_local().await;
+    create_buckets(&server.url(), ACCESS_KEY, SECRET_KEY, &["inbox"]).await;
+    // The 8 MiB first part of the big file alone takes 34 s at 240 KiB/s.
+    let link = ShapedLink::start(&server.url(), uplink(240 * KIB)).await;
+    let (_home, engine) = common::engine_for(&link.endpoint).await;
+    common::settle_at_once(&engine).await;
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::create_dir(folder.path().join("shoot")).unwrap();
+    let files = [
+        ("shoot/big.raw", pattern(9 * MIB, 7)),
+        ("shoot/a.jpg", pattern(3000, 8)),
+        ("notes.txt", b"notes".to_vec()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(folder.path().join(name), bytes).unwrap();
+    }
+    let pair = engine
+        .sync_add(strata_core::sync::SyncPairInput {
+            local: folder.path().display().to_string(),
+            remote: "p:inbox/pair/".into(),
+            mirror_deletes: false,
+            ignore: None,
+        })
+        .await
+        .unwrap()
+        .id;
+    let mut events = engine.events();
+    let job = engine.sync_start(pair, false).await.unwrap();
+    let (state, error) = ends(&mut events, &[job]).await.remove(&job).unwrap();
+    assert_eq!(state, JobState::Done, "{error:?}");
+    for (name, bytes) in &files {
+        let key = format!("pair/{name}");
+        assert!(
+            object(&server.url(), "inbox", &key).await == *bytes,
+            "{key}"
+        );
+    }
+    assert_eq!(engine.sync_get(pair).await.unwrap().status, "idle");
+    assert_eq!(open_uploads(&server.url(), "inbox").await, 0);
+}
+
+#[tokio::test]
+async fn an_archive_to_a_far_bucket_finishes_on_a_slow_uplink() {
+    let (_hot_dir, hot) = serve_local().await;
+    let (_cold_dir, cold) = serve_local().await;
+    create_buckets(&hot.url(), ACCESS_KEY, SECRET_KEY, &["hot"]).await;
+    create_buckets(&cold.url(), ACCESS_KEY, SECRET_KEY, &["cold"]).await;
+    // Streamed to the far bucket in parts of 16 MiB: 41 s each at 400 KiB/s.
+    let files = [
+        ("proj/take.mov", pattern(17 * MIB, 9)),
+        ("proj/still.jpg", pattern(5000, 10)),
+    ];
+    let client = sdk_client(&hot.url(), ACCESS_KEY, SECRET_KEY);
+    for (key, bytes) in &files {
+        client
+            .put_object()
+            .bucket("hot")
+            .key(*key)
+            .body(bytes.clone().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let link = ShapedLink::start(&cold.url(), uplink(400 * KIB)).await;
+    let (_home, engine) = common::engine_for(&hot.url()).await;
+    engine
+        .profile_add(common::input("far", &link.endpoint, ACCESS_KEY, SECRET_KEY))
+        .await
+        .unwrap();
+    let mut events = engine.events();
+    let started = engine
+        .archive_start(
+            &RemotePath::parse("p:hot/proj/").unwrap(),
+            &strata_core::archive::ArchiveTarget {
+                to: Some("far:cold/".into()),
+                class: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (state, error) = ends(&mut events, &[started.job])
+        .await
+        .remove(&started.job)
+        .unwrap();
+    assert_eq!(state, JobState::Done, "{error:?}");
+    for (key, bytes) in &files {
+        assert!(
+            object(&cold.url(), "cold", &format!("hot/{key}")).await == *bytes,
+            "{key}"
+        );
+    }
+    let left = client.list_objects_v2().bucket("hot").send().await.unwrap();
+    assert_eq!(left.key_count(), Some(0), "the sources went once verified");
+    assert_eq!(open_uploads(&cold.url(), "cold").await, 0);
+}
