@@ -396,6 +396,11 @@ export type IndexLink = {
 	 *  index keeps instead of the copy's.
 	 */
 	etag?: string | null,
+	/**
+	 *  What the plan saw at the key written, which must still be there when the upload
+	 *  lands: another tool's write since is never overwritten.
+	 */
+	key_held?: KeyHeld,
 };
 
 /**  A job as the UI and the CLI see it. */
@@ -461,6 +466,15 @@ sync?: IndexLink | null } |
 export type JobState = 
 /**  Written, waiting for its kind's limit. */
 "queued" | "running" | "paused" | "failed" | "cancelled" | "done";
+
+/**  What an upload expects at its key (`If-None-Match: *`, `If-Match: ETAG`). */
+export type KeyHeld = 
+/**  Not checked: an upload begun before uploads carried conditions. */
+"unchecked" | 
+/**  No object. */
+"nothing" | 
+/**  The object with this ETag. */
+{ object: string };
 
 /**  The A–Z index of a filtered list: how many names start with each letter. */
 export type LetterCount = {

@@ -623,3 +623,88 @@ async fn a_mirrored_delete_keeps_an_object_rewritten_since_the_plan() {
         [("edited-elsewhere.txt", strata_core::sync::PlanAction::Kept)]
     );
 }
+
+/// Files changed here whose objects another tool rewrites while their uploads are on the way
+/// (a single PUT, and a multipart upload's Complete): the uploads name what the plan saw, so
+/// the other tool's versions stay; the next run keeps both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_never_overwrites_an_object_rewritten_since_the_plan() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (_dir, server) = served_with_bucket().await;
+    let waiting = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&waiting);
+    let proxy = FaultProxy::start(&server.url(), move |head, _| {
+        let path = head.uri.path();
+        let query = head.uri.query().unwrap_or_default();
+        let small_put = head.method == "PUT" && path.ends_with("/small.txt");
+        let big_complete =
+            head.method == "POST" && path.ends_with("/big.raw") && query.starts_with("uploadId=");
+        if small_put || big_complete {
+            seen.fetch_add(1, Ordering::SeqCst);
+            return Fault::DelayMs(2000);
+        }
+        Fault::Forward
+    })
+    .await;
+    let (_home, engine) = common::engine_for(&server.url()).await;
+    let folder = tempfile::tempdir().unwrap();
+    let pair = pair_on(&engine, folder.path()).await;
+    std::fs::write(folder.path().join("small.txt"), "first").unwrap();
+    // Text, so the bucket's state reads as text; 17 MiB goes up in parts.
+    let big = |line: &str| line.repeat(17 * common::MIB / line.len() + 1);
+    std::fs::write(folder.path().join("big.raw"), big("first big\n")).unwrap();
+    assert_eq!(sync_once(&engine, pair).await.uploaded, 2);
+
+    // The next runs go through the proxy.
+    engine
+        .profile_edit(
+            "p",
+            strata_core::profile::ProfilePatch {
+                endpoint: Some(proxy.endpoint.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    std::fs::write(folder.path().join("small.txt"), "edited here").unwrap();
+    std::fs::write(folder.path().join("big.raw"), big("edited big\n")).unwrap();
+    let rewrite = async {
+        while waiting.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        remote_put(&server.url(), "small.txt", "other tool").await;
+        remote_put(&server.url(), "big.raw", "other tool, big").await;
+    };
+    let mut events = engine.events();
+    let job = engine.sync_start(pair, false).await.unwrap();
+    let jobs = [job];
+    let (ended, ()) = tokio::join!(ends(&mut events, &jobs), rewrite);
+    let (state, error) = &ended[&job];
+    assert_eq!(*state, JobState::Failed);
+    let message = &error.as_ref().unwrap().message;
+    assert!(
+        message.contains("changed on the server after the sync looked"),
+        "{message}"
+    );
+    let there = remote_state(&server.url()).await;
+    assert_eq!(there["small.txt"], "other tool");
+    assert_eq!(there["big.raw"], "other tool, big");
+    let open = sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY)
+        .list_multipart_uploads()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        open.uploads().is_empty(),
+        "the refused upload's parts were aborted"
+    );
+
+    // Both changed since the last sync: the next run keeps both, as a conflict.
+    let report = sync_once(&engine, pair).await;
+    assert_eq!(report.conflicts, 2, "{report:?}");
+    let there = remote_state(&server.url()).await;
+    assert_eq!(there["small.txt"], "other tool");
+    assert!(there.values().any(|v| v == "edited here"), "{there:?}");
+}

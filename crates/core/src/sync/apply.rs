@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::plan::{PlanAction, PlanItem, SyncPlan};
 use super::store::{self, PairRow};
-use super::{IndexLink, IndexedFile};
+use super::{IndexLink, IndexedFile, KeyHeld};
 use crate::activity::Record;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
@@ -293,6 +293,11 @@ impl Engine {
                         item.remote_etag.clone()
                     } else {
                         None
+                    },
+                    // A conflict's copy goes to a key of its own, which nothing holds.
+                    key_held: match &item.remote_etag {
+                        Some(etag) if !conflict => KeyHeld::Object(etag.clone()),
+                        _ => KeyHeld::Nothing,
                     },
                 }),
             };

@@ -90,6 +90,23 @@ pub struct IndexLink {
     /// index keeps instead of the copy's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
+    /// What the plan saw at the key written, which must still be there when the upload
+    /// lands: another tool's write since is never overwritten.
+    #[serde(default)]
+    pub key_held: KeyHeld,
+}
+
+/// What an upload expects at its key (`If-None-Match: *`, `If-Match: ETAG`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyHeld {
+    /// Not checked: an upload begun before uploads carried conditions.
+    #[default]
+    Unchecked,
+    /// No object.
+    Nothing,
+    /// The object with this ETag.
+    Object(String),
 }
 
 /// A file as it was uploaded, and the object it became.

@@ -35,7 +35,7 @@ use crate::objects::etag::{etag_is_digest, is_md5, md5_hex, multipart_etag_of_he
 use crate::remote::RemotePath;
 use crate::s3::moving::{BodySigning, send_body, server_work, unbounded};
 use crate::s3::{self, Account};
-use crate::sync::{IndexLink, IndexedFile};
+use crate::sync::{IndexLink, IndexedFile, KeyHeld};
 
 /// The source file as it is now.
 #[derive(Clone, Copy)]
@@ -220,7 +220,8 @@ impl Engine {
         sync: Option<&IndexLink>,
         job: &JobHandle,
     ) -> Result<()> {
-        let outcome = self.upload_file(local, target, options, job).await;
+        let held = sync.map_or(&KeyHeld::Unchecked, |link| &link.key_held);
+        let outcome = self.upload_file(local, target, options, held, job).await;
         let record =
             Record::new("upload", &local.display().to_string()).target(&target.to_string());
         let summary = outcome
@@ -246,6 +247,7 @@ impl Engine {
         local: &Path,
         target: &RemotePath,
         options: &UploadOptions,
+        held: &KeyHeld,
         job: &JobHandle,
     ) -> Result<Landed> {
         crate::objects::check_key(&target.key)?;
@@ -261,6 +263,7 @@ impl Engine {
             local,
             target,
             options,
+            held,
             job,
             size: source.size,
         };
@@ -355,6 +358,8 @@ struct Upload<'a> {
     local: &'a Path,
     target: &'a RemotePath,
     options: &'a UploadOptions,
+    /// What must be at the key for the upload to land.
+    held: &'a KeyHeld,
     job: &'a JobHandle,
     /// The file's size when the upload began.
     size: u64,
@@ -377,7 +382,39 @@ impl Upload<'_> {
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     {
+        if self.lost_key(err) {
+            return Error::new(
+                ErrorCode::S3,
+                format!(
+                    "{} changed on the server after the sync looked at it; nothing was overwritten.",
+                    self.target
+                ),
+                "The pair's next sync sees both versions and keeps both.",
+            );
+        }
         s3::error_from_sdk(err, &self.account.label())
+    }
+
+    /// Whether the server refused the write for its conditions: the key no longer holds what
+    /// the sync saw (another object, or none where one was).
+    fn lost_key<E>(&self, err: &aws_sdk_s3::error::SdkError<E>) -> bool
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+    {
+        match (self.held, s3::service_code(err)) {
+            (KeyHeld::Unchecked, _) => false,
+            (KeyHeld::Object(_), Some("NoSuchKey")) => true,
+            (_, code) => code == Some("PreconditionFailed"),
+        }
+    }
+
+    /// The write's conditions: `If-Match` and `If-None-Match`.
+    fn conditions(&self) -> (Option<String>, Option<String>) {
+        match self.held {
+            KeyHeld::Unchecked => (None, None),
+            KeyHeld::Nothing => (None, Some("*".into())),
+            KeyHeld::Object(etag) => (Some(format!("\"{}\"", etag.trim_matches('"'))), None),
+        }
     }
 
     /// The user metadata the object gets, if any.
@@ -416,6 +453,8 @@ impl Upload<'_> {
                 .set_metadata(self.metadata())
                 .set_content_md5(md5.clone())
                 .set_checksum_crc64_nvme(crc.clone())
+                .set_if_match(self.conditions().0)
+                .set_if_none_match(self.conditions().1)
                 .body(body)
                 .customize();
             let request = unbounded(request, &signing);
@@ -771,11 +810,17 @@ impl Upload<'_> {
             )
             .set_checksum_crc64_nvme(claimed(ours))
             .set_checksum_type(by_crc.then_some(ChecksumType::FullObject))
+            .set_if_match(self.conditions().0)
+            .set_if_none_match(self.conditions().1)
             .customize();
-        let finished = server_work(complete)
-            .send()
-            .await
-            .map_err(|e| self.sdk_error(&e));
+        let finished = server_work(complete).send().await;
+        if let Err(err) = &finished
+            && self.lost_key(err)
+        {
+            // The key changed since the sync looked: the parts would only be billed.
+            self.abort(&checkpoint.upload_id).await;
+        }
+        let finished = finished.map_err(|e| self.sdk_error(&e));
         let finished = match finished {
             // A Complete retried after the first one landed (its answer was lost).
             Err(err) if err.code == ErrorCode::NoSuchUpload => {

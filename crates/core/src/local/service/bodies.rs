@@ -199,6 +199,34 @@ pub(super) fn etag_matches(condition: &ETagCondition, etag: &str) -> bool {
     }
 }
 
+/// A write's conditions on what its key holds (PutObject, CompleteMultipartUpload), as S3
+/// has them: `If-None-Match: *` wants no object there; `If-Match` the object with that ETag
+/// (with none there, the key is missing).
+pub(super) fn check_write(
+    existing: Option<&ObjectRow>,
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+) -> S3Result<()> {
+    if let Some(cond) = if_none_match
+        && existing.is_some_and(|row| etag_matches(cond, &row.etag))
+    {
+        return Err(s3_error!(
+            PreconditionFailed,
+            "The object exists and If-None-Match was given."
+        ));
+    }
+    if let Some(cond) = if_match {
+        let existing = existing.ok_or_else(|| s3_error!(NoSuchKey))?;
+        if !etag_matches(cond, &existing.etag) {
+            return Err(s3_error!(
+                PreconditionFailed,
+                "The object is not the one If-Match names."
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A copy's preconditions on its source (CopyObject, UploadPartCopy): a copy that names the
 /// ETag it expects never copies another version of the source.
 pub(super) fn check_copy_source(

@@ -430,6 +430,7 @@ pub(super) async fn complete_multipart_upload(
         input.upload_id.clone(),
     );
     let claimed_crc = input.checksum_crc64nvme.clone();
+    let (if_match, if_none_match) = (input.if_match.clone(), input.if_none_match.clone());
     // One transaction: the parts are chosen and handed to the object as they are (completing
     // copies no bytes), so no part can change between the choice and the object.
     let (etag, sums) = s3
@@ -442,6 +443,10 @@ pub(super) async fn complete_multipart_upload(
                         .map(|etag| ((etag, HashMap::new()), Vec::new()))
                         .ok_or_else(|| upload_not_found(&upload_id));
                 };
+                if if_match.is_some() || if_none_match.is_some() {
+                    let existing = db(index::get_object(tx, &bucket, &key))?;
+                    check_write(existing.as_ref(), if_match.as_ref(), if_none_match.as_ref())?;
+                }
                 let mut stored: HashMap<i32, PartRow> =
                     db(index::parts(tx, &upload_id, 0, usize::MAX))?
                         .into_iter()

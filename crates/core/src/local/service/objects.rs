@@ -47,19 +47,15 @@ pub(super) async fn put_object(
         part_sizes: None,
         extents: None,
     };
-    let (bucket, if_none_match) = (input.bucket.clone(), input.if_none_match.clone());
+    let bucket = input.bucket.clone();
+    let (if_match, if_none_match) = (input.if_match.clone(), input.if_none_match.clone());
     let temp = received.temp.clone();
     let etag = row.etag.clone();
     s3.index(move |s| {
         s.commit(Source::Temp(temp), "put:after-install", |tx, blobs| {
-            if let Some(cond) = &if_none_match
-                && let Some(existing) = db(index::get_object(tx, &bucket, &row.key))?
-                && etag_matches(cond, &existing.etag)
-            {
-                return Err(s3_error!(
-                    PreconditionFailed,
-                    "The object exists and If-None-Match was given."
-                ));
+            if if_match.is_some() || if_none_match.is_some() {
+                let existing = db(index::get_object(tx, &bucket, &row.key))?;
+                check_write(existing.as_ref(), if_match.as_ref(), if_none_match.as_ref())?;
             }
             let replaced = put_row(tx, &bucket, row, &blobs[0])?;
             Ok(((), replaced))
