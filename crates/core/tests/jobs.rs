@@ -405,3 +405,26 @@ async fn lock_files_of_ended_engines_are_swept() {
     }
     assert_eq!(remaining(&server.url(), "few/").await, 0);
 }
+
+/// Another process holds the catalog's write lock past the 10 s busy timeout while a job ends:
+/// the end is saved once the lock is free, instead of being lost with the job left "running".
+#[tokio::test]
+async fn a_job_end_the_catalog_was_too_busy_to_take_is_saved_once_it_is_free() {
+    let (_dir, server) = serve_local().await;
+    fill(&server.url(), "b/", 3).await;
+    let proxy = slow(&server.url(), 1000).await;
+    let (home, engine) = engine_for(&proxy.endpoint).await;
+    let mut events = engine.events();
+    let id = engine.job_start(delete("b/")).await.unwrap();
+    until_state(&mut events, id, JobState::Running).await;
+    let other =
+        rusqlite::Connection::open(DataDir::at(home.path()).unwrap().catalog_path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Held until well after the job's first try to save its end gave up (after a progress
+    // save in flight waited out its own busy timeout).
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    other.execute_batch("COMMIT").unwrap();
+    until_state(&mut events, id, JobState::Done).await;
+    assert_eq!(engine.job_get(id).await.unwrap().state, JobState::Done);
+    assert_eq!(remaining(&server.url(), "b/").await, 0);
+}

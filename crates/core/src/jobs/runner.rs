@@ -21,6 +21,10 @@ use crate::remote::RemotePath;
 /// How often a running job's progress is saved to the catalog.
 const SAVE_EVERY: Duration = Duration::from_millis(500);
 
+/// The longest pause between tries to save a job's end: with the catalog's 10 s busy timeout
+/// per try, a job's end is tried for about a minute (0.5, 1, 2, 4 and 8 s apart).
+const SAVE_END_PAUSE_MAX: Duration = Duration::from_secs(8);
+
 /// A job as the UI and the CLI see it.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Job {
@@ -273,16 +277,8 @@ impl Engine {
                     (JobState::Failed, Some(err))
                 }
             };
-            let progress = handle.progress();
-            let saved = error.clone();
             let written = engine
-                .blocking(move |conn, _| {
-                    let tx = crate::catalog::write(conn)?;
-                    store::set_progress(&tx, id, progress)?;
-                    store::set_state(&tx, id, state, saved.as_ref())?;
-                    tx.commit()?;
-                    Ok(())
-                })
+                .job_save_end(id, handle.progress(), state, error.clone())
                 .await;
             if let Err(err) = written {
                 tracing::warn!(
@@ -298,6 +294,43 @@ impl Engine {
             engine.job_announce(id, &spec, state, error);
             drop(turn);
         });
+    }
+
+    /// Saves a job's end, trying again for a while when the catalog stays busy past its busy
+    /// timeout (another process's long write): the end must not be lost, or the job would
+    /// show as running until this process ends.
+    async fn job_save_end(
+        &self,
+        id: JobId,
+        progress: super::Progress,
+        state: JobState,
+        error: Option<Error>,
+    ) -> Result<()> {
+        let mut pause = Duration::from_millis(500);
+        loop {
+            let saved = error.clone();
+            let written = self
+                .blocking(move |conn, _| {
+                    let tx = crate::catalog::write(conn)?;
+                    store::set_progress(&tx, id, progress)?;
+                    store::set_state(&tx, id, state, saved.as_ref())?;
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await;
+            match written {
+                Err(err) if pause <= SAVE_END_PAUSE_MAX => {
+                    tracing::warn!(
+                        job = id,
+                        "the job's end could not be saved yet: {}",
+                        err.message
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Runs the job's body on a task of its own, so that a bug that panics in it ends the job
@@ -350,17 +383,29 @@ impl Engine {
         tokio::pin!(work);
         let mut save = tokio::time::interval(SAVE_EVERY);
         let mut saved = super::Progress::default();
+        // Saved beside the work, one save at a time: a catalog busy with another process's
+        // write must not hold the transfer up.
+        let mut saving: Option<tokio::task::JoinHandle<()>> = None;
         loop {
             tokio::select! {
-                outcome = &mut work => return outcome,
+                outcome = &mut work => {
+                    // The end's own save comes after, so no older progress lands over it.
+                    if let Some(saving) = saving {
+                        let _ = saving.await;
+                    }
+                    return outcome;
+                }
                 _ = save.tick() => {
                     let progress = job.progress();
-                    if progress != saved {
+                    if progress != saved && saving.as_ref().is_none_or(|s| s.is_finished()) {
                         saved = progress;
-                        // A progress save that fails is retried at the next tick.
-                        let _ = self
-                            .blocking(move |conn, _| store::set_progress(conn, id, progress))
-                            .await;
+                        let engine = self.clone();
+                        // A progress save that fails is retried at the next change.
+                        saving = Some(tokio::spawn(async move {
+                            let _ = engine
+                                .blocking(move |conn, _| store::set_progress(conn, id, progress))
+                                .await;
+                        }));
                     }
                 }
             }
