@@ -14,68 +14,29 @@ use strata_core::objects::DownloadStarted;
 use strata_core::remote::RemotePath;
 use strata_core::{DataDir, Engine, ErrorCode};
 use strata_testkit::{
-    ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, create_kms_bucket, sdk_client,
+    ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, create_kms_bucket, put_in_parts,
+    sdk_client,
 };
 
 const BUCKET: &str = "downloads";
 
 /// Puts `data` at `key`: in one request, or as a multipart upload of `part` bytes a part.
 async fn put(endpoint: &str, key: &str, data: &[u8], part: Option<usize>) {
-    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
     let client = sdk_client(endpoint, ACCESS_KEY, SECRET_KEY);
     let _ = client.create_bucket().bucket(BUCKET).send().await;
-    let Some(part) = part else {
-        client
-            .put_object()
-            .bucket(BUCKET)
-            .key(key)
-            .body(data.to_vec().into())
-            .send()
-            .await
-            .unwrap();
-        return;
-    };
-    let upload = client
-        .create_multipart_upload()
-        .bucket(BUCKET)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    let id = upload.upload_id().unwrap();
-    let mut completed = Vec::new();
-    for (i, chunk) in data.chunks(part).enumerate() {
-        let number = i as i32 + 1;
-        let sent = client
-            .upload_part()
-            .bucket(BUCKET)
-            .key(key)
-            .upload_id(id)
-            .part_number(number)
-            .body(chunk.to_vec().into())
-            .send()
-            .await
-            .unwrap();
-        completed.push(
-            CompletedPart::builder()
-                .part_number(number)
-                .e_tag(sent.e_tag().unwrap())
-                .build(),
-        );
+    match part {
+        Some(part) => put_in_parts(&client, BUCKET, key, data, part).await,
+        None => {
+            client
+                .put_object()
+                .bucket(BUCKET)
+                .key(key)
+                .body(data.to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
     }
-    client
-        .complete_multipart_upload()
-        .bucket(BUCKET)
-        .key(key)
-        .upload_id(id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(completed))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
 }
 
 /// Starts downloading `keys` of the test bucket into `into`.
@@ -85,6 +46,17 @@ async fn start(engine: &Engine, keys: &[&str], into: &Path) -> DownloadStarted {
         .map(|key| RemotePath::parse(&format!("p:{BUCKET}/{key}")).unwrap())
         .collect();
     engine.download_start(&sources, into).await.unwrap()
+}
+
+/// Downloads the test bucket's `folder` into `into`; every job must end done.
+async fn downloaded(engine: &Engine, folder: &str, into: &Path) -> DownloadStarted {
+    let mut events = engine.events();
+    let source = RemotePath::parse(&format!("p:{BUCKET}/{folder}")).unwrap();
+    let started = engine.download_start(&[source], into).await.unwrap();
+    for (id, (state, error)) in ends(&mut events, &started.jobs).await {
+        assert_eq!(state, JobState::Done, "job {id}: {error:?}");
+    }
+    started
 }
 
 /// Every file under `root` with its bytes, by relative path; temporary files included.
@@ -144,18 +116,8 @@ async fn downloads_land_whole(endpoint: &str, check: Check) {
     }
     let (_home, engine) = engine_for(endpoint).await;
     let into = tempfile::tempdir().unwrap();
-    let mut events = engine.events();
-    let started = engine
-        .download_start(
-            &[RemotePath::parse(&format!("p:{BUCKET}/shoot/")).unwrap()],
-            into.path(),
-        )
-        .await
-        .unwrap();
+    let started = downloaded(&engine, "shoot/", into.path()).await;
     assert_eq!(started.jobs.len(), tree.len(), "one job per object");
-    for (id, (state, error)) in ends(&mut events, &started.jobs).await {
-        assert_eq!(state, JobState::Done, "job {id}: {error:?}");
-    }
     let expected: BTreeMap<String, Vec<u8>> = tree
         .iter()
         .map(|(k, (data, _))| (k.to_string(), data.clone()))
@@ -600,17 +562,7 @@ async fn a_download_rides_out_500s_503s_and_cut_connections() {
     .await;
     let (_home, engine) = engine_for(&proxy.endpoint).await;
     let into = tempfile::tempdir().unwrap();
-    let mut events = engine.events();
-    let started = engine
-        .download_start(
-            &[RemotePath::parse(&format!("p:{BUCKET}/faults/")).unwrap()],
-            into.path(),
-        )
-        .await
-        .unwrap();
-    for (id, (state, error)) in ends(&mut events, &started.jobs).await {
-        assert_eq!(state, JobState::Done, "job {id}: {error:?}");
-    }
+    downloaded(&engine, "faults/", into.path()).await;
     let got = files(into.path());
     assert_eq!(got.len(), 2, "no temporary file left: {:?}", got.keys());
     assert!(got["faults/parted.mov"] == parted && got["faults/whole.jpg"] == whole);
@@ -636,17 +588,7 @@ async fn keys_that_make_one_name_on_disk_land_in_files_of_their_own() {
     }
     let (_home, engine) = engine_for(&server.url()).await;
     let into = tempfile::tempdir().unwrap();
-    let mut events = engine.events();
-    let started = engine
-        .download_start(
-            &[RemotePath::parse(&format!("p:{BUCKET}/shoot/")).unwrap()],
-            into.path(),
-        )
-        .await
-        .unwrap();
-    for (id, (state, error)) in ends(&mut events, &started.jobs).await {
-        assert_eq!(state, JobState::Done, "job {id}: {error:?}");
-    }
+    let started = downloaded(&engine, "shoot/", into.path()).await;
     let got = files(into.path());
     assert_eq!(got.len(), keys.len(), "one file per key: {:?}", got.keys());
     let contents: BTreeSet<&[u8]> = got.values().map(Vec::as_slice).collect();

@@ -13,7 +13,8 @@ use strata_core::jobs::JobState;
 use strata_core::sync::{Resolution, SyncPairInput, SyncPairPatch, SyncSettings};
 use strata_core::{DataDir, Engine};
 use strata_testkit::{
-    ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, create_buckets, sdk_client,
+    ACCESS_KEY, Fault, FaultProxy, Moto, S3sFs, SECRET_KEY, create_buckets, put_in_parts,
+    sdk_client,
 };
 
 const BUCKET: &str = "synced";
@@ -707,4 +708,43 @@ async fn an_upload_never_overwrites_an_object_rewritten_since_the_plan() {
     let there = remote_state(&server.url()).await;
     assert_eq!(there["small.txt"], "other tool");
     assert!(there.values().any(|v| v == "edited here"), "{there:?}");
+}
+
+/// A first sync onto an object another tool uploaded in parts of another size: its ETag proves
+/// nothing (no part size Strata would pick makes it), its whole-object CRC64NVME, which the
+/// built-in endpoint keeps as S3 does, proves the bytes the same: linked, not sent again, no
+/// conflict. The same holds for an object whose ETag is opaque (encrypted with KMS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_links_an_object_whose_checksum_matches_whatever_its_part_size() {
+    let (_dir, server) = served_with_bucket().await;
+    let take = common::pattern(12 * common::MIB, 3);
+    let client = sdk_client(&server.url(), ACCESS_KEY, SECRET_KEY);
+    put_in_parts(
+        &client,
+        BUCKET,
+        &format!("{PREFIX}take.mov"),
+        &take,
+        5 * common::MIB,
+    )
+    .await;
+    let (_home, engine) = common::engine_for(&server.url()).await;
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("take.mov"), &take).unwrap();
+    let pair = pair_on(&engine, folder.path()).await;
+    let report = sync_once(&engine, pair).await;
+    assert_eq!(
+        (report.uploaded, report.conflicts),
+        (0, 0),
+        "linked, not sent again: {report:?}"
+    );
+    let listed = client
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .prefix(PREFIX)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.key_count(), Some(1), "no conflict copy");
+    // The index knows it now: the next run asks the server nothing.
+    assert_eq!(sync_once(&engine, pair).await.requests, 0);
 }

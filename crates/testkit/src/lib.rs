@@ -410,6 +410,59 @@ pub async fn create_buckets(endpoint: &str, access_key: &str, secret: &str, name
     }
 }
 
+/// Puts `data` at `bucket/key` as a multipart upload of `part` bytes a part, as another tool
+/// with another part size would.
+pub async fn put_in_parts(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    data: &[u8],
+    part: usize,
+) {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let upload = client
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .expect("create a multipart upload");
+    let id = upload.upload_id().expect("an upload id");
+    let mut completed = Vec::new();
+    for (i, chunk) in data.chunks(part).enumerate() {
+        let number = i as i32 + 1;
+        let sent = client
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(id)
+            .part_number(number)
+            .body(chunk.to_vec().into())
+            .send()
+            .await
+            .expect("upload a part");
+        completed.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .e_tag(sent.e_tag().expect("a part's ETag"))
+                .build(),
+        );
+    }
+    client
+        .complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(completed))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete the upload");
+}
+
 /// Creates `bucket` at `endpoint` (the test key pair) with default encryption SSE-KMS, so that
 /// every object written to it is encrypted with KMS; on [`Moto::start_sse_kms`] their ETags
 /// are then not MD5s. Checks that they are not, so a test cannot pass on MD5 ETags.

@@ -14,6 +14,7 @@ use super::store::{self, PairRow};
 use super::{IndexedFile, SyncPair};
 use crate::engine::Engine;
 use crate::error::{ErrorCode, Result};
+use crate::objects::checksum::Crc;
 use crate::objects::conflict_copy_key;
 use crate::objects::etag::{is_md5, md5_hex, multipart_etag, part_count};
 
@@ -393,7 +394,9 @@ impl Engine {
                 (None, None) => item(&path, PlanAction::Upload, Some(file), "new"),
                 (None, Some(r)) => {
                     let local = Path::new(&pair.local).join(&path);
-                    if holds_same_bytes(&local, file.size, r).await {
+                    if holds_same_bytes(&local, file.size, r).await
+                        || self.holds_same_crc(pair, &path, &local, r, plan).await
+                    {
                         item(
                             &path,
                             PlanAction::AlreadyThere,
@@ -544,6 +547,57 @@ fn apply_moves(
     moved_from.sort_unstable();
     for at in moved_from.into_iter().rev() {
         items.remove(at);
+    }
+}
+
+impl Engine {
+    /// Whether the object at `path` holds the file's bytes by its whole-object CRC64NVME (one
+    /// HEAD), for an object of the file's size whose ETag proves nothing: one encrypted with
+    /// KMS, or uploaded in parts of another size.
+    async fn holds_same_crc(
+        &self,
+        pair: &SyncPair,
+        path: &str,
+        local: &Path,
+        remote: &RemoteObject,
+        plan: &mut SyncPlan,
+    ) -> bool {
+        if std::fs::metadata(local).map(|m| m.len()).ok() != Some(remote.size) {
+            return false;
+        }
+        plan.requests += 1;
+        let key = format!("{}{path}", pair.prefix);
+        let Ok(head) = self.object_head(&pair.profile, &pair.bucket, &key).await else {
+            return false;
+        };
+        let Some(theirs) = head
+            .checksums
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(Crc::Crc64Nvme.name()))
+            .and_then(|(_, value)| Crc::Crc64Nvme.decode(value))
+        else {
+            return false;
+        };
+        let local = local.to_path_buf();
+        tokio::task::spawn_blocking(move || file_crc64nvme(&local))
+            .await
+            .ok()
+            .flatten()
+            == Some(theirs)
+    }
+}
+
+/// A file's CRC64NVME, read through once.
+fn file_crc64nvme(local: &Path) -> Option<u64> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(local).ok()?;
+    let mut digest = Crc::Crc64Nvme.digest();
+    let mut buffer = vec![0; 1024 * 1024];
+    loop {
+        match file.read(&mut buffer).ok()? {
+            0 => return Some(digest.finalize()),
+            read => digest.update(&buffer[..read]),
+        }
     }
 }
 
