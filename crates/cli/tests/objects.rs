@@ -229,6 +229,16 @@ fn take_bytes(len: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
+/// A fresh HOME with profile `m` for `endpoint` and the built-in bucket `local:hot`.
+async fn with_profile_and_hot(endpoint: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let added = add(home.path(), "m", endpoint, ACCESS_KEY, SECRET_KEY).await;
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let made = strata(home.path(), &["bucket", "mk", "local:hot"], None).await;
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    home
+}
+
 /// `strata get` of one object: its bytes.
 async fn fetched(h: &std::path::Path, remote: &str) -> Vec<u8> {
     let into = tempfile::tempdir().unwrap();
@@ -249,17 +259,12 @@ async fn copies_in_parts_verify_whatever_the_part_layout() {
     let moto = Moto::start();
     let client = sdk_client(&moto.endpoint, ACCESS_KEY, SECRET_KEY);
     client.create_bucket().bucket("far").send().await.unwrap();
-    let home = tempfile::tempdir().unwrap();
+    let home = with_profile_and_hot(&moto.endpoint).await;
     let h = home.path();
     assert_eq!(
-        add(h, "m", &moto.endpoint, ACCESS_KEY, SECRET_KEY)
-            .await
-            .code,
+        strata(h, &["bucket", "mk", "local:cold"], None).await.code,
         0
     );
-    for bucket in ["local:hot", "local:cold"] {
-        assert_eq!(strata(h, &["bucket", "mk", bucket], None).await.code, 0);
-    }
     let take = take_bytes(12 << 20, 7);
     let file = home.path().join("take.mov");
     std::fs::write(&file, &take).unwrap();
@@ -309,18 +314,8 @@ async fn a_streamed_copy_that_reads_altered_bytes_deletes_nothing() {
         }
     })
     .await;
-    let home = tempfile::tempdir().unwrap();
+    let home = with_profile_and_hot(&proxy.endpoint).await;
     let h = home.path();
-    assert_eq!(
-        add(h, "m", &proxy.endpoint, ACCESS_KEY, SECRET_KEY)
-            .await
-            .code,
-        0
-    );
-    assert_eq!(
-        strata(h, &["bucket", "mk", "local:hot"], None).await.code,
-        0
-    );
 
     // 7 MiB goes in two streamed parts: the bytes read are checked against the source's MD5
     // before the copy completes, not only counted.
@@ -410,18 +405,8 @@ async fn a_source_replaced_during_a_copy_in_parts_is_never_mixed() {
 async fn copies_into_within_and_out_of_a_kms_encrypted_bucket_verify() {
     let moto = Moto::start_sse_kms();
     create_kms_bucket(&moto.endpoint, "vault").await;
-    let home = tempfile::tempdir().unwrap();
+    let home = with_profile_and_hot(&moto.endpoint).await;
     let h = home.path();
-    assert_eq!(
-        add(h, "m", &moto.endpoint, ACCESS_KEY, SECRET_KEY)
-            .await
-            .code,
-        0
-    );
-    assert_eq!(
-        strata(h, &["bucket", "mk", "local:hot"], None).await.code,
-        0
-    );
     let shoot = home.path().join("shoot");
     std::fs::create_dir(&shoot).unwrap();
     let files = [
