@@ -428,3 +428,32 @@ async fn a_job_end_the_catalog_was_too_busy_to_take_is_saved_once_it_is_free() {
     assert_eq!(engine.job_get(id).await.unwrap().state, JobState::Done);
     assert_eq!(remaining(&server.url(), "b/").await, 0);
 }
+
+/// A delete job whose keys the server refuses (an object lock, a bucket policy) ends failed,
+/// saying how many and why, and the objects stay: it never passes as done.
+#[tokio::test]
+async fn a_delete_job_whose_keys_the_server_refuses_ends_failed_with_the_reason() {
+    let (_dir, server) = serve_local().await;
+    fill(&server.url(), "locked/", 3).await;
+    let proxy = FaultProxy::start(&server.url(), |head, _| {
+        if head.method == "POST" && head.uri.query() == Some("delete") {
+            Fault::RefuseEachKey
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let (_home, engine) = engine_for(&proxy.endpoint).await;
+    let mut events = engine.events();
+    let id = engine.job_start(delete("locked/")).await.unwrap();
+    until_state(&mut events, id, JobState::Failed).await;
+    let job = engine.job_get(id).await.unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    let message = job.error.unwrap().message;
+    assert!(
+        message.starts_with("3 of 3 objects could not be deleted")
+            && message.contains("AccessDenied"),
+        "{message}"
+    );
+    assert_eq!(remaining(&server.url(), "locked/").await, 3);
+}

@@ -51,6 +51,9 @@ pub enum Fault {
     /// Forward, then remove the answer's `x-amz-checksum-*` headers (a server that keeps no
     /// checksums, or does not name them).
     StripChecksums,
+    /// Answer a DeleteObjects, without forwarding, as a server that refuses each of its keys
+    /// (`AccessDenied` per key, as an object lock or a bucket policy would).
+    RefuseEachKey,
 }
 
 /// Decides the fault for a request: its head and how many requests came before it.
@@ -204,6 +207,33 @@ async fn handle(
             .status(200)
             .header("content-type", "application/xml")
             .header("etag", "\"00000000000000000000000000000000\"")
+            .body(Shaped::whole(Bytes::from(body)))
+            .expect("response");
+    }
+    if fault == Fault::RefuseEachKey {
+        let asked = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let asked = String::from_utf8_lossy(&asked);
+        let refused: String = asked
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("</Key>"))
+            .map(|(key, _)| {
+                format!(
+                    "<Error><Key>{key}</Key><Code>AccessDenied</Code>\
+                     <Message>refused by the test's fault proxy</Message></Error>"
+                )
+            })
+            .collect();
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult>{refused}</DeleteResult>"
+        );
+        return Response::builder()
+            .status(200)
+            .header("content-type", "application/xml")
             .body(Shaped::whole(Bytes::from(body)))
             .expect("response");
     }
