@@ -443,6 +443,7 @@ impl Upload<'_> {
         self.job.check()?;
         let signing = BodySigning::of(&piece.data, profile.bodies_arrive_intact()).await;
         let (md5, crc) = (piece.content_md5(), piece.claimed_crc());
+        let (if_match, if_none_match) = self.conditions();
         let put = send_body(&self.account.label(), piece.data.clone(), |body| {
             let request = self
                 .client
@@ -453,8 +454,8 @@ impl Upload<'_> {
                 .set_metadata(self.metadata())
                 .set_content_md5(md5.clone())
                 .set_checksum_crc64_nvme(crc.clone())
-                .set_if_match(self.conditions().0)
-                .set_if_none_match(self.conditions().1)
+                .set_if_match(if_match.clone())
+                .set_if_none_match(if_none_match.clone())
                 .body(body)
                 .customize();
             let request = unbounded(request, &signing);
@@ -797,6 +798,7 @@ impl Upload<'_> {
             })
             .collect();
         self.job.check()?;
+        let (if_match, if_none_match) = self.conditions();
         let complete = self
             .client
             .complete_multipart_upload()
@@ -810,8 +812,8 @@ impl Upload<'_> {
             )
             .set_checksum_crc64_nvme(claimed(ours))
             .set_checksum_type(by_crc.then_some(ChecksumType::FullObject))
-            .set_if_match(self.conditions().0)
-            .set_if_none_match(self.conditions().1)
+            .set_if_match(if_match)
+            .set_if_none_match(if_none_match)
             .customize();
         let finished = server_work(complete).send().await;
         if let Err(err) = &finished
